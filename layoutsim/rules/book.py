@@ -1,0 +1,270 @@
+"""Rulebooks: read, merge (``extends``, overrides, disable) and validate the plans' rules.
+
+A rulebook is a TOML file::
+
+    extends = "pingdingshan"          # a packaged book or a path (relative to this file); optional
+    [book]                            # id, title, title_en, plan (the plan every new source names)
+    disable = ["reach.primary.rural"] # rule ids of the base to drop
+    [overrides."housing.primary"]     # change a base rule: params / force / scope / level / source / ...
+    params = { min_residents = 8000 }
+    [[rules]]                         # add a rule: id, kind, params, level, scope, force, source, default
+
+Packaged books live in ``layoutsim/rules/books``; files whose names start with ``_`` are bases.
+Every problem of every file is collected, then one :class:`RulebookError` names them all.
+"""
+from __future__ import annotations
+
+import copy
+import tomllib
+from collections.abc import Iterator, Mapping
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+
+from layoutsim.errors import RulebookError
+from layoutsim.rules.params import KINDS, Rule
+from layoutsim.schema import CLASS_SIZE
+
+_RULE = TypeAdapter(Rule)
+_TOP_KEYS = {"extends", "book", "disable", "overrides", "rules"}
+_BOOK_KEYS = {"id", "title", "title_en", "plan"}
+_OVERRIDE_KEYS = {"params", "force", "scope", "level", "source", "default", "note"}
+
+
+class Rulebook(BaseModel):
+    """A validated, merged rulebook: the rules one plan area is held to."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str
+    title: str = ""
+    title_en: str = ""
+    plan: str = ""
+    rules: tuple[Rule, ...] = Field(default=())  # type: ignore[valid-type]
+    files: tuple[str, ...] = ()
+    """The files merged into this book, base first."""
+
+    def __iter__(self) -> Iterator[Any]:  # type: ignore[override]
+        return iter(self.rules)
+
+    def __len__(self) -> int:
+        return len(self.rules)
+
+    def get(self, rule_id: str) -> Any:
+        """The rule with this id; ``KeyError`` if there is none."""
+        for rule in self.rules:
+            if rule.id == rule_id:
+                return rule
+        raise KeyError(rule_id)
+
+    def of_kind(self, kind: str) -> tuple[Any, ...]:
+        """The rules of one kind, in book order."""
+        return tuple(r for r in self.rules if r.kind == kind)
+
+    def class_size(self, level: str) -> int:
+        """Standard pupils per class of a level: the book's ``standard`` class_size rule, else the schema's."""
+        for rule in self.of_kind("class_size"):
+            if rule.params.category == "standard" and level in rule.level:
+                return int(rule.params.max_per_class)
+        return CLASS_SIZE.get(level, 45)
+
+
+def packaged_books() -> tuple[str, ...]:
+    """Names of the packaged area rulebooks (bases excluded)."""
+    folder = resources.files("layoutsim.rules") / "books"
+    return tuple(sorted(
+        p.name[:-5] for p in folder.iterdir() if p.name.endswith(".toml") and not p.name.startswith("_")
+    ))
+
+
+def load_rulebook(name_or_path: str | Path, overrides: Mapping[str, Any] | None = None) -> Rulebook:
+    """Load a packaged rulebook by name (``"pingdingshan"``) or a user's TOML file by path.
+
+    ``overrides`` is a partial book laid over the result, with the same keys as a file
+    (``overrides``, ``disable``, ``rules``, ``book``), e.g. ``{"overrides": {"housing.primary":
+    {"params": {"min_residents": 8000}}}}``; a scenario passes its ``[rules]`` table here.
+    Raises :class:`RulebookError` listing every problem found.
+    """
+    problems: list[str] = []
+    chain = _read_chain(name_or_path, problems, seen=())
+    if overrides:
+        chain.append(("overrides", dict(overrides)))
+    book = _merge(chain, problems)
+    if problems:
+        raise RulebookError(f"rulebook {name_or_path!s} is not valid", problems)
+    return book
+
+
+# ---------------------------------------------------------------- reading
+
+
+def _resolve(ref: str | Path, base_dir: Path | None) -> tuple[str, Path | None, str | None]:
+    """(label, path, packaged name) for a reference to a book."""
+    text = str(ref)
+    folder = resources.files("layoutsim.rules") / "books"
+    if not text.endswith(".toml") and "/" not in text and "\\" not in text:
+        packaged = folder / f"{text}.toml"
+        if packaged.is_file():
+            return f"{text}.toml", None, text
+    path = Path(text)
+    if not path.is_absolute() and base_dir is not None:
+        path = base_dir / path
+    return str(path), path, None
+
+
+def _read_chain(ref: str | Path, problems: list[str], seen: tuple[str, ...],
+                base_dir: Path | None = None) -> list[tuple[str, dict[str, Any]]]:
+    """The files of a book, base first, each as (label, parsed TOML)."""
+    label, path, packaged = _resolve(ref, base_dir)
+    if label in seen:
+        problems.append(f"{label}: `extends` makes a cycle: {' -> '.join((*seen, label))}")
+        return []
+    try:
+        if packaged is not None:
+            raw = (resources.files("layoutsim.rules") / "books" / f"{packaged}.toml").read_text("utf-8")
+        else:
+            assert path is not None
+            raw = path.read_text(encoding="utf-8")
+        data = tomllib.loads(raw)
+    except FileNotFoundError:
+        known = ", ".join(packaged_books())
+        problems.append(f"{label}: no such rulebook file (packaged books: {known})")
+        return []
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        problems.append(f"{label}: cannot read: {exc}")
+        return []
+    chain: list[tuple[str, dict[str, Any]]] = []
+    parent = data.get("extends")
+    if parent is not None:
+        if not isinstance(parent, str):
+            problems.append(f"{label}: `extends` must be a string, not {type(parent).__name__}")
+        else:
+            here = path.parent if path is not None else None
+            chain = _read_chain(parent, problems, (*seen, label), here)
+    chain.append((label, data))
+    return chain
+
+
+# ---------------------------------------------------------------- merging
+
+
+def _deep_merge(base: dict[str, Any], change: Mapping[str, Any]) -> dict[str, Any]:
+    out = copy.deepcopy(base)
+    for key, value in change.items():
+        if isinstance(value, Mapping) and isinstance(out.get(key), dict):
+            out[key] = _deep_merge(out[key], value)
+        else:
+            out[key] = copy.deepcopy(value)
+    return out
+
+
+def _merge(chain: list[tuple[str, dict[str, Any]]], problems: list[str]) -> Rulebook:
+    """Apply each file of the chain in turn to an ordered dict of raw rules, then validate them."""
+    meta: dict[str, str] = {}
+    raw_rules: dict[str, dict[str, Any]] = {}
+    origin: dict[str, str] = {}
+    for label, data in chain:
+        for key in sorted(set(data) - _TOP_KEYS):
+            problems.append(f"{label}: unknown key `{key}` (allowed: {', '.join(sorted(_TOP_KEYS))})")
+        _apply_meta(label, data.get("book", {}), meta, problems)
+        plan = meta.get("plan", "")
+        _apply_disable(label, data.get("disable", []), raw_rules, problems)
+        _apply_overrides(label, data.get("overrides", {}), raw_rules, origin, plan, problems)
+        _apply_rules(label, data.get("rules", []), raw_rules, origin, plan, problems)
+    rules = []
+    for rule_id, raw in raw_rules.items():
+        rule = _validate_rule(origin[rule_id], rule_id, raw, problems)
+        if rule is not None:
+            rules.append(rule)
+    files = tuple(label for label, _ in chain)
+    return Rulebook.model_construct(
+        id=meta.get("id", files[-1] if files else ""), title=meta.get("title", ""),
+        title_en=meta.get("title_en", ""), plan=meta.get("plan", ""), rules=tuple(rules), files=files,
+    )
+
+
+def _apply_meta(label: str, book: Any, meta: dict[str, str], problems: list[str]) -> None:
+    if not isinstance(book, Mapping):
+        problems.append(f"{label}: [book] must be a table")
+        return
+    for key, value in book.items():
+        if key not in _BOOK_KEYS:
+            problems.append(f"{label}: [book] unknown key `{key}` (allowed: {', '.join(sorted(_BOOK_KEYS))})")
+        elif not isinstance(value, str):
+            problems.append(f"{label}: [book] {key} must be a string")
+        else:
+            meta[key] = value
+
+
+def _apply_disable(label: str, ids: Any, raw_rules: dict[str, dict[str, Any]], problems: list[str]) -> None:
+    if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids):
+        problems.append(f"{label}: `disable` must be a list of rule ids")
+        return
+    for rule_id in ids:
+        if raw_rules.pop(rule_id, None) is None:
+            problems.append(f"{label}: disable: no rule with id '{rule_id}' in the base book")
+
+
+def _apply_overrides(label: str, overrides: Any, raw_rules: dict[str, dict[str, Any]],
+                     origin: dict[str, str], plan: str, problems: list[str]) -> None:
+    if not isinstance(overrides, Mapping):
+        problems.append(f"{label}: [overrides] must be a table of rule ids")
+        return
+    for rule_id, change in overrides.items():
+        where = f"{label}: overrides.'{rule_id}'"
+        if rule_id not in raw_rules:
+            problems.append(f"{where}: no rule with id '{rule_id}' in the base book")
+            continue
+        if not isinstance(change, Mapping):
+            problems.append(f"{where}: must be a table")
+            continue
+        bad = sorted(set(change) - _OVERRIDE_KEYS)
+        if bad:
+            problems.append(f"{where}: cannot change {', '.join(bad)} "
+                            f"(allowed: {', '.join(sorted(_OVERRIDE_KEYS))})")
+            continue
+        change = dict(change)
+        if "source" in change and isinstance(change["source"], Mapping):
+            # A new source is the overriding plan's own sentence unless it says otherwise.
+            change["source"] = {"plan": plan, **change["source"]} if plan else change["source"]
+            change.setdefault("default", False)
+        raw_rules[rule_id] = _deep_merge(raw_rules[rule_id], change)
+        origin[rule_id] = label
+
+
+def _apply_rules(label: str, rules: Any, raw_rules: dict[str, dict[str, Any]], origin: dict[str, str],
+                 plan: str, problems: list[str]) -> None:
+    if not isinstance(rules, list):
+        problems.append(f"{label}: `rules` must be an array of tables ([[rules]])")
+        return
+    for i, raw in enumerate(rules):
+        if not isinstance(raw, Mapping) or not isinstance(raw.get("id"), str) or not raw.get("id"):
+            problems.append(f"{label}: rules[{i}]: every rule needs a string `id`")
+            continue
+        rule_id = raw["id"]
+        if rule_id in raw_rules:
+            problems.append(f"{label}: rule '{rule_id}' is already defined (by {origin[rule_id]}); "
+                            f"change it under [overrides.'{rule_id}'] instead")
+            continue
+        raw = dict(raw)
+        if plan and isinstance(raw.get("source"), Mapping):
+            raw["source"] = {"plan": plan, **raw["source"]}
+        raw_rules[rule_id] = raw
+        origin[rule_id] = label
+
+
+def _validate_rule(label: str, rule_id: str, raw: dict[str, Any], problems: list[str]) -> Any:
+    where = f"{label}: rule '{rule_id}'"
+    kind = raw.get("kind")
+    if kind not in KINDS:
+        problems.append(f"{where}: unknown kind {kind!r} (expected one of: {', '.join(KINDS)})")
+        return None
+    try:
+        return _RULE.validate_python(raw)
+    except ValidationError as exc:
+        for err in exc.errors():
+            loc = ".".join(str(p) for p in err["loc"][1:])  # drop the union tag
+            problems.append(f"{where}: {loc or 'rule'}: {err['msg']}")
+        return None

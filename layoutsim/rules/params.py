@@ -1,0 +1,242 @@
+"""One typed rule model per rule kind: the plans' rules as data (``design.md``, section Rulebooks).
+
+Every model forbids unknown keys, so a misspelt parameter in a rulebook is an error, not a silent default.
+:data:`Rule` is the discriminated union over ``kind``; :data:`KINDS` lists the kinds.
+"""
+from __future__ import annotations
+
+from typing import Annotated, Literal, Union
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from layoutsim.schema import SCHOOL_TYPES
+
+Level = Literal["kindergarten", "primary", "junior", "high", "special", "vocational"]
+#: Where a rule applies. ``rural`` is a non-urban township of plain or hill terrain, ``mountain`` a
+#: non-urban mountain township (``schema.TERRAIN``).
+Area = Literal["urban", "rural", "mountain"]
+#: hard = binding (必须/至少/约束性); in_principle = 原则上; target = a goal for a date; audit = informational.
+Force = Literal["hard", "in_principle", "target", "audit"]
+SchoolType = Literal[tuple(SCHOOL_TYPES)]  # type: ignore[valid-type]
+Share = Annotated[float, Field(ge=0.0, le=1.0, strict=True)]
+PosInt = Annotated[int, Field(gt=0, strict=True)]
+NonNegInt = Annotated[int, Field(ge=0, strict=True)]
+PosFloat = Annotated[float, Field(gt=0, strict=True)]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Scope(_Model):
+    """Which places a rule covers."""
+
+    build: Literal["new", "all"] = "all"
+    """``new``: only new schools / new housing (新建); ``all``: the existing stock too."""
+    areas: tuple[Area, ...] = ("urban", "rural", "mountain")
+
+
+class Source(_Model):
+    """Where a rule comes from: the plan (or, for a default, the standard) and its own sentence."""
+
+    plan: str = Field(min_length=1)
+    section: str = Field(min_length=1)
+    text: str = Field(min_length=1)
+    """The verbatim Chinese sentence."""
+    text_en: str = Field(min_length=1)
+
+
+# ---------------------------------------------------------------- parameters, one model per kind
+
+
+class HousingSchoolParams(_Model):
+    """A new residential area of ``min_residents`` or more comes with a school of the rule's level."""
+
+    min_residents: PosInt
+    schools: PosInt = 1
+    within_m: PosFloat = 1000.0
+    """A school of the level this close to the estate, or a candidate site tied to it, counts as its school."""
+    ownership: Literal["any", "public", "public_or_inclusive"] = "any"
+
+
+class SchoolSizeCapParams(_Model):
+    """A school of these types has at most ``max_pupils`` pupils (all its levels together)."""
+
+    school_types: tuple[SchoolType, ...] = Field(min_length=1)
+    max_pupils: PosInt
+
+
+class ClassSizeParams(_Model):
+    """Pupils per class of the rule's levels at most ``max_per_class`` (measured as the school's average)."""
+
+    max_per_class: PosInt
+    category: Literal["standard", "large", "super_large"] = "standard"
+    """standard: the norm (GB 50099); large: above it is 大班额; super_large: above it is 超大班额."""
+    grades: Literal["all", "entry"] = "all"
+
+
+class KindergartenRatioParams(_Model):
+    """At least one kindergarten per ``residents_per_kindergarten`` residents of a township."""
+
+    residents_per_kindergarten: PosInt
+    residents_per_kindergarten_min: PosInt | None = None
+    """Lower end of a stated range (1 per 3,000–6,000): informational."""
+
+
+class CentralKindergartenParams(_Model):
+    """Each township (乡镇) runs ``min_count`` public central kindergartens, more if it is large."""
+
+    min_count: PosInt = 1
+    large_population: PosInt | None = None
+    large_min_count: PosInt | None = None
+    township_kinds: tuple[str, ...] = ("town", "township")
+
+    @model_validator(mode="after")
+    def _pair(self) -> CentralKindergartenParams:
+        if (self.large_population is None) != (self.large_min_count is None):
+            raise ValueError("large_population and large_min_count go together")
+        return self
+
+
+class CountySeatPublicKindergartensParams(_Model):
+    """The urban townships (城区) of each county run at least ``min_count`` public kindergartens."""
+
+    min_count: PosInt = 3
+
+
+class ShareTargetParams(_Model):
+    """An enrolment-weighted share per county, bounded below (min) or above (max)."""
+
+    metric: Literal["inclusive_kindergarten", "public_kindergarten", "private_compulsory"]
+    bound: Literal["min", "max"]
+    share: Share
+    by_year: int | None = None
+
+
+class PopulationStep(_Model):
+    min_population: NonNegInt
+    min_count: NonNegInt
+
+
+class CountyPopulationSchoolParams(_Model):
+    """A county of at least ``min_population`` residents has at least ``min_count`` schools of these types."""
+
+    school_types: tuple[str, ...] = Field(min_length=1)
+    steps: tuple[PopulationStep, ...] = Field(min_length=1)
+    count: Literal["all", "proposed"] = "all"
+    """all: every school of the types; proposed: only rows of the schools layer with ``proposed = True``."""
+    county_kinds: tuple[str, ...] | None = None
+
+
+class ServiceRadiusParams(_Model):
+    """Every residential unit has a school of the level within ``radius_m`` (straight line)."""
+
+    radius_m: PosFloat
+
+
+class BoardingParams(_Model):
+    """In each county, at least ``min_share`` of the level's rural enrolment is in schools run this way."""
+
+    expect: Literal["boarding", "day"]
+    min_share: Share = 0.5
+    max_boarding_per_township: PosInt | None = None
+
+
+class ClosurePreconditionParams(_Model):
+    """A school closes only when schools within reach have the seats for its pupils (先建后撤)."""
+
+    max_receiving_distance_m: PosFloat | None = None
+
+
+class ConcentrationParams(_Model):
+    """The level's enrolment concentrates in the county seat (the county's urban townships)."""
+
+    toward: Literal["county_seat"] = "county_seat"
+    min_share: Share | None = None
+    """None: report the measured share for information only."""
+
+
+# ---------------------------------------------------------------- rules
+
+
+class _RuleBase(_Model):
+    id: str = Field(min_length=1)
+    level: tuple[Level, ...] = ()
+    scope: Scope = Scope()
+    force: Force
+    default: Annotated[bool, Field(strict=True)] = False
+    """True when the plan is silent and a national/Henan standard (named in ``source.plan``) fills in."""
+    source: Source
+    note: str = ""
+
+
+class HousingSchoolRule(_RuleBase):
+    kind: Literal["housing_school"]
+    params: HousingSchoolParams
+
+
+class SchoolSizeCapRule(_RuleBase):
+    kind: Literal["school_size_cap"]
+    params: SchoolSizeCapParams
+
+
+class ClassSizeRule(_RuleBase):
+    kind: Literal["class_size"]
+    params: ClassSizeParams
+
+
+class KindergartenRatioRule(_RuleBase):
+    kind: Literal["kindergarten_ratio"]
+    params: KindergartenRatioParams
+
+
+class CentralKindergartenRule(_RuleBase):
+    kind: Literal["central_kindergarten"]
+    params: CentralKindergartenParams
+
+
+class CountySeatPublicKindergartensRule(_RuleBase):
+    kind: Literal["county_seat_public_kindergartens"]
+    params: CountySeatPublicKindergartensParams
+
+
+class ShareTargetRule(_RuleBase):
+    kind: Literal["share_target"]
+    params: ShareTargetParams
+
+
+class CountyPopulationSchoolRule(_RuleBase):
+    kind: Literal["county_population_school"]
+    params: CountyPopulationSchoolParams
+
+
+class ServiceRadiusRule(_RuleBase):
+    kind: Literal["service_radius"]
+    params: ServiceRadiusParams
+
+
+class BoardingRule(_RuleBase):
+    kind: Literal["boarding"]
+    params: BoardingParams
+
+
+class ClosurePreconditionRule(_RuleBase):
+    kind: Literal["closure_precondition"]
+    params: ClosurePreconditionParams
+
+
+class ConcentrationRule(_RuleBase):
+    kind: Literal["concentration"]
+    params: ConcentrationParams
+
+
+_RULE_CLASSES = (
+    HousingSchoolRule, SchoolSizeCapRule, ClassSizeRule, KindergartenRatioRule, CentralKindergartenRule,
+    CountySeatPublicKindergartensRule, ShareTargetRule, CountyPopulationSchoolRule, ServiceRadiusRule,
+    BoardingRule, ClosurePreconditionRule, ConcentrationRule,
+)
+
+Rule = Annotated[Union[_RULE_CLASSES], Field(discriminator="kind")]  # type: ignore[valid-type]
+
+#: Every rule kind, in the order of ``domain/rules.md``.
+KINDS: tuple[str, ...] = tuple(c.model_fields["kind"].annotation.__args__[0] for c in _RULE_CLASSES)
