@@ -158,7 +158,9 @@ def offline_html(
     _refuse_network_features(elements, allow_remote_tiles=allow_remote_tiles)
 
     saved_links: list[tuple[JSCSSMixin, dict[str, Any]]] = []
-    saved_header = dict(figure.header._children)
+    # Rendering adds children to the figure's header/html/script (and folium adds some
+    # anew on every render): put them back as they were so the map object is unchanged.
+    saved_parts = {part: dict(getattr(figure, part)._children) for part in ("header", "html", "script")}
     try:
         for el in elements:
             if isinstance(el, JSCSSMixin):
@@ -175,8 +177,9 @@ def offline_html(
             for key in ("default_js", "default_css"):
                 el.__dict__.pop(key, None)
             el.__dict__.update(attrs)
-        figure.header._children.clear()
-        figure.header._children.update(saved_header)
+        for part, children in saved_parts.items():
+            getattr(figure, part)._children.clear()
+            getattr(figure, part)._children.update(children)
 
     html = _inline_placeholders(html)
     html = _fix_head(html, lang=lang, title=title)
