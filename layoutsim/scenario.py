@@ -1,0 +1,234 @@
+"""Scenario files: TOML read, ``extends`` merged, paths resolved, every key validated.
+
+A scenario is one validated :class:`Scenario` object passed explicitly down the pipeline. Unknown keys are
+rejected at every level (pydantic ``extra="forbid"``); all problems are reported at once with their key.
+"""
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Any, Literal
+
+import tomli_w
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from .errors import ScenarioError
+from .geo import normalise_crs_name
+from .schema import LAYERS, LEVELS
+
+Level = Literal["kindergarten", "primary", "junior", "high"]
+LAYER_NAMES = tuple(LAYERS)
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class LayerSource(_Strict):
+    """Where one layer of the Region comes from, and how its columns are named there."""
+
+    path: Path = Field(description="File path, relative to the scenario file that names it.")
+    layer: str | None = Field(None, description="Layer name inside a GeoPackage with several layers.")
+    columns: dict[str, str] = Field(
+        default_factory=dict,
+        description="Our column name -> the column name in the file, e.g. {name = '学校名称'}.",
+    )
+    crs: str = Field("WGS84", description="Coordinates of the file: WGS84, CGCS2000 (EPSG:4490) or GCJ02.")
+    lon: str = Field("lon", description="Longitude column of a CSV file.")
+    lat: str = Field("lat", description="Latitude column of a CSV file.")
+
+    @field_validator("crs")
+    @classmethod
+    def _known_crs(cls, value: str) -> str:
+        if normalise_crs_name(value) is None:
+            raise ValueError(f"unknown coordinate system {value!r}; use WGS84, CGCS2000 (EPSG:4490) or GCJ02")
+        return value
+
+    @field_validator("columns")
+    @classmethod
+    def _no_empty_names(cls, value: dict[str, str]) -> dict[str, str]:
+        empty = [k for k, v in value.items() if not str(v).strip()]
+        if empty:
+            raise ValueError(f"empty source column name for {', '.join(empty)}")
+        return value
+
+
+class DataConfig(_Strict):
+    """The five layers of the Region (design.md: data model)."""
+
+    counties: LayerSource
+    townships: LayerSource
+    residential: LayerSource
+    schools: LayerSource
+    candidates: LayerSource | None = None
+
+
+class ScenarioMeta(_Strict):
+    """Identity of the scenario and the planning frame."""
+
+    id: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$", description="Short id; names the output folder.")
+    title: str = Field(description="Title shown on maps and reports (Chinese).")
+    title_en: str = ""
+    area: str = Field("", description="Plan area (pingdingshan, sanmenxia, zhumadian, kaifeng, beiguan).")
+    rulebook: str = Field("", description="A packaged rulebook name or a path to a TOML rulebook.")
+    base_year: int = Field(2020, ge=2000, le=2100)
+    target_year: int = Field(2025, ge=2000, le=2100)
+    language: Literal["zh", "en"] = "zh"
+    synthetic: bool = Field(False, description="The data below the township are generated (labelled on maps).")
+
+    @model_validator(mode="after")
+    def _years(self) -> ScenarioMeta:
+        if self.target_year < self.base_year:
+            raise ValueError(f"target_year {self.target_year} is before base_year {self.base_year}")
+        return self
+
+
+class DemandConfig(_Strict):
+    """Pupils from residents: per 1,000 residents (洛阳 2021–2035 plan; standards.md §1.6)."""
+
+    per_thousand: dict[Level, float] = Field(
+        default_factory=lambda: {"kindergarten": 36.0, "primary": 80.0, "junior": 40.0, "high": 40.0}
+    )
+
+    @field_validator("per_thousand")
+    @classmethod
+    def _non_negative(cls, value: dict[str, float]) -> dict[str, float]:
+        bad = [f"{k} = {v}" for k, v in value.items() if v < 0]
+        if bad:
+            raise ValueError(f"negative pupils per 1,000 residents: {', '.join(bad)}")
+        missing = [lv for lv in LEVELS if lv not in value]
+        if missing:
+            raise ValueError(f"missing levels: {', '.join(missing)}")
+        return value
+
+
+def _reach(urban: float, rural: float) -> dict[str, float]:
+    return {"urban": urban, "rural": rural}
+
+
+class ReachConfig(_Strict):
+    """How far a pupil may live from the school of a level, in metres (urban / rural).
+
+    Urban defaults are GB 50180-2018's walking radii (kindergarten 300 m, primary 500 m, junior 1,000 m);
+    rural primary 2 km is Henan's 2011 plain-area norm; rural junior 10 km and high 30 km stand for the
+    boarding schools the plans expect (assumption, rules.md §D).
+    """
+
+    kindergarten: dict[Literal["urban", "rural"], float] = Field(default_factory=lambda: _reach(300, 2000))
+    primary: dict[Literal["urban", "rural"], float] = Field(default_factory=lambda: _reach(500, 2000))
+    junior: dict[Literal["urban", "rural"], float] = Field(default_factory=lambda: _reach(1000, 10000))
+    high: dict[Literal["urban", "rural"], float] = Field(default_factory=lambda: _reach(5000, 30000))
+
+    def metres(self, level: str, urban: bool) -> float:
+        return float(getattr(self, level)["urban" if urban else "rural"])
+
+
+class OutputConfig(_Strict):
+    """What the run writes."""
+
+    tiles: Literal["none", "openstreetmap"] = Field(
+        "none", description="Online base map; 'none' keeps the map fully offline (vector context only)."
+    )
+
+
+class Scenario(_Strict):
+    """One validated, resolved scenario."""
+
+    scenario: ScenarioMeta
+    data: DataConfig
+    demand: DemandConfig = Field(default_factory=DemandConfig)
+    reach: ReachConfig = Field(default_factory=ReachConfig)
+    output: OutputConfig = Field(default_factory=OutputConfig)
+    source: Path | None = Field(None, description="The file this scenario was read from (set by the loader).")
+
+    @property
+    def id(self) -> str:
+        return self.scenario.id
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    if not path.is_file():
+        raise ScenarioError(f"{path}: scenario file not found")
+    try:
+        with path.open("rb") as fh:
+            return tomllib.load(fh)
+    except tomllib.TOMLDecodeError as exc:
+        raise ScenarioError(f"{path}: not valid TOML: {exc}") from None
+    except UnicodeDecodeError:
+        raise ScenarioError(f"{path}: not a UTF-8 text file") from None
+
+
+def _resolve_paths(raw: dict[str, Any], base: Path) -> dict[str, Any]:
+    """Make every layer path in ``raw['data']`` absolute, relative to ``base`` (the file naming it)."""
+    data = raw.get("data")
+    if not isinstance(data, dict):
+        return raw
+    for name, spec in list(data.items()):
+        if isinstance(spec, str):
+            spec = {"path": spec}
+            data[name] = spec
+        if isinstance(spec, dict) and isinstance(spec.get("path"), str):
+            spec["path"] = str((base / spec["path"]).resolve())
+    rulebook = raw.get("scenario", {}).get("rulebook")
+    if isinstance(rulebook, str) and rulebook.endswith(".toml"):
+        raw["scenario"]["rulebook"] = str((base / rulebook).resolve())
+    return raw
+
+
+def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    """Deep merge: tables merge key by key, everything else in ``over`` replaces ``base``."""
+    out = dict(base)
+    for key, value in over.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = _merge(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
+def _load_raw(path: Path, seen: tuple[Path, ...] = ()) -> dict[str, Any]:
+    path = path.resolve()
+    if path in seen:
+        chain = " -> ".join(str(p) for p in (*seen, path))
+        raise ScenarioError(f"{path}: 'extends' goes round in a circle: {chain}")
+    raw = _resolve_paths(_read_toml(path), path.parent)
+    parent = raw.pop("extends", None)
+    if parent is None:
+        return raw
+    if not isinstance(parent, str):
+        raise ScenarioError(f"{path}: key 'extends' must be a file name, got {parent!r}")
+    return _merge(_load_raw(path.parent / parent, (*seen, path)), raw)
+
+
+def _format_errors(path: Path, exc: ValidationError) -> ScenarioError:
+    problems = []
+    for err in exc.errors():
+        loc = ".".join(str(p) for p in err["loc"]) or "(top)"
+        msg = "unknown key" if err["type"] == "extra_forbidden" else err["msg"]
+        problems.append(f"{loc}: {msg}")
+    return ScenarioError(f"{path}: the scenario is not valid", problems)
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    """Read, merge (``extends``), resolve and validate a scenario file.
+
+    Raises
+    ------
+    ScenarioError
+        With every problem, each naming its key, when the file is missing, unreadable or invalid.
+    """
+    path = Path(path)
+    raw = _load_raw(path)
+    try:
+        return Scenario.model_validate({**raw, "source": path.resolve()})
+    except ValidationError as exc:
+        raise _format_errors(path, exc) from None
+
+
+def dump_scenario(scenario: Scenario) -> str:
+    """The resolved scenario as TOML (written next to the outputs, so a run can be repeated)."""
+    data = scenario.model_dump(mode="json", exclude_none=True, exclude={"source"})
+    return tomli_w.dumps(data)

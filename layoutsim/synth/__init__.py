@@ -1,0 +1,96 @@
+"""``layoutsim synth``: seeded, documented generation of the Region below the township.
+
+Real: county outlines, 2020 census population and urban share, township names and counts.
+Generated (every row marked ``synthetic = true``): township areas, estates, villages, new developments,
+schools and candidate sites, calibrated to the census and the plans' counts (see ``data/README.md``).
+The same seed gives byte-identical files.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+from pyproj import Transformer
+
+from ..io import write_geojson
+from ..geo import round_coords
+from ..schema import LEVELS, SYNTHETIC_COL, classes_col, enrolment_col
+from .census import AREAS, Area, area_units, outlines, per_thousand, schools_per_10k, township_names
+from .candidates import candidate_sites
+from .places import split_integer
+from .residents import new_developments, townships_and_residents
+from .schools import enrol, place_schools
+
+DEFAULT_SEED = 20201101  # the census reference date
+COUNTY_KIND = {"市辖区": "district", "县": "county", "县级市": "city"}
+
+
+def _points(df: pd.DataFrame, crs) -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame(df.drop(columns=["x", "y"]), geometry=gpd.points_from_xy(df["x"], df["y"]), crs=crs)
+
+
+def generate(area_key: str, seed: int = DEFAULT_SEED) -> dict[str, gpd.GeoDataFrame]:
+    """The five layers of an area (WGS84), deterministic for a given seed."""
+    area: Area = AREAS[area_key]
+    units_census = area_units(area)
+    shapes = outlines().set_index("adcode")
+    hosted = set(area.hosts)
+    legal = units_census[~units_census["adcode"].isin(hosted)]
+    crs = gpd.GeoSeries(shapes.loc[legal["adcode"], "geometry"].to_numpy(), crs="EPSG:4326").estimate_utm_crs()
+    back = Transformer.from_crs(crs, "EPSG:4326", always_xy=True).transform
+    ratios = per_thousand(area)
+    rates = schools_per_10k(area)
+    counties, townships, residential, schools, candidates = [], [], [], [], []
+    for _, row in legal.iterrows():
+        adcode = row["adcode"]
+        rng = np.random.default_rng([seed, int(adcode)])
+        guests = units_census[units_census["adcode"].isin([k for k, v in area.hosts.items() if v == adcode])]
+        members = pd.concat([row.to_frame().T, guests])
+        population = int(members["pop_2020"].astype(int).sum())
+        urban_pop = int(members["urban_pop_2020"].astype(int).sum())
+        names = [n for _, m in members.iterrows() for n in township_names(m)]
+        geom = gpd.GeoSeries([shapes.loc[adcode, "geometry"]], crs="EPSG:4326").to_crs(crs).iloc[0]
+        towns, ttable, units = townships_and_residents(rng, adcode, geom, names, population, urban_pop, back)
+        news = new_developments(rng, towns, ttable["code"].tolist(), urban_pop)
+        units = pd.concat([units, news], ignore_index=True)
+        units.insert(0, "id", [f"{adcode}-R{i + 1:05d}" for i in range(len(units))])
+        targets = {lv: max(1, int(round(population * rates[lv] / 1e4))) for lv in LEVELS}
+        seats = np.array([t.seat for t in towns])
+        placed = pd.DataFrame(place_schools(rng, adcode, row["name"], ttable, seats, units, targets))
+        placed = enrol(rng, placed, units, ratios)
+        sites = candidate_sites(rng, adcode, towns, ttable, units)
+        counties.append(dict(adcode=adcode, name=row["name"], kind=COUNTY_KIND.get(row["kind"], "district"),
+                             population=population, urban_share=round(urban_pop / population, 4),
+                             census_units=";".join(members["adcode"]), geometry=shapes.loc[adcode, "geometry"]))
+        townships.append(gpd.GeoDataFrame(ttable, geometry=[t.cell for t in towns], crs=crs))
+        residential.append(_points(units, crs))
+        schools.append(_points(placed, crs))
+        candidates.append(_points(sites, crs))
+    layers = {
+        "counties": gpd.GeoDataFrame(counties, geometry="geometry", crs="EPSG:4326"),
+        "townships": pd.concat(townships, ignore_index=True),
+        "residential": pd.concat(residential, ignore_index=True),
+        "schools": pd.concat(schools, ignore_index=True),
+        "candidates": pd.concat(candidates, ignore_index=True),
+    }
+    out = {}
+    for name, gdf in layers.items():
+        gdf = gdf.to_crs("EPSG:4326")
+        gdf[SYNTHETIC_COL] = name != "counties"
+        gdf = gdf.set_geometry(round_coords(gdf.geometry.values))
+        out[name] = gdf
+    return out
+
+
+def write_area(area_key: str, out_dir: Path, seed: int = DEFAULT_SEED) -> dict[str, int]:
+    """Generate an area and write its layers as GeoJSON in ``out_dir``; returns row counts."""
+    layers = generate(area_key, seed)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for name, gdf in layers.items():
+        write_geojson(out_dir / f"{name}.geojson", gdf)
+    return {name: len(gdf) for name, gdf in layers.items()}
+
+
+__all__ = ["AREAS", "DEFAULT_SEED", "generate", "write_area", "split_integer", "classes_col", "enrolment_col"]
