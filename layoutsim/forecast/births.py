@@ -1,0 +1,80 @@
+"""Births by year: the Henan series and its projection variants, and each county's share of them."""
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+
+from layoutsim.forecast.config import Births
+
+#: Census year: the age-0 counts the county shares are taken from.
+CENSUS_YEAR = 2020
+
+#: ``area`` label of the province rows in the births table.
+HENAN = "henan"
+
+
+def _interpolate(values: Mapping[int, float], years: Sequence[int]) -> np.ndarray:
+    """Values at ``years``: linear between the given years, the nearest given value outside them."""
+    known = sorted(values)
+    return np.interp(np.asarray(years, dtype=float), known, [values[y] for y in known])
+
+
+def henan_births(births: Births, years: Sequence[int]) -> pd.Series:
+    """Henan births (persons) at ``years``: observed where ``births.series`` has them, else projected.
+
+    Years between observed ones are interpolated; years after the last observed one follow
+    ``births.variant`` (see :class:`~layoutsim.forecast.config.Births`).
+
+    >>> from layoutsim.forecast.config import Births
+    >>> s = henan_births(Births(variant="central"), [2023, 2024, 2026, 2035])
+    >>> [round(v / 1e4, 1) for v in s]
+    [69.5, 65.1, 59.1, 59.1]
+    """
+    series = births.series
+    last_year = max(series)
+    last = series[last_year]
+    first, second = births.trend_years
+    ratio = (series[second] / series[first]) ** (1.0 / (second - first)) if series[first] > 0 else 1.0
+    floor = {"central": births.central_floor, "low": births.low_floor}.get(births.variant, 0.0) * last
+    projected = {}
+    value = last
+    for year in range(last_year + 1, max(years, default=last_year) + 1):
+        value = births.high_level * last if births.variant == "high" else max(value * ratio, floor)
+        projected[year] = value
+    out = [projected[y] if y in projected else float(_interpolate(series, [y])[0]) for y in years]
+    return pd.Series(out, index=pd.Index(list(years), name="year"), name="births", dtype=float)
+
+
+def county_births(births: Births, age0: pd.Series, years: Sequence[int]) -> pd.DataFrame:
+    """Births of each county in ``years`` as a tidy table (year, area, births).
+
+    ``age0`` is the census age-0 count by county (index: county code). The table also holds the
+    province rows (area ``"henan"``) when the counties are scaled from a Henan series.
+    """
+    years = list(years)
+    if births.table is None or births.table_kind == "henan":
+        if births.table is None:
+            province = henan_births(births, [CENSUS_YEAR, *years]).to_numpy()
+        else:
+            province = _interpolate(births.table, [CENSUS_YEAR, *years])
+        base, province = province[0], province[1:]
+        per_county = np.outer(age0.to_numpy(float) / base, province)
+        rows = [pd.DataFrame({"year": years, "area": HENAN, "births": province})]
+    else:
+        given = _interpolate(births.table, years)
+        if births.table_kind == "region":
+            total = float(age0.sum())
+            share = age0.to_numpy(float) / total if total > 0 else np.zeros(len(age0))
+        else:  # index, 2020 = 1.0
+            share = age0.to_numpy(float)
+        per_county = np.outer(share, given)
+        rows = []
+    rows.append(pd.DataFrame({
+        "year": np.tile(years, len(age0)),
+        "area": np.repeat(age0.index.astype(str).to_numpy(), len(years)),
+        "births": per_county.ravel(),
+    }))
+    table = pd.concat(rows, ignore_index=True)
+    return table.astype({"year": "int64", "area": str, "births": "float64"})

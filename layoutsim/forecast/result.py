@@ -1,0 +1,79 @@
+"""The forecast as a value: tidy tables of pupils, residents, births and cohorts, with their totals."""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import pandas as pd
+
+from layoutsim.errors import DataError
+from layoutsim.forecast.config import ForecastConfig
+from layoutsim.schema import LEVELS
+
+_LEVEL_ORDER = {level: i for i, level in enumerate(LEVELS)}
+
+
+def _sum_by(pupils: pd.DataFrame, key: str) -> pd.DataFrame:
+    table = pupils.groupby([key, "level", "year"], sort=False, as_index=False)["pupils"].sum()
+    order = table["level"].map(_LEVEL_ORDER)
+    return (table.assign(_order=order).sort_values([key, "_order", "year"], kind="stable")
+            .drop(columns="_order").reset_index(drop=True))
+
+
+@dataclass(frozen=True, eq=False)
+class Forecast:
+    """Pupils by residential unit, level and year, and the tables they came from.
+
+    Attributes
+    ----------
+    config
+        The configuration that produced it.
+    pupils
+        One row per unit × level × year: ``unit, township, county, level, year, pupils`` (float).
+    residents
+        One row per unit × year: ``unit, year, residents`` (float).
+    births
+        ``year, area, births``: births feeding the cohort model in each year after the census, per county
+        (``area`` = adcode) and, when scaled from a Henan series, for the province (``area`` = ``"henan"``).
+        Empty for the per-thousand method.
+    cohorts
+        ``county, year, age, persons``: single years of age 0–17 from the census year (2020) on.
+        Empty for the per-thousand method.
+    """
+
+    config: ForecastConfig
+    pupils: pd.DataFrame
+    residents: pd.DataFrame
+    births: pd.DataFrame
+    cohorts: pd.DataFrame
+
+    @property
+    def method(self) -> str:
+        """``"per_thousand"`` or ``"cohort"``."""
+        return self.config.method
+
+    def by_county(self) -> pd.DataFrame:
+        """Pupils by ``county, level, year``."""
+        return _sum_by(self.pupils, "county")
+
+    def by_township(self) -> pd.DataFrame:
+        """Pupils by ``township, level, year``."""
+        return _sum_by(self.pupils, "township")
+
+    def by(self, groups: Mapping[str, str] | pd.Series, *, name: str = "area") -> pd.DataFrame:
+        """Pupils summed over groups of units (e.g. a school's catchment): ``<name>, level, year, pupils``.
+
+        ``groups`` maps unit id → group; units it does not name are left out. Raises
+        :class:`~layoutsim.errors.DataError` when it names units the forecast does not have.
+        """
+        mapping = pd.Series(groups, dtype=object) if not isinstance(groups, pd.Series) else groups
+        mapping.index = mapping.index.astype(str)
+        unknown = sorted(set(mapping.index) - set(self.pupils["unit"]))
+        if unknown:
+            raise DataError("groups name units the forecast does not have", unknown[:20])
+        table = self.pupils.assign(**{name: self.pupils["unit"].map(mapping)}).dropna(subset=[name])
+        return _sum_by(table, name)
+
+    def total(self) -> pd.DataFrame:
+        """Pupils of the whole region by ``level, year``."""
+        return _sum_by(self.pupils.assign(region="all"), "region").drop(columns="region")
