@@ -1,0 +1,400 @@
+"""One check per rule kind. A check reads a rule and the :class:`Context` and returns findings: one dict
+per place that breaks the rule (place, measured value, limit, unit, Chinese and English message, and the
+place's geometry). :data:`CHECKS` maps each kind to its check; adding a kind means adding one function.
+"""
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import Any
+
+import pandas as pd
+
+from layoutsim.rules.context import LEVEL_EN, LEVEL_ZH, Context
+from layoutsim.rules.params import KINDS
+from layoutsim.schema import SCHOOL_TYPES, classes_col, enrolment_col
+
+Finding = dict[str, Any]
+Check = Callable[[Any, Context], list[Finding]]
+CHECKS: dict[str, Check] = {}
+
+
+def check(kind: str) -> Callable[[Check], Check]:
+    """Register a check for a rule kind."""
+    def register(fn: Check) -> Check:
+        CHECKS[kind] = fn
+        return fn
+    return register
+
+
+def _finding(place_kind: str, row: Any, county: str, measured: float | None, limit: float | None,
+             unit: str, zh: str, en: str, *, level: str = "", severity: str | None = None,
+             name_col: str = "name", id_col: str = "id") -> Finding:
+    return {
+        "place_kind": place_kind, "place_id": str(row[id_col]), "place_name": str(row[name_col]),
+        "county": str(county), "level": level, "measured": measured, "limit": limit, "unit": unit,
+        "message_zh": zh, "message_en": en, "geometry": row["geometry"], "severity": severity,
+    }
+
+
+def _county_rows(ctx: Context) -> pd.DataFrame:
+    return ctx.region.counties.assign(adcode=ctx.region.counties["adcode"].astype(str))
+
+
+@check("housing_school")
+def housing_school(rule: Any, ctx: Context) -> list[Finding]:
+    p = rule.params
+    res = ctx.residential
+    mask = res["area"].isin(rule.scope.areas) & (res["residents"] >= p.min_residents)
+    if rule.scope.build == "new":
+        mask &= res["kind"] == "new"
+    if ctx.year is not None and "completion_year" in res.columns:
+        mask &= res["completion_year"].isna() | (res["completion_year"] <= ctx.year)
+    estates = res[mask]
+    out: list[Finding] = []
+    for level in rule.level:
+        sc = ctx.schools[ctx.teaches(level) & ~ctx.schools["closing"]]
+        if p.ownership == "public":
+            sc = sc[sc["ownership"] == "public"]
+        elif p.ownership == "public_or_inclusive":
+            sc = sc[(sc["ownership"] == "public") | sc["inclusive"]]
+        near = ctx.count_within(estates.geometry, sc.geometry, p.within_m)
+        tied = ctx.tied_candidates(level)
+        for (_, row), n in zip(estates.iterrows(), near):
+            have = int(n) + (1 if row["id"] in tied else 0)
+            if have >= p.schools:
+                continue
+            own_zh = {"public": "公办", "public_or_inclusive": "公办或普惠性", "any": ""}[p.ownership]
+            own_en = {"public": "public ", "public_or_inclusive": "public or 普惠 ", "any": ""}[p.ownership]
+            out.append(_finding(
+                "residential", row, row["county"], have, p.schools, "schools",
+                f"{row['name']}（{int(row['residents']):,}人）{p.within_m:,.0f}米内无配套{own_zh}{LEVEL_ZH[level]}",
+                f"{row['name']} ({int(row['residents']):,} residents) has no {own_en}{LEVEL_EN[level]} "
+                f"within {p.within_m:,.0f} m or tied to it", level=level))
+    return out
+
+
+@check("school_size_cap")
+def school_size_cap(rule: Any, ctx: Context) -> list[Finding]:
+    p = rule.params
+    sc = ctx.schools[ctx.schools["type"].isin(p.school_types)]
+    total = ctx.school_total(sc)
+    out: list[Finding] = []
+    for (_, row), pupils in zip(sc.iterrows(), total):
+        if pupils <= p.max_pupils:
+            continue
+        info = rule.scope.build == "new" and not row["proposed"]
+        note_zh = "（上限适用于新建学校，现有学校仅供参考）" if info else ""
+        note_en = " (the cap is for new schools; existing school shown for information)" if info else ""
+        out.append(_finding(
+            "school", row, row["county"], float(pupils), p.max_pupils, "pupils",
+            f"{row['name']}在校生{pupils:,.0f}人，超过{p.max_pupils:,}人规模上限{note_zh}",
+            f"{row['name']} has {pupils:,.0f} pupils, above the cap of {p.max_pupils:,}{note_en}",
+            severity="info" if info else None))
+    return out
+
+
+@check("class_size")
+def class_size(rule: Any, ctx: Context) -> list[Finding]:
+    p = rule.params
+    word_zh = {"standard": "标准班额", "large": "大班额线", "super_large": "超大班额线"}[p.category]
+    word_en = {"standard": "standard class size", "large": "large-class line (大班额)",
+               "super_large": "super-large-class line (超大班额)"}[p.category]
+    out: list[Finding] = []
+    for level in rule.level:
+        sc = ctx.schools[ctx.teaches(level)]
+        classes = sc[classes_col(level)].fillna(0)
+        sc, classes = sc[classes > 0], classes[classes > 0]
+        avg = sc[enrolment_col(level)] / classes
+        for (_, row), a in zip(sc.iterrows(), avg):
+            if a <= p.max_per_class:
+                continue
+            entry = "（起始年级）" if p.grades == "entry" else ""
+            out.append(_finding(
+                "school", row, row["county"], round(float(a), 1), p.max_per_class, "pupils/class",
+                f"{row['name']}{LEVEL_ZH[level]}平均班额{a:.1f}人，超过{word_zh}{p.max_per_class}人{entry}",
+                f"{row['name']}: {LEVEL_EN[level]} classes average {a:.1f} pupils, above the {word_en} "
+                f"of {p.max_per_class}", level=level))
+    return out
+
+
+def _township_counts(ctx: Context, mask: pd.Series) -> pd.Series:
+    return ctx.schools[mask].groupby("township").size()
+
+
+@check("kindergarten_ratio")
+def kindergarten_ratio(rule: Any, ctx: Context) -> list[Finding]:
+    p = rule.params
+    counts = _township_counts(ctx, ctx.teaches("kindergarten") & ~ctx.schools["closing"])
+    tw = ctx.townships[ctx.townships["area"].isin(rule.scope.areas)]
+    out: list[Finding] = []
+    for _, row in tw.iterrows():
+        need = math.ceil(row["population"] / p.residents_per_kindergarten)
+        have = int(counts.get(row["code"], 0))
+        if have >= need:
+            continue
+        out.append(_finding(
+            "township", row, row["county"], have, need, "kindergartens",
+            f"{row['name']}人口{int(row['population']):,}人，按每{p.residents_per_kindergarten:,}人1所应有"
+            f"{need}所幼儿园，现有{have}所",
+            f"{row['name']}: {int(row['population']):,} residents need {need} kindergartens at one per "
+            f"{p.residents_per_kindergarten:,}; it has {have}", level="kindergarten", id_col="code"))
+    return out
+
+
+@check("central_kindergarten")
+def central_kindergarten(rule: Any, ctx: Context) -> list[Finding]:
+    p = rule.params
+    sc = ctx.schools
+    mask = ctx.teaches("kindergarten") & (sc["ownership"] == "public") & sc["central"] & ~sc["closing"]
+    counts = _township_counts(ctx, mask)
+    tw = ctx.townships[ctx.townships["kind"].isin(p.township_kinds)
+                       & ctx.townships["area"].isin(rule.scope.areas)]
+    out: list[Finding] = []
+    for _, row in tw.iterrows():
+        large = p.large_population is not None and row["population"] >= p.large_population
+        need = p.large_min_count if large else p.min_count
+        have = int(counts.get(row["code"], 0))
+        if have >= need:
+            continue
+        out.append(_finding(
+            "township", row, row["county"], have, need, "kindergartens",
+            f"{row['name']}（{int(row['population']):,}人）应有{need}所公办中心幼儿园，现有{have}所",
+            f"{row['name']} ({int(row['population']):,} residents) needs {need} public central "
+            f"kindergarten(s); it has {have}", level="kindergarten", id_col="code"))
+    return out
+
+
+@check("county_seat_public_kindergartens")
+def county_seat_public_kindergartens(rule: Any, ctx: Context) -> list[Finding]:
+    p = rule.params
+    urban = set(ctx.townships.loc[ctx.townships["area"] == "urban", "code"])
+    sc = ctx.schools
+    mask = ctx.teaches("kindergarten") & (sc["ownership"] == "public") & sc["township"].isin(urban)
+    counts = sc[mask & ~sc["closing"]].groupby("county").size()
+    out: list[Finding] = []
+    for _, row in _county_rows(ctx).iterrows():
+        have = int(counts.get(row["adcode"], 0))
+        if have >= p.min_count:
+            continue
+        out.append(_finding(
+            "county", row, row["adcode"], have, p.min_count, "kindergartens",
+            f"{row['name']}城区公办幼儿园{have}所，少于{p.min_count}所",
+            f"{row['name']}: {have} public kindergartens in the county seat, fewer than {p.min_count}",
+            level="kindergarten", id_col="adcode"))
+    return out
+
+
+_METRIC_TEXT = {
+    "inclusive_kindergarten": ("普惠性幼儿园覆盖率", "普惠 kindergarten coverage"),
+    "public_kindergarten": ("公办园在园幼儿占比", "public kindergartens' share of children"),
+    "private_compulsory": ("民办义务教育在校生占比", "private share of compulsory pupils"),
+}
+
+
+def _share_parts(metric: str, ctx: Context) -> tuple[pd.Series, pd.Series]:
+    """(numerator, denominator) enrolment per school for a share metric."""
+    sc = ctx.schools
+    if metric == "private_compulsory":
+        total = sc[enrolment_col("primary")] + sc[enrolment_col("junior")]
+        return total.where(sc["ownership"] == "private", 0), total
+    total = sc[enrolment_col("kindergarten")].where(ctx.teaches("kindergarten"), 0)
+    ok = sc["ownership"] == "public"
+    if metric == "inclusive_kindergarten":
+        ok |= sc["inclusive"]
+    return total.where(ok, 0), total
+
+
+@check("share_target")
+def share_target(rule: Any, ctx: Context) -> list[Finding]:
+    p = rule.params
+    num, den = _share_parts(p.metric, ctx)
+    by_county = pd.DataFrame({"num": num, "den": den, "county": ctx.schools["county"]}).groupby("county").sum()
+    zh, en = _METRIC_TEXT[p.metric]
+    when_zh = f"（{p.by_year}年目标）" if p.by_year else ""
+    when_en = f" (target for {p.by_year})" if p.by_year else ""
+    out: list[Finding] = []
+    for _, row in _county_rows(ctx).iterrows():
+        if row["adcode"] not in by_county.index or by_county.at[row["adcode"], "den"] <= 0:
+            continue
+        share = by_county.at[row["adcode"], "num"] / by_county.at[row["adcode"], "den"]
+        broken = share < p.share if p.bound == "min" else share > p.share
+        if not broken:
+            continue
+        rel_zh, rel_en = ("低于", "below") if p.bound == "min" else ("高于", "above")
+        out.append(_finding(
+            "county", row, row["adcode"], round(float(share), 4), p.share, "share",
+            f"{row['name']}{zh}{share:.1%}，{rel_zh}{p.share:.0%}{when_zh}",
+            f"{row['name']}: {en} {share:.1%}, {rel_en} {p.share:.0%}{when_en}", id_col="adcode"))
+    return out
+
+
+@check("county_population_school")
+def county_population_school(rule: Any, ctx: Context) -> list[Finding]:
+    p = rule.params
+    sc = ctx.schools[ctx.schools["type"].isin(p.school_types) & ~ctx.schools["closing"]]
+    if p.count == "proposed":
+        sc = sc[sc["proposed"]]
+    counts = sc.groupby("county").size()
+    counties = _county_rows(ctx)
+    if p.county_kinds is not None:
+        counties = counties[counties["kind"].isin(p.county_kinds)]
+    what_zh = "新建" if p.count == "proposed" else ""
+    what_en = "new " if p.count == "proposed" else ""
+    out: list[Finding] = []
+    for _, row in counties.iterrows():
+        steps = [s for s in p.steps if row["population"] >= s.min_population]
+        if not steps:
+            continue
+        need = max(steps, key=lambda s: s.min_population).min_count
+        have = int(counts.get(row["adcode"], 0))
+        if have >= need:
+            continue
+        kinds_zh = "、".join(LEVEL_ZH.get(t, t) for t in rule.level) or "学校"
+        kinds_en = ", ".join(LEVEL_EN.get(t, t) for t in rule.level) or "school"
+        out.append(_finding(
+            "county", row, row["adcode"], have, need, "schools",
+            f"{row['name']}（{int(row['population']):,}人）应有{what_zh}{kinds_zh}{need}所，现有{have}所",
+            f"{row['name']} ({int(row['population']):,} people) needs {need} {what_en}{kinds_en}(s); "
+            f"it has {have}", id_col="adcode"))
+    return out
+
+
+def _reach_distances(rule: Any, level: str, units: pd.DataFrame, ctx: Context) -> pd.Series:
+    """Distance (m) each unit's pupils of a level travel: the assignment's longest, else to the nearest school."""
+    if ctx.assignment is not None:
+        a = ctx.assignment[ctx.assignment["level"] == level]
+        longest = a.groupby(a["residential"].astype(str))["distance_m"].max()
+        return units["id"].map(longest)
+    sc = ctx.schools[ctx.teaches(level) & ~ctx.schools["closing"]]
+    return pd.Series(ctx.nearest_distance(units.geometry, sc.geometry), index=units.index)
+
+
+@check("service_radius")
+def service_radius(rule: Any, ctx: Context) -> list[Finding]:
+    p = rule.params
+    res = ctx.residential
+    units = res[res["area"].isin(rule.scope.areas) & (res["residents"] > 0)]
+    if rule.scope.build == "new":
+        units = units[units["kind"] == "new"]
+    out: list[Finding] = []
+    for level in rule.level:
+        lv_units = units
+        if ctx.pupils is not None:
+            pup = ctx.pupils[(ctx.pupils["level"] == level) & (ctx.pupils["pupils"] > 0)]
+            lv_units = units[units["id"].isin(pup["residential"].astype(str))]
+        dist = _reach_distances(rule, level, lv_units, ctx)
+        for (_, row), d in zip(lv_units.iterrows(), dist):
+            if pd.isna(d) or d <= p.radius_m:
+                continue
+            far_zh = "无可达学校" if math.isinf(d) else f"{d:,.0f}米"
+            far_en = "no school reachable" if math.isinf(d) else f"{d:,.0f} m"
+            out.append(_finding(
+                "residential", row, row["county"], float(d), p.radius_m, "m",
+                f"{row['name']}到最近{LEVEL_ZH[level]}{far_zh}，超过服务半径{p.radius_m:,.0f}米",
+                f"{row['name']}: nearest {LEVEL_EN[level]} {far_en}, beyond the {p.radius_m:,.0f} m radius",
+                level=level))
+    return out
+
+
+@check("boarding")
+def boarding(rule: Any, ctx: Context) -> list[Finding]:
+    p = rule.params
+    out: list[Finding] = []
+    for level in rule.level:
+        sc = ctx.schools[ctx.teaches(level) & ctx.schools["area"].isin(rule.scope.areas)
+                         & ~ctx.schools["closing"]]
+        if p.min_share > 0:
+            out += _boarding_share(rule, level, sc, ctx)
+        if p.max_boarding_per_township is not None:
+            counts = sc[sc["boarding"]].groupby("township").size()
+            tw = ctx.townships.set_index("code")
+            for code, n in counts.items():
+                if n <= p.max_boarding_per_township or code not in tw.index:
+                    continue
+                row = tw.loc[code]
+                out.append(_finding(
+                    "township", {**row.to_dict(), "code": code}, row["county"], int(n),
+                    p.max_boarding_per_township, "schools",
+                    f"{row['name']}有寄宿制{LEVEL_ZH[level]}{n}所，多于{p.max_boarding_per_township}所",
+                    f"{row['name']} has {n} boarding {LEVEL_EN[level]} schools, more than "
+                    f"{p.max_boarding_per_township}", level=level, id_col="code"))
+    return out
+
+
+def _boarding_share(rule: Any, level: str, sc: pd.DataFrame, ctx: Context) -> list[Finding]:
+    p = rule.params
+    want = sc["boarding"] if p.expect == "boarding" else ~sc["boarding"]
+    pupils = sc[enrolment_col(level)]
+    frame = pd.DataFrame({"num": pupils.where(want, 0), "den": pupils, "county": sc["county"]})
+    by_county = frame.groupby("county").sum()
+    mode_zh, mode_en = ("寄宿制", "boarding") if p.expect == "boarding" else ("走读", "day")
+    out: list[Finding] = []
+    for _, row in _county_rows(ctx).iterrows():
+        if row["adcode"] not in by_county.index or by_county.at[row["adcode"], "den"] <= 0:
+            continue
+        share = by_county.at[row["adcode"], "num"] / by_county.at[row["adcode"], "den"]
+        if share >= p.min_share:
+            continue
+        out.append(_finding(
+            "county", row, row["adcode"], round(float(share), 4), p.min_share, "share",
+            f"{row['name']}农村{LEVEL_ZH[level]}在校生在{mode_zh}学校的比例{share:.0%}，低于{p.min_share:.0%}",
+            f"{row['name']}: {share:.0%} of rural {LEVEL_EN[level]} pupils attend {mode_en} schools, "
+            f"below {p.min_share:.0%}", level=level, id_col="adcode"))
+    return out
+
+
+@check("closure_precondition")
+def closure_precondition(rule: Any, ctx: Context) -> list[Finding]:
+    """Schools marked ``closing`` need spare seats, already built, in open schools (same county, in reach)."""
+    p = rule.params
+    sc = ctx.schools
+    out: list[Finding] = []
+    for _, row in sc[sc["closing"]].iterrows():
+        for level in SCHOOL_TYPES.get(row["type"], ()):
+            if rule.level and level not in rule.level:
+                continue
+            pupils = float(row[enrolment_col(level)])
+            if ctx.assignment is None and pupils <= 0:
+                continue
+            recv = sc[ctx.teaches(level) & ~sc["closing"] & (sc["county"] == row["county"])]
+            if p.max_receiving_distance_m is not None:
+                recv = recv[recv.geometry.distance(row["geometry"]) <= p.max_receiving_distance_m]
+            size = ctx.rulebook.class_size(level)
+            spare = float((recv[classes_col(level)].fillna(0) * size - recv[enrolment_col(level)]).clip(lower=0).sum())
+            if pupils <= spare:
+                continue
+            out.append(_finding(
+                "school", row, row["county"], spare, pupils, "seats",
+                f"{row['name']}拟撤并，但接收学校仅有{spare:,.0f}个空余{LEVEL_ZH[level]}学位，少于其{pupils:,.0f}名在校生（先建后撤）",
+                f"{row['name']} is to close, but receiving schools have only {spare:,.0f} spare {LEVEL_EN[level]} "
+                f"seats for its {pupils:,.0f} pupils (build before closing)", level=level))
+    return out
+
+
+@check("concentration")
+def concentration(rule: Any, ctx: Context) -> list[Finding]:
+    p = rule.params
+    out: list[Finding] = []
+    for level in rule.level:
+        sc = ctx.schools[ctx.teaches(level)]
+        pupils = sc[enrolment_col(level)]
+        frame = pd.DataFrame({"num": pupils.where(sc["area"] == "urban", 0), "den": pupils,
+                              "county": sc["county"]}).groupby("county").sum()
+        for _, row in _county_rows(ctx).iterrows():
+            if row["adcode"] not in frame.index or frame.at[row["adcode"], "den"] <= 0:
+                continue
+            share = frame.at[row["adcode"], "num"] / frame.at[row["adcode"], "den"]
+            if p.min_share is not None and share >= p.min_share:
+                continue
+            out.append(_finding(
+                "county", row, row["adcode"], round(float(share), 4), p.min_share, "share",
+                f"{row['name']}{LEVEL_ZH[level]}在校生在县城（城区）的比例为{share:.0%}",
+                f"{row['name']}: {share:.0%} of {LEVEL_EN[level]} pupils attend schools in the county seat",
+                level=level, id_col="adcode"))
+    return out
+
+
+_missing = set(KINDS) - set(CHECKS)
+if _missing:  # a kind without a check is a programming error, caught on import
+    raise RuntimeError(f"rule kinds without a check: {sorted(_missing)}")
