@@ -13,6 +13,8 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 from pyproj import Transformer
+import shapely
+from shapely.ops import nearest_points
 
 from ..io import write_geojson
 from ..geo import round_coords
@@ -29,6 +31,17 @@ COUNTY_KIND = {"市辖区": "district", "县": "county", "县级市": "city"}
 
 def _points(df: pd.DataFrame, crs) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(df.drop(columns=["x", "y"]), geometry=gpd.points_from_xy(df["x"], df["y"]), crs=crs)
+
+
+def _inside(df: pd.DataFrame, geom) -> pd.DataFrame:
+    """Move points that jitter put just outside the county onto its edge, 30 m inside."""
+    out = ~shapely.contains_xy(geom, df["x"].to_numpy(), df["y"].to_numpy())
+    if out.any():
+        inner = geom.buffer(-30.0)
+        snapped = [nearest_points(inner, shapely.Point(x, y))[0] for x, y in df.loc[out, ["x", "y"]].to_numpy()]
+        df.loc[out, "x"] = [p.x for p in snapped]
+        df.loc[out, "y"] = [p.y for p in snapped]
+    return df
 
 
 def generate(area_key: str, seed: int = DEFAULT_SEED) -> dict[str, gpd.GeoDataFrame]:
@@ -59,8 +72,8 @@ def generate(area_key: str, seed: int = DEFAULT_SEED) -> dict[str, gpd.GeoDataFr
         targets = {lv: max(1, int(round(population * rates[lv] / 1e4))) for lv in LEVELS}
         seats = np.array([t.seat for t in towns])
         placed = pd.DataFrame(place_schools(rng, adcode, row["name"], ttable, seats, units, targets))
-        placed = enrol(rng, placed, units, ratios)
-        sites = candidate_sites(rng, adcode, towns, ttable, units)
+        placed = _inside(enrol(rng, placed, units, ratios), geom)
+        sites = _inside(candidate_sites(rng, adcode, towns, ttable, units), geom)
         counties.append(dict(adcode=adcode, name=row["name"], kind=COUNTY_KIND.get(row["kind"], "district"),
                              population=population, urban_share=round(urban_pop / population, 4),
                              census_units=";".join(members["adcode"]), geometry=shapes.loc[adcode, "geometry"]))

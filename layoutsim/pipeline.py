@@ -1,0 +1,96 @@
+"""A run from scenario file to output folder: load, demand, assign, indicators, map, files.
+
+Outputs are written to a temporary folder and moved into place whole, so a failed run leaves nothing
+half-written. The resolved scenario is written next to the outputs.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+from shapely import LineString
+
+from .assign import Assignment, assign_nearest
+from .demand import pupils_by_level
+from .io import atomic_dir, write_gpkg, write_json
+from .metrics import kpis, school_table
+from .region import Region, load_region
+from .render.map import build_map
+from .scenario import Scenario, dump_scenario, load_scenario
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+Step = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """What a run computed and where it wrote it."""
+
+    scenario: Scenario
+    region: Region
+    pupils: pd.DataFrame
+    assignment: Assignment
+    schools: pd.DataFrame
+    kpis: dict
+    out_dir: Path
+
+
+def default_out_dir(scenario: Scenario) -> Path:
+    return REPO_ROOT / "maps" / scenario.id
+
+
+def county_of_units(region: Region) -> pd.Series:
+    """The county adcode of each residential unit, through its township."""
+    town_county = dict(zip(region.townships["code"], region.townships["county"]))
+    return region.residential["township"].map(town_county)
+
+
+def _flow_lines(region: Region, flows: pd.DataFrame) -> gpd.GeoDataFrame:
+    r = region.residential.set_index("id").geometry
+    s = region.schools.set_index("id").geometry
+    lines = [LineString([r[u].coords[0], s[j].coords[0]]) for u, j in zip(flows["unit"], flows["school"])]
+    return gpd.GeoDataFrame(flows.reset_index(drop=True), geometry=lines, crs=region.crs)
+
+
+def run(scenario: Scenario | str | Path, out_dir: Path | None = None, *, step: Step = lambda s: None) -> RunResult:
+    """Run a scenario and write its outputs (default ``maps/<scenario id>/``)."""
+    if not isinstance(scenario, Scenario):
+        scenario = load_scenario(scenario)
+    meta = scenario.scenario
+    step("load")
+    region = load_region(scenario.data)
+    step("demand")
+    pupils = pupils_by_level(region.residential, scenario.demand.per_thousand, meta.target_year)
+    step("assign")
+    units_county = county_of_units(region)
+    assignment = assign_nearest(region.residential, region.schools, pupils, units_county)
+    table = school_table(region.schools, assignment)
+    names = dict(zip(region.counties["adcode"], region.counties["name"]))
+    indicators = {
+        "scenario": meta.id, "title": meta.title, "target_year": meta.target_year,
+        "synthetic": region.synthetic,
+        **kpis(region.residential, region.schools, pupils, assignment, scenario.reach, units_county, names),
+    }
+    step("map")
+    title = meta.title if meta.language == "zh" or not meta.title_en else meta.title_en
+    html = build_map(region, table, pupils, title=title, lang=meta.language, tiles=scenario.output.tiles)
+    step("write")
+    out = Path(out_dir) if out_dir else default_out_dir(scenario)
+    with atomic_dir(out) as tmp:
+        (tmp / "index.html").write_text(html, encoding="utf-8")
+        write_json(tmp / "kpis.json", indicators)
+        (tmp / "scenario.resolved.toml").write_text(dump_scenario(scenario), encoding="utf-8")
+        assignment.flows.to_csv(tmp / "assignment.csv", index=False)
+        assignment.unmet.to_csv(tmp / "unmet.csv", index=False)
+        table.to_csv(tmp / "schools.csv", index=False)
+        util = table.pivot_table(index="school", columns="level", values="utilisation")
+        schools = region.schools.join(util.add_prefix("utilisation_"), on="id")
+        write_gpkg(tmp / "plan.gpkg", {
+            "counties": region.counties, "townships": region.townships, "residential": region.residential,
+            "schools": schools, "candidates": region.candidates,
+            "assignment": _flow_lines(region, assignment.flows),
+        })
+    return RunResult(scenario, region, pupils, assignment, table, indicators, out)
