@@ -259,7 +259,8 @@ def test_input_problems_are_listed_together(residential: pd.DataFrame, townships
     bad.loc[0, "residents"] = -5
     bad.loc[1, "kind"] = "castle"
     bad.loc[2, "township"] = "tX"
-    with pytest.raises(DataError, match=r"(?s)negative for units a_est.*units a_vil.*townships layer for units b_vil") as info:
+    listed = r"(?s)negative for units a_est.*units a_vil.*townships layer for units b_vil"
+    with pytest.raises(DataError, match=listed) as info:
         forecast(bad, townships, counties, config())
     assert len(info.value.problems) == 3
     with pytest.raises(DataError, match="missing column 'urban'"):
@@ -312,3 +313,8 @@ def test_pingdingshan_2021_enrolment() -> None:
     assert got["high"] == pytest.approx(city["age10_14"] * 3 / 5 * 0.9998 * 0.5, rel=1e-4)
     for level, observed in PDS_2021.items():
         assert abs(got[level] / observed - 1) < PDS_TOLERANCE[level], (level, got[level], observed)
+    # one cohort against the year's intake (招生): primary 8.39万 (age 6), junior 9.39万 (age 12),
+    # general high 4.73万 (age 15 × 0.5); a single year has no drop-outs or repeaters piled up.
+    ages = fc.cohorts.query("year == 2021").groupby("age").persons.sum()
+    for model, observed in ((ages[6], 83_900), (ages[12], 93_900), (ages[15] * 0.5, 47_300)):
+        assert abs(model / observed - 1) < 0.10, (model, observed)

@@ -32,9 +32,10 @@ def _distribute(county_pupils: np.ndarray, units: Units, paths: np.ndarray, conf
     new_pupils = paths[:, None, :] * per_level(config.new_yield, LEVELS)[None, :, None] / 1000.0 * new[:, None, None]
     coverage = units.per_county(paths[:, 0]) / units.counties["population"].to_numpy()
     wanted = county_pupils * coverage[:, None, None] - units.per_county(new_pupils * counted[:, None, None])
-    if (wanted < -1e-9).any():
+    over = (wanted < -1e-9).any(axis=(1, 2))
+    if over.any():
         logger.warning("new developments hold more pupils than their counties' cohorts in %s; those "
-                       "counties' other units get none", units.counties["adcode"][(wanted < -1e-9).any(axis=(1, 2))].tolist())
+                       "counties' other units get none", units.counties["adcode"][over].tolist())
     pool = np.clip(wanted, 0.0, None)
     others = ~new
     total = units.per_county(paths, others)[units.county]

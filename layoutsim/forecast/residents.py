@@ -66,7 +66,8 @@ def resident_paths(units: Units, years: Sequence[int], *, urbanisation: float,
             if short.any():
                 logger.warning(
                     "%d: new developments want %.0f residents from the villages of %s, which hold %.0f",
-                    year, wanted[short].sum(), units.counties["adcode"][short].tolist(), available[short].sum(),
+                    year, wanted[short].sum(), units.counties["adcode"][short].tolist(),
+                    max(available[short].sum(), 0.0),
                 )
             now -= _spread(units, np.minimum(wanted, available), now, village)
         paths[:, k] = now
