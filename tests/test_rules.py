@@ -1,0 +1,253 @@
+"""Rulebooks: the packaged books load and quote their plans verbatim; user books extend, override and
+disable; every validation problem is reported at once, naming the file and the rule."""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from layoutsim.errors import LayoutsimError, RulebookError
+from layoutsim.rules.book import load_rulebook, packaged_books
+from layoutsim.rules.params import KINDS
+
+DOMAIN = Path(__file__).resolve().parents[2] / "shared" / "domain"
+PLAN_FILES = {"pingdingshan": "pingdingshan", "sanmenxia": "sanmenxia", "zhumadian": "zhumadian",
+              "kaifeng": "kaifeng", "beiguan": "anyang-beiguan"}
+CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+def _norm(text: str) -> str:
+    return re.sub(r"\s+", "", text)
+
+
+def _write(tmp_path: Path, text: str, name: str = "book.toml") -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+# ---------------------------------------------------------------- packaged books
+
+
+def test_packaged_books_are_the_five_plans() -> None:
+    assert set(packaged_books()) == set(PLAN_FILES)
+
+
+@pytest.mark.parametrize("name", sorted(PLAN_FILES))
+def test_packaged_book_loads(name: str) -> None:
+    book = load_rulebook(name)
+    ids = [r.id for r in book]
+    assert len(ids) == len(set(ids)) >= 20
+    assert book.id == name and book.plan and book.files[0] == "_national.toml"
+    for r in book:
+        assert CJK.search(r.source.text), r.id
+        assert r.source.text_en and r.source.section and r.source.plan
+        if not r.default:
+            assert r.source.plan == book.plan, r.id
+
+
+@pytest.mark.parametrize("name", sorted(PLAN_FILES))
+def test_packaged_book_quotes_its_plan_verbatim(name: str) -> None:
+    if not DOMAIN.is_dir():
+        pytest.skip("../shared/domain is not available")
+    key = PLAN_FILES[name]
+    plan_text = _norm((DOMAIN / "plans" / f"{key}.md").read_text("utf-8")
+                      + (DOMAIN / "plans" / "source" / f"{key}.txt").read_text("utf-8"))
+    standards = _norm((DOMAIN / "standards.md").read_text("utf-8"))
+    for r in load_rulebook(name):
+        where = standards if r.default else plan_text
+        assert _norm(r.source.text) in where, f"{name}: {r.id}: {r.source.text}"
+
+
+def test_book_numbers_follow_the_plans() -> None:
+    pds, zmd, smx, kf, bg = (load_rulebook(n) for n in ("pingdingshan", "zhumadian", "sanmenxia", "kaifeng",
+                                                         "beiguan"))
+    assert zmd.get("housing.primary").params.min_residents == 10000
+    assert zmd.get("housing.junior").params.min_residents == 20000
+    assert zmd.get("size.through").params.max_pupils == 3000
+    assert zmd.get("size.through").params.school_types == ("nine_year",)
+    assert zmd.get("size.twelve_year").default
+    for b in (pds, smx, kf, bg):
+        assert b.get("housing.primary").params.min_residents == 5000
+        assert b.get("housing.junior").params.min_residents == 10000
+        assert b.get("size.through").params.max_pupils == 2500
+    assert pds.get("central_kg").params.large_population == 30000
+    assert pds.get("central_kg").params.large_min_count == 2
+    assert smx.get("share.public_kg").params.share == 0.55
+    assert kf.get("housing.kindergarten").params.ownership == "public"
+    assert bg.get("housing.primary").default and not pds.get("housing.primary").default
+    assert {r.kind for b in (pds, smx, zmd, kf, bg) for r in b} == set(KINDS)
+    assert pds.class_size("primary") == 45 and pds.class_size("junior") == 50
+
+
+# ---------------------------------------------------------------- user books
+
+
+def test_user_book_extends_overrides_disables_and_adds(tmp_path: Path) -> None:
+    path = _write(tmp_path, """
+extends = "pingdingshan"
+disable = ["reach.primary.rural"]
+[book]
+id = "mine"
+[overrides."housing.primary"]
+params = { min_residents = 8000 }
+force = "in_principle"
+[[rules]]
+id = "reach.primary.mountain"
+kind = "service_radius"
+level = ["primary"]
+scope = { areas = ["mountain"] }
+force = "target"
+params = { radius_m = 5000.0 }
+source = { plan = "某县方案", section = "3", text = "山区小学服务半径5公里", text_en = "5 km in mountains" }
+""")
+    book = load_rulebook(path)
+    base = load_rulebook("pingdingshan")
+    assert book.id == "mine" and len(book) == len(base)
+    assert book.get("housing.primary").params.min_residents == 8000
+    assert book.get("housing.primary").params.within_m == base.get("housing.primary").params.within_m
+    assert book.get("housing.primary").force == "in_principle"
+    assert book.get("housing.primary").source == base.get("housing.primary").source
+    with pytest.raises(KeyError):
+        book.get("reach.primary.rural")
+    assert book.get("reach.primary.mountain").params.radius_m == 5000.0
+    assert book.files == ("_national.toml", "pingdingshan.toml", str(path))
+
+
+def test_user_book_extends_a_relative_path(tmp_path: Path) -> None:
+    _write(tmp_path, 'extends = "zhumadian"\n[overrides."closure"]\nforce = "in_principle"\n', "base.toml")
+    path = _write(tmp_path, 'extends = "base.toml"\n', "alt.toml")
+    assert load_rulebook(path).get("closure").force == "in_principle"
+
+
+def test_overrides_argument() -> None:
+    book = load_rulebook("kaifeng", overrides={"overrides": {"share.public_kg": {"params": {"share": 0.6}}},
+                                               "disable": ["concentration.junior"]})
+    assert book.get("share.public_kg").params.share == 0.6
+    assert "concentration.junior" not in {r.id for r in book}
+
+
+def test_new_source_without_plan_takes_the_books_plan(tmp_path: Path) -> None:
+    path = _write(tmp_path, """
+extends = "_national"
+[book]
+plan = "某县“十四五”教育规划"
+[overrides."size.high"]
+source = { section = "二", text = "新建高中不超过2000人", text_en = "2,000" }
+params = { max_pupils = 2000 }
+""")
+    rule = load_rulebook(path).get("size.high")
+    assert rule.source.plan == "某县“十四五”教育规划" and not rule.default and rule.params.max_pupils == 2000
+
+
+# ---------------------------------------------------------------- validation errors
+
+RULE = """
+[[rules]]
+id = "{id}"
+kind = "{kind}"
+force = "hard"
+level = ["primary"]
+params = {params}
+source = {{ plan = "p", section = "s", text = "条文", text_en = "t" }}
+"""
+
+
+def _rule(id: str = "x", kind: str = "housing_school", params: str = "{ min_residents = 5000 }") -> str:
+    return RULE.format(id=id, kind=kind, params=params)
+
+
+def test_wrong_kind(tmp_path: Path) -> None:
+    path = _write(tmp_path, _rule(kind="housing"))
+    with pytest.raises(RulebookError, match=r"book\.toml: rule 'x': unknown kind 'housing' \(expected one of"):
+        load_rulebook(path)
+
+
+def test_unknown_parameter(tmp_path: Path) -> None:
+    path = _write(tmp_path, _rule(params="{ min_residents = 5000, min_resident = 1 }"))
+    with pytest.raises(RulebookError, match=r"rule 'x': params\.min_resident: Extra inputs are not permitted"):
+        load_rulebook(path)
+
+
+def test_missing_parameter(tmp_path: Path) -> None:
+    path = _write(tmp_path, _rule(params="{ within_m = 300.0 }"))
+    with pytest.raises(RulebookError, match=r"rule 'x': params\.min_residents: Field required"):
+        load_rulebook(path)
+
+
+@pytest.mark.parametrize("params, key", [
+    ('{ min_residents = "5000" }', "min_residents"),
+    ("{ min_residents = 5000.5 }", "min_residents"),
+    ('{ min_residents = 5000, within_m = "near" }', "within_m"),
+    ('{ min_residents = 5000, ownership = "state" }', "ownership"),
+])
+def test_wrong_type(tmp_path: Path, params: str, key: str) -> None:
+    path = _write(tmp_path, _rule(params=params))
+    with pytest.raises(RulebookError, match=rf"rule 'x': params\.{key}: "):
+        load_rulebook(path)
+
+
+def test_wrong_rule_field(tmp_path: Path) -> None:
+    path = _write(tmp_path, _rule().replace('force = "hard"', 'force = "must"'))
+    with pytest.raises(RulebookError, match=r"rule 'x': force: Input should be 'hard'"):
+        load_rulebook(path)
+
+
+def test_override_of_unknown_rule(tmp_path: Path) -> None:
+    path = _write(tmp_path, 'extends = "pingdingshan"\n[overrides.nope]\nparams = { share = 0.5 }\n')
+    with pytest.raises(RulebookError, match=r"overrides\.'nope': no rule with id 'nope'"):
+        load_rulebook(path)
+
+
+def test_override_bad_parameter_names_the_rule(tmp_path: Path) -> None:
+    path = _write(tmp_path, 'extends = "pingdingshan"\n[overrides."housing.primary"]\nparams = { min_people = 1 }\n')
+    with pytest.raises(RulebookError, match=r"book\.toml: rule 'housing\.primary': params\.min_people"):
+        load_rulebook(path)
+
+
+def test_override_cannot_change_kind(tmp_path: Path) -> None:
+    path = _write(tmp_path, 'extends = "pingdingshan"\n[overrides."size.high"]\nkind = "boarding"\n')
+    with pytest.raises(RulebookError, match=r"overrides\.'size\.high': cannot change kind"):
+        load_rulebook(path)
+
+
+def test_disable_unknown_rule(tmp_path: Path) -> None:
+    path = _write(tmp_path, 'extends = "sanmenxia"\ndisable = ["nope"]\n')
+    with pytest.raises(RulebookError, match=r"disable: no rule with id 'nope'"):
+        load_rulebook(path)
+
+
+def test_duplicate_rule_id(tmp_path: Path) -> None:
+    path = _write(tmp_path, 'extends = "_national"\n' + _rule(id="housing.primary"))
+    with pytest.raises(RulebookError, match=r"rule 'housing\.primary' is already defined"):
+        load_rulebook(path)
+
+
+def test_unknown_top_level_key_and_missing_file(tmp_path: Path) -> None:
+    with pytest.raises(RulebookError, match=r"unknown key `rule`"):
+        load_rulebook(_write(tmp_path, "[[rule]]\nid = 'x'\n"))
+    with pytest.raises(RulebookError, match=r"no such rulebook file \(packaged books: beiguan"):
+        load_rulebook("nowhere")
+
+
+def test_extends_cycle(tmp_path: Path) -> None:
+    _write(tmp_path, 'extends = "b.toml"\n', "a.toml")
+    _write(tmp_path, 'extends = "a.toml"\n', "b.toml")
+    with pytest.raises(RulebookError, match="makes a cycle"):
+        load_rulebook(tmp_path / "a.toml")
+
+
+def test_all_problems_reported_at_once(tmp_path: Path) -> None:
+    path = _write(tmp_path, 'extends = "pingdingshan"\ndisable = ["nope"]\n'
+                  + _rule(id="a", kind="nokind") + _rule(id="b", params='{ min_residents = "x" }'))
+    with pytest.raises(RulebookError) as info:
+        load_rulebook(path)
+    assert len(info.value.problems) == 3
+    assert isinstance(info.value, LayoutsimError)
+    assert all(p.startswith(str(path)) for p in info.value.problems)
+
+
+def test_bad_toml(tmp_path: Path) -> None:
+    with pytest.raises(RulebookError, match="cannot read"):
+        load_rulebook(_write(tmp_path, "extends = \n"))
