@@ -41,7 +41,7 @@ from pathlib import Path
 from typing import Any
 
 import folium
-from branca.element import Element, Figure
+from branca.element import CssLink, Element, Figure, JavascriptLink
 from folium.elements import JSCSSMixin
 
 __all__ = [
@@ -246,8 +246,6 @@ def _offline_links(el: JSCSSMixin, links: list[tuple[str, str]]) -> list[tuple[s
 
 
 def _is_link(el: Element) -> bool:
-    from branca.element import CssLink, JavascriptLink
-
     return isinstance(el, (CssLink, JavascriptLink))
 
 
