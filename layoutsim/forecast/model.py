@@ -6,7 +6,7 @@ import logging
 import numpy as np
 import pandas as pd
 
-from layoutsim.forecast.births import CENSUS_YEAR, county_births
+from layoutsim.forecast.births import CENSUS_YEAR, HENAN, county_births
 from layoutsim.forecast.census import load_census
 from layoutsim.forecast.cohort import age_forward, census_cohorts, initial_ages, level_pupils
 from layoutsim.forecast.config import MAX_AGE, ForecastConfig
@@ -48,7 +48,7 @@ def _cohort_pupils(units: Units, paths: np.ndarray, config: ForecastConfig,
     cohorts = census_cohorts(units.counties, census)
     later = list(range(CENSUS_YEAR + 1, config.end_year + 1))
     births = county_births(config.births, cohorts["age0"], later)
-    matrix = (births[births["area"] != "henan"].pivot(index="area", columns="year", values="births")
+    matrix = (births[births["area"] != HENAN].pivot(index="area", columns="year", values="births")
               .reindex(index=cohorts.index.astype(str), columns=later).to_numpy())
     ages = age_forward(initial_ages(cohorts), matrix.reshape(len(cohorts), len(later)), config.survival)
     county = level_pupils(ages, config.entry_ages, config.enrolment, LEVELS)[:, :, config.start_year - CENSUS_YEAR:]

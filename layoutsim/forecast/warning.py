@@ -102,7 +102,7 @@ def seat_warnings(pupils_by_area: pd.DataFrame, seats_by_area: pd.DataFrame, *, 
     s = seats.reindex(index).fillna(0.0).to_numpy(float)
     year_arr = np.asarray(years)
     shortfall = p / threshold - s
-    deficit = (p > threshold * s) & (shortfall > 0)
+    deficit = shortfall > 0  # utilisation above threshold
     first = _first(deficit, year_arr)
     first_short = np.where(deficit.any(axis=1), shortfall[np.arange(len(p)), deficit.argmax(axis=1)], np.nan)
     peak_col = np.where(deficit, shortfall, -np.inf).argmax(axis=1)
