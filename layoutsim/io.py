@@ -6,6 +6,7 @@ column mapping renames the file's columns to ours, so a bureau's own table works
 from __future__ import annotations
 
 import json
+import warnings
 import shutil
 import tempfile
 from collections.abc import Iterator
@@ -53,16 +54,18 @@ def read_layer(source: LayerSource) -> gpd.GeoDataFrame:
         raise DataError(f"{path}: file not found")
     suffix = path.suffix.lower()
     try:
-        if suffix == ".csv":
-            gdf = _read_csv(source)
-        elif suffix in PARQUET_SUFFIXES:
-            gdf = gpd.read_parquet(path)
-        elif suffix in VECTOR_SUFFIXES:
-            gdf = pyogrio.read_dataframe(path, layer=source.layer)
-        else:
-            raise DataError(
-                f"{path}: unknown file type {suffix!r}; use .gpkg, .geojson, .shp, .parquet or .csv"
-            )
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # GDAL's notes on column types; values are checked on validation
+            if suffix == ".csv":
+                gdf = _read_csv(source)
+            elif suffix in PARQUET_SUFFIXES:
+                gdf = gpd.read_parquet(path)
+            elif suffix in VECTOR_SUFFIXES:
+                gdf = pyogrio.read_dataframe(path, layer=source.layer)
+            else:
+                raise DataError(
+                    f"{path}: unknown file type {suffix!r}; use .gpkg, .geojson, .shp, .parquet or .csv"
+                )
     except DataError:
         raise
     except Exception as exc:  # GDAL, arrow and pandas raise many types for unreadable files

@@ -46,7 +46,7 @@ def _point_layer(gdf: gpd.GeoDataFrame, name: str, fields: list[str], aliases: l
         show=show,
         marker=folium.CircleMarker(radius=4, weight=1, fill=True, fill_opacity=0.8),
         style_function=lambda f: f["properties"]["_style"],
-        popup=folium.GeoJsonPopup(fields=fields, aliases=aliases, localize=True, labels=True),
+        popup=folium.GeoJsonPopup(fields=fields, aliases=aliases, localize=True, labels=True, max_width=360),
         tooltip=folium.GeoJsonTooltip(fields=[fields[0]], labels=False),
     )
 
@@ -76,7 +76,7 @@ def build_map(region, school_table: pd.DataFrame, pupils: pd.DataFrame, *, title
     """The map as one self-contained HTML page."""
     counties = _wgs(region.counties)
     minx, miny, maxx, maxy = counties.total_bounds
-    fmap = folium.Map(tiles=None if tiles == "none" else "OpenStreetMap", prefer_canvas=True,
+    fmap = folium.Map(tiles=None if tiles == "none" else "OpenStreetMap",
                       control_scale=True, zoom_control=True)
     fmap.fit_bounds([[miny, minx], [maxy, maxx]])
     c = counties[["name", "population", "geometry"]].copy()
