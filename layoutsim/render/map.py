@@ -1,131 +1,104 @@
-"""The run's interactive map: counties, townships, residential demand, schools by level.
+"""The run's interactive map, the planner's map: schools by level, large classes, audit findings,
+proposed new schools / expansions / closures, unmet demand, the township seat gap through the years,
+a search box, Chinese or English.
 
-Schools are sized by seats and coloured by utilisation; each level is a layer that can be switched.
-Data text is escaped (:func:`esc`) before it reaches a popup. The page is self-contained (offline_html).
+The page is one self-contained HTML file (Leaflet and planmap.js inlined, no CDN). Map data go into
+the page as JSON and are shown with ``textContent`` only, so data text never runs (see :mod:`.page`).
+Online base maps only when asked: OpenStreetMap, 天地图 (with the user's key; CGCS2000 ≈ WGS84, no shift)
+or AMap (GCJ-02 tiles: every overlay coordinate is shifted WGS84 → GCJ-02 before it is written, so points
+sit on AMap's streets; the map is then in GCJ-02 and its coordinates should not be copied as WGS84).
 """
 from __future__ import annotations
 
-import folium
-import geopandas as gpd
-import numpy as np
+from typing import Any
+
 import pandas as pd
-from branca.element import Element
 
 from ..i18n import t
-from ..schema import LEVELS
-from .offline import esc, offline_html
+from ..schema import LARGE_CLASS
+from .mapdata import (
+    GAP_STEPS, LARGE_RING, UTIL_COLOURS, Projector, context_layers, findings_layer, gap_layer, plan_layers,
+    school_layers, tiles_spec, unmet_layer, util_colour,
+)
+from .page import render_page
+from .plan import as_plan
 
-UTIL_COLOURS = (("util_low", 0.6, "#2c7bb6"), ("util_ok", 0.9, "#1a9641"),
-                ("util_full", 1.1, "#fdae61"), ("util_over", np.inf, "#d7191c"))
+__all__ = ["UI_KEYS", "build_map", "map_spec", "util_colour", "GAP_STEPS"]
 
-
-def util_colour(u: float) -> str:
-    """Colour of a utilisation ratio (enrolment ÷ seats)."""
-    if not np.isfinite(u):
-        return "#999999"
-    return next(c for _, hi, c in UTIL_COLOURS if u < hi)
-
-
-def _wgs(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    return gdf.to_crs("EPSG:4326")
+#: Labels planmap.js needs, by key.
+UI_KEYS = ("legend_title", "search", "no_match", "level", "year", "pupils", "seats", "seat_gap", "play")
 
 
-def _props(df: pd.DataFrame, cols: list[str]) -> pd.DataFrame:
-    out = df[cols].copy()
-    for c in cols:
-        if out[c].dtype == object or pd.api.types.is_string_dtype(out[c]):
-            out[c] = out[c].map(esc)
-    return out
+def _legend(lang: str, synthetic: bool, has: set[str]) -> tuple[list[dict[str, Any]], list[dict[str, str]]]:
+    items: list[dict[str, Any]] = [{"shape": "dot", "fill": c, "label": t(k, lang)} for k, _, c in UTIL_COLOURS]
+    items.append({"shape": "ring", "stroke": LARGE_RING, "label": t("large_class_legend", lang).format(LARGE_CLASS)})
+    if "unmet" in has:
+        items.append({"shape": "dot", "fill": "#d6604d", "label": t("unmet_layer", lang)})
+    for layer_id, icon, key in (("new_schools", "new", "plan_new"), ("expansions", "exp", "plan_expand"),
+                                ("closures", "close", "plan_close"), ("findings", "find", "findings_layer")):
+        if layer_id in has:
+            items.append({"shape": "icon", "icon": icon, "label": t(key, lang)})
+    notes = [{"text": t("size_note", lang)}, {"text": t("demand_note", lang)}]
+    if synthetic:
+        notes.append({"text": t("synthetic_note", lang), "c": "warn"})
+    return items, notes
 
 
-def _point_layer(gdf: gpd.GeoDataFrame, name: str, fields: list[str], aliases: list[str],
-                 show: bool = True) -> folium.GeoJson:
-    return folium.GeoJson(
-        gdf.__geo_interface__,
-        name=name,
-        show=show,
-        marker=folium.CircleMarker(radius=4, weight=1, fill=True, fill_opacity=0.8),
-        style_function=lambda f: f["properties"]["_style"],
-        popup=folium.GeoJsonPopup(fields=fields, aliases=aliases, localize=True, labels=True, max_width=360),
-        tooltip=folium.GeoJsonTooltip(fields=[fields[0]], labels=False),
-    )
+def map_spec(region, school_table: pd.DataFrame, pupils: pd.DataFrame, *, lang: str = "zh",
+             tiles: str = "none", tianditu_key: str | None = None, findings: pd.DataFrame | None = None,
+             plan: Any = None, unmet: pd.DataFrame | None = None, seat_gap: pd.DataFrame | None = None,
+             collapsed_layers: bool = False) -> dict[str, Any]:
+    """The map as a JSON-ready dict for planmap.js (also used by the compare page)."""
+    proj = Projector(tiles)
+    plan_frames = as_plan(plan, region.schools)
+    gap = gap_layer(region, seat_gap, proj, lang)
+    layers = context_layers(region, pupils, proj, lang)
+    if gap is not None:
+        layers[1]["show"] = False
+        layers.insert(2, gap)
+    layers += school_layers(region, school_table, proj, lang, findings)
+    for extra in (unmet_layer(region, unmet, proj, lang), *plan_layers(plan_frames, proj, lang),
+                  findings_layer(findings, proj, lang)):
+        if extra is not None:
+            layers.append(extra)
+    legend, notes = _legend(lang, region.synthetic, {layer["id"] for layer in layers})
+    bounds = region.counties.to_crs(4326).total_bounds
+    sw, ne = proj.point(bounds[0], bounds[1]), proj.point(bounds[2], bounds[3])
+    return {"lang": lang, "labels": {k: t(k, lang) for k in UI_KEYS}, "tiles": tiles_spec(tiles, tianditu_key),
+            "bounds": [[sw[1], sw[0]], [ne[1], ne[0]]], "layers": layers, "legend": legend, "notes": notes,
+            "collapsed_layers": collapsed_layers}
 
 
-def _legend(lang: str, synthetic: bool, title: str) -> Element:
-    rows = "".join(
-        f'<div><span class="ls-swatch" style="background:{c}"></span>{esc(t(k, lang))}</div>'
-        for k, _, c in UTIL_COLOURS
-    )
-    note = f'<div class="ls-synthetic">{esc(t("synthetic_note", lang))}</div>' if synthetic else ""
-    return Element(f"""
-<style>
-.ls-legend {{position:fixed; bottom:56px; left:12px; z-index:1000; background:#fff; padding:8px 10px;
-  border:1px solid #888; border-radius:4px; font:13px/1.5 "Noto Sans CJK SC","Microsoft YaHei",sans-serif;}}
-.ls-swatch {{display:inline-block; width:12px; height:12px; border-radius:6px; margin-right:6px;}}
-.ls-title {{position:fixed; top:10px; left:60px; z-index:1000; background:rgba(255,255,255,.9); padding:4px 10px;
-  font:bold 16px "Noto Sans CJK SC","Microsoft YaHei",sans-serif; border-radius:4px;}}
-.ls-synthetic {{color:#b35900; font-weight:bold; max-width:260px;}}
-</style>
-<div class="ls-title" id="ls-title">{esc(title)}</div>
-<div class="ls-legend" id="ls-legend"><b>{esc(t("legend_title", lang))}</b>{rows}
-<div>{esc(t("size_note", lang))}</div><div>{esc(t("demand_note", lang))}</div>{note}</div>""")
+def build_map(region, school_table: pd.DataFrame, pupils: pd.DataFrame, *, title: str, lang: str = "zh",
+              tiles: str = "none", tianditu_key: str | None = None, findings: pd.DataFrame | None = None,
+              plan: Any = None, unmet: pd.DataFrame | None = None, seat_gap: pd.DataFrame | None = None) -> str:
+    """The map as one self-contained HTML page.
 
-
-def build_map(region, school_table: pd.DataFrame, pupils: pd.DataFrame, *, title: str,
-              lang: str = "zh", tiles: str = "none") -> str:
-    """The map as one self-contained HTML page."""
-    counties = _wgs(region.counties)
-    minx, miny, maxx, maxy = counties.total_bounds
-    fmap = folium.Map(tiles=None if tiles == "none" else "OpenStreetMap",
-                      control_scale=True, zoom_control=True)
-    fmap.fit_bounds([[miny, minx], [maxy, maxx]])
-    c = counties[["name", "population", "geometry"]].copy()
-    c["name"] = c["name"].map(esc)
-    folium.GeoJson(c.__geo_interface__, name=t("counties", lang),
-                   style_function=lambda f: {"color": "#333", "weight": 2, "fill": False},
-                   tooltip=folium.GeoJsonTooltip(["name", "population"],
-                                                 aliases=[t("name", lang), t("population", lang)])).add_to(fmap)
-    tw = _wgs(region.townships)
-    tw = gpd.GeoDataFrame(_props(tw, ["name", "population", "terrain"]), geometry=tw.geometry)
-    folium.GeoJson(tw.__geo_interface__, name=t("townships", lang),
-                   style_function=lambda f: {"color": "#777", "weight": 0.8, "fillColor": "#f2efe9",
-                                             "fillOpacity": 0.35},
-                   tooltip=folium.GeoJsonTooltip(["name", "population", "terrain"],
-                                                 aliases=[t("name", lang), t("population", lang),
-                                                          t("terrain", lang)])).add_to(fmap)
-    res = _wgs(region.residential)
-    per_unit = pupils.groupby("unit")["pupils"].sum().reindex(res["id"]).fillna(0).to_numpy()
-    rp = _props(res, ["name", "residents", "kind"])
-    rp["kind"] = res["kind"].map(lambda k: t(k, lang))
-    rp["pupils"] = np.round(per_unit).astype(int)
-    rp["_style"] = [{"radius": float(2 + np.sqrt(p) / 6), "color": "#e6550d" if k == "new" else "#666",
-                     "fillColor": "#e6550d" if k == "new" else "#999", "weight": 1}
-                    for p, k in zip(per_unit, res["kind"])]
-    _point_layer(gpd.GeoDataFrame(rp, geometry=res.geometry), t("residential", lang),
-                 ["name", "kind", "residents", "pupils"],
-                 [t("name", lang), t("kind", lang), t("residents", lang), t("pupils", lang)],
-                 show=False).add_to(fmap)
-    schools = _wgs(region.schools).set_index("id")
-    for level in LEVELS:
-        tl = school_table[school_table["level"] == level]
-        if tl.empty:
-            continue
-        s = schools.loc[tl["school"]]
-        props = _props(s.reset_index(), ["name"])
-        props["type"] = s["type"].map(lambda k: t(k, lang)).to_numpy()
-        props["ownership"] = s["ownership"].map(lambda k: t(k, lang)).to_numpy()
-        props["classes"] = tl["classes"].astype(int).to_numpy()
-        props["enrolment"] = tl["enrolment"].astype(int).to_numpy()
-        props["seats"] = tl["seats"].astype(int).to_numpy()
-        props["class_size"] = tl["class_size"].round(1).to_numpy()
-        props["utilisation"] = [f"{u:.0%}" if np.isfinite(u) else "—" for u in tl["utilisation"]]
-        props["_style"] = [{"radius": float(3 + np.sqrt(max(seat, 0)) / 5), "color": "#222", "weight": 0.6,
-                            "fillColor": util_colour(u), "fillOpacity": 0.85}
-                           for seat, u in zip(tl["seats"], tl["utilisation"])]
-        fields = ["name", "type", "ownership", "classes", "enrolment", "seats", "class_size", "utilisation"]
-        _point_layer(gpd.GeoDataFrame(props, geometry=s.geometry.to_numpy(), crs="EPSG:4326"),
-                     t(level, lang), fields, [t(f, lang) for f in fields],
-                     show=level in ("primary", "junior")).add_to(fmap)
-    folium.LayerControl(collapsed=False).add_to(fmap)
-    fmap.get_root().html.add_child(_legend(lang, region.synthetic, title))
-    return offline_html(fmap, lang="zh-CN" if lang == "zh" else "en", title=title)
+    Parameters
+    ----------
+    region
+        The run's Region (layers in a metric CRS).
+    school_table
+        :func:`layoutsim.metrics.school_table`: one row per school and level.
+    pupils
+        ``unit, level, pupils`` (the target year).
+    title, lang
+        Page title; ``"zh"`` or ``"en"`` for every label.
+    tiles, tianditu_key
+        Base map: ``"none"`` (offline), ``"openstreetmap"``, ``"tianditu"`` (needs the key) or ``"amap"``
+        (overlays shifted to GCJ-02).
+    findings
+        Optional :func:`layoutsim.rules.audit` table: a layer of diamonds, and the findings in the popups of
+        the schools they concern, each with the plan's sentence.
+    plan
+        Optional proposed plan: anything with (or a dict of) ``new_schools``, ``expansions``, ``closures``
+        DataFrames (see :mod:`layoutsim.render.plan`).
+    unmet
+        Optional ``unit, level, pupils`` that no school seats (``Assignment.unmet``).
+    seat_gap
+        Optional ``township, level, year, pupils, seats``: a township layer of pupils − seats with a year
+        slider and a level switch.
+    """
+    spec = map_spec(region, school_table, pupils, lang=lang, tiles=tiles, tianditu_key=tianditu_key,
+                    findings=findings, plan=plan, unmet=unmet, seat_gap=seat_gap)
+    return render_page("map.html", title=title, spec=spec, html_lang="zh-CN" if lang == "zh" else "en")

@@ -52,6 +52,8 @@ __all__ = [
     "esc",
     "inlined_bytes",
     "offline_html",
+    "check_self_contained",
+    "inline_asset",
     "register_asset",
 ]
 
@@ -64,6 +66,9 @@ ASSETS: dict[str, tuple[str, ...]] = {
     "leaflet_css": ("leaflet/leaflet.css",),
     # folium.Popup parses its HTML with $(`...`)[0]; a 40-line shim, not jQuery.
     "jquery": ("shims/jquery-shim.js",),
+    # layoutsim's own map code (plain JS over Leaflet) for the map, report and compare pages.
+    "layoutsim_map": ("layoutsim/planmap.js",),
+    "layoutsim_map_css": ("layoutsim/planmap.css",),
 }
 
 #: folium link names dropped on purpose, with the reason. Elements that would need
@@ -101,6 +106,21 @@ def register_asset(name: str, *files: str) -> None:
     for rel in files:
         _static_path(rel)  # fail now, not at render time
     ASSETS[name] = tuple(files)
+
+
+def inline_asset(name: str, kind: str) -> str:
+    """The inlined text of the registered asset ``name`` (``kind`` 'js' or 'css'), ready to go between
+    ``<script>`` / ``<style>`` tags: CSS ``url()`` become data URIs, ``</script`` is neutralised."""
+    if name not in ASSETS:
+        raise OfflineAssetError(f"asset {name!r} is not registered")
+    if kind not in ("js", "css"):
+        raise ValueError(f"kind must be 'js' or 'css', not {kind!r}")
+    return _inline_code(name, kind)
+
+
+def check_self_contained(html: str) -> None:
+    """Raise OfflineAssetError if ``html`` would load a script or stylesheet from outside the page."""
+    _check_self_contained(html)
 
 
 def esc(value: Any) -> str:

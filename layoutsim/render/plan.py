@@ -1,0 +1,97 @@
+"""A proposed plan as three tidy tables, whatever shape it comes in (the optimizer's result, a dict, None).
+
+``new_schools``: name, level, classes, cost_cny, reason_zh (reason_en), lon/lat (WGS84) or a geometry.
+``expansions``: school (an existing school's id), level, classes_added (or classes), cost_cny, reason_zh.
+``closures``: school, reason_zh, merged_into (optional).
+Missing optional columns are filled; points of expansions and closures come from the region's schools.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+_COLUMNS: dict[str, dict[str, Any]] = {
+    "new_schools": {"id": "", "name": "", "level": "", "classes": 0, "cost_cny": 0.0, "reason_zh": "",
+                    "reason_en": "", "year": None},
+    "expansions": {"school": "", "level": "", "classes_added": 0, "cost_cny": 0.0, "reason_zh": "",
+                   "reason_en": "", "year": None},
+    "closures": {"school": "", "merged_into": "", "reason_zh": "", "reason_en": "", "year": None},
+}
+
+
+@dataclass(frozen=True)
+class PlanFrames:
+    """The plan's three tables, each with ``lon``/``lat`` in WGS84 (NaN where unknown)."""
+
+    new_schools: pd.DataFrame
+    expansions: pd.DataFrame
+    closures: pd.DataFrame
+
+    @property
+    def cost_cny(self) -> float:
+        return float(self.new_schools["cost_cny"].sum() + self.expansions["cost_cny"].sum())
+
+    @property
+    def empty(self) -> bool:
+        return not (len(self.new_schools) or len(self.expansions) or len(self.closures))
+
+
+def _get(plan: Any, name: str) -> Any:
+    if isinstance(plan, dict):
+        return plan.get(name)
+    return getattr(plan, name, None)
+
+
+def _lonlat(df: pd.DataFrame) -> pd.DataFrame:
+    if isinstance(df, gpd.GeoDataFrame) and df.geometry is not None and len(df):
+        geo = df.to_crs(4326) if df.crs is not None else df
+        pts = geo.geometry.representative_point()
+        df = pd.DataFrame(df.drop(columns=df.geometry.name))
+        df["lon"], df["lat"] = pts.x.to_numpy(), pts.y.to_numpy()
+    elif isinstance(df, gpd.GeoDataFrame):
+        df = pd.DataFrame(df.drop(columns=df.geometry.name))
+    return df
+
+
+def _frame(raw: Any, name: str, school_points: pd.DataFrame) -> pd.DataFrame:
+    df = pd.DataFrame(columns=list(_COLUMNS[name])) if raw is None else _lonlat(raw.copy())
+    df = pd.DataFrame(df).reset_index(drop=True)
+    if name == "expansions" and "classes_added" not in df.columns and "classes" in df.columns:
+        df = df.rename(columns={"classes": "classes_added"})
+    for col, default in _COLUMNS[name].items():
+        if col not in df.columns:
+            df[col] = default
+    for col in ("lon", "lat"):
+        if col not in df.columns:
+            df[col] = np.nan
+    if "school" in df.columns and len(df):
+        pts = school_points.reindex(df["school"].astype(str))
+        df["lon"] = df["lon"].astype(float).fillna(pd.Series(pts["lon"].to_numpy(), index=df.index))
+        df["lat"] = df["lat"].astype(float).fillna(pd.Series(pts["lat"].to_numpy(), index=df.index))
+        if "name" not in df.columns or df["name"].isna().all():
+            df["name"] = pts["name"].to_numpy()
+    for col in ("cost_cny",):
+        if col in df.columns:
+            df[col] = pd.to_numeric(df[col], errors="coerce").fillna(0.0)
+    return df
+
+
+def school_points(schools: gpd.GeoDataFrame) -> pd.DataFrame:
+    """id → name, lon, lat (WGS84) of the region's schools."""
+    wgs = schools.to_crs(4326) if schools.crs is not None else schools
+    return pd.DataFrame({"name": schools["name"].to_numpy(), "lon": wgs.geometry.x.to_numpy(),
+                         "lat": wgs.geometry.y.to_numpy()}, index=schools["id"].astype(str).to_numpy())
+
+
+def as_plan(plan: Any, schools: gpd.GeoDataFrame | None = None) -> PlanFrames | None:
+    """Normalise ``plan`` (an object or dict with new_schools / expansions / closures, or None)."""
+    if plan is None:
+        return None
+    if isinstance(plan, PlanFrames):
+        return plan
+    pts = school_points(schools) if schools is not None else pd.DataFrame(columns=["name", "lon", "lat"])
+    return PlanFrames(*(_frame(_get(plan, n), n, pts) for n in ("new_schools", "expansions", "closures")))
