@@ -1,4 +1,4 @@
-"""A run from scenario file to output folder: load, demand, assign, indicators, map, files.
+"""A run from scenario file to output folder: load, forecast, assign, audit, indicators, map, files.
 
 Outputs are written to a temporary folder and moved into place whole, so a failed run leaves nothing
 half-written. The resolved scenario is written next to the outputs.
@@ -14,11 +14,12 @@ import pandas as pd
 from shapely import LineString
 
 from .assign import Assignment, assign_nearest
-from .demand import pupils_by_level
+from .forecast import Forecast, forecast
 from .io import atomic_dir, write_gpkg, write_json
 from .metrics import kpis, school_table
 from .region import Region, load_region
 from .render.map import build_map
+from .rules import audit, load_rulebook, summarize
 from .scenario import Scenario, dump_scenario, load_scenario
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -35,6 +36,8 @@ class RunResult:
     assignment: Assignment
     schools: pd.DataFrame
     kpis: dict
+    findings: pd.DataFrame
+    forecast: Forecast
     out_dir: Path
 
 
@@ -46,6 +49,22 @@ def county_of_units(region: Region) -> pd.Series:
     """The county adcode of each residential unit, through its township."""
     town_county = dict(zip(region.townships["code"], region.townships["county"]))
     return region.residential["township"].map(town_county)
+
+
+def pupils_in(fc: Forecast, year: int) -> pd.DataFrame:
+    """Pupils (unit, level, pupils) living in each residential unit in ``year``."""
+    sel = fc.pupils[fc.pupils["year"] == year]
+    return sel[["unit", "level", "pupils"]].reset_index(drop=True)
+
+
+def audit_layout(scenario: Scenario, region: Region, pupils: pd.DataFrame, assignment: Assignment) -> pd.DataFrame:
+    """Findings of the scenario's rulebook on a layout (empty when the scenario names no rulebook)."""
+    if not scenario.scenario.rulebook:
+        return pd.DataFrame()
+    book = load_rulebook(scenario.scenario.rulebook, scenario.rules or None)
+    return audit(region, book, pupils=pupils.rename(columns={"unit": "residential"}),
+                 assignment=assignment.flows.rename(columns={"unit": "residential"}),
+                 year=scenario.scenario.target_year)
 
 
 def _flow_lines(region: Region, flows: pd.DataFrame) -> gpd.GeoDataFrame:
@@ -63,16 +82,20 @@ def run(scenario: Scenario | str | Path, out_dir: Path | None = None, *, step: S
     step("load")
     region = load_region(scenario.data)
     step("demand")
-    pupils = pupils_by_level(region.residential, scenario.demand.per_thousand, meta.target_year)
+    fc = forecast(region.residential, region.townships, region.counties, scenario.forecast)
+    pupils = pupils_in(fc, meta.target_year)
     step("assign")
     units_county = county_of_units(region)
     assignment = assign_nearest(region.residential, region.schools, pupils, units_county)
+    findings = audit_layout(scenario, region, pupils, assignment)
     table = school_table(region.schools, assignment)
     names = dict(zip(region.counties["adcode"], region.counties["name"]))
     indicators = {
         "scenario": meta.id, "title": meta.title, "target_year": meta.target_year,
         "synthetic": region.synthetic,
         **kpis(region.residential, region.schools, pupils, assignment, scenario.reach, units_county, names),
+        "findings": findings.groupby(["rule_id", "severity"]).size().rename("places").reset_index()
+        .to_dict(orient="records") if len(findings) else [],
     }
     step("map")
     title = meta.title if meta.language == "zh" or not meta.title_en else meta.title_en
@@ -86,6 +109,7 @@ def run(scenario: Scenario | str | Path, out_dir: Path | None = None, *, step: S
         assignment.flows.to_csv(tmp / "assignment.csv", index=False)
         assignment.unmet.to_csv(tmp / "unmet.csv", index=False)
         table.to_csv(tmp / "schools.csv", index=False)
+        findings.to_csv(tmp / "findings.csv", index=False)
         util = table.pivot_table(index="school", columns="level", values="utilisation")
         schools = region.schools.join(util.add_prefix("utilisation_"), on="id")
         write_gpkg(tmp / "plan.gpkg", {
@@ -93,4 +117,4 @@ def run(scenario: Scenario | str | Path, out_dir: Path | None = None, *, step: S
             "schools": schools, "candidates": region.candidates,
             "assignment": _flow_lines(region, assignment.flows),
         })
-    return RunResult(scenario, region, pupils, assignment, table, indicators, out)
+    return RunResult(scenario, region, pupils, assignment, table, indicators, findings, fc, out)

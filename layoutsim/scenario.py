@@ -13,8 +13,9 @@ import tomli_w
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from .errors import ScenarioError
+from .forecast.config import ForecastConfig
 from .geo import normalise_crs_name
-from .schema import LAYERS, LEVELS
+from .schema import LAYERS
 
 Level = Literal["kindergarten", "primary", "junior", "high"]
 LAYER_NAMES = tuple(LAYERS)
@@ -77,29 +78,10 @@ class ScenarioMeta(_Strict):
     synthetic: bool = Field(False, description="The data below the township are generated (labelled on maps).")
 
     @model_validator(mode="after")
-    def _years(self) -> ScenarioMeta:
+    def _years(self) -> ScenarioMeta:  # noqa: D102
         if self.target_year < self.base_year:
             raise ValueError(f"target_year {self.target_year} is before base_year {self.base_year}")
         return self
-
-
-class DemandConfig(_Strict):
-    """Pupils from residents: per 1,000 residents (洛阳 2021–2035 plan; standards.md §1.6)."""
-
-    per_thousand: dict[Level, float] = Field(
-        default_factory=lambda: {"kindergarten": 36.0, "primary": 80.0, "junior": 40.0, "high": 40.0}
-    )
-
-    @field_validator("per_thousand")
-    @classmethod
-    def _non_negative(cls, value: dict[str, float]) -> dict[str, float]:
-        bad = [f"{k} = {v}" for k, v in value.items() if v < 0]
-        if bad:
-            raise ValueError(f"negative pupils per 1,000 residents: {', '.join(bad)}")
-        missing = [lv for lv in LEVELS if lv not in value]
-        if missing:
-            raise ValueError(f"missing levels: {', '.join(missing)}")
-        return value
 
 
 def _reach(urban: float, rural: float) -> dict[str, float]:
@@ -136,7 +118,11 @@ class Scenario(_Strict):
 
     scenario: ScenarioMeta
     data: DataConfig
-    demand: DemandConfig = Field(default_factory=DemandConfig)
+    forecast: ForecastConfig = Field(default_factory=ForecastConfig)
+    rules: dict[str, Any] = Field(
+        default_factory=dict,
+        description="Changes to the rulebook: [rules.overrides.\"<rule id>\"], disable = [...], [[rules.rules]].",
+    )
     reach: ReachConfig = Field(default_factory=ReachConfig)
     output: OutputConfig = Field(default_factory=OutputConfig)
     source: Path | None = Field(None, description="The file this scenario was read from (set by the loader).")
@@ -144,6 +130,14 @@ class Scenario(_Strict):
     @property
     def id(self) -> str:
         return self.scenario.id
+
+    @model_validator(mode="after")
+    def _forecast_covers_target(self) -> Scenario:
+        fc = self.forecast
+        if not fc.start_year <= self.scenario.target_year <= fc.end_year:
+            raise ValueError(f"target_year {self.scenario.target_year} is outside the forecast years "
+                             f"{fc.start_year}–{fc.end_year}")
+        return self
 
 
 # --------------------------------------------------------------------------- reading

@@ -83,8 +83,12 @@ residential = "data/residential.geojson"
 schools = "data/schools.geojson"
 candidates = "data/candidates.geojson"
 
-[demand]
+[forecast]
+# hand-checkable: no drift to towns, new estates yield like the rest and bring their own residents
 per_thousand = { kindergarten = 30, primary = 80, junior = 40, high = 40 }
+new_yield = { kindergarten = 30, primary = 80, junior = 40, high = 40 }
+new_from_county = 0.0
+urbanisation = 0.0
 """
 
 

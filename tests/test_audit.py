@@ -46,11 +46,12 @@ def test_housing_school_broken_when_no_primary_near_new_estate() -> None:
     assert "新城小区" in row["message_zh"] and "primary" in row["message_en"]
 
 
-def test_housing_school_candidate_tied_to_estate_counts() -> None:
+def test_housing_school_reserved_site_is_not_a_school() -> None:
+    """Land reserved for the estate's school does not seat anyone until a school is built on it."""
     reg = region()
     set_school(reg, "S2", xy=(4_000, 4_500))
     add_candidate(reg, "K1", "primary,junior", "R1", 900, 900)
-    assert run(reg, rule(**HOUSING)).empty
+    assert places(run(reg, rule(**HOUSING))) == ["R1"]
 
 
 def test_housing_school_year_before_completion_skips_estate() -> None:

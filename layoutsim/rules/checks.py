@@ -58,10 +58,10 @@ def housing_school(rule: Any, ctx: Context) -> list[Finding]:
             sc = sc[sc["ownership"] == "public"]
         elif p.ownership == "public_or_inclusive":
             sc = sc[(sc["ownership"] == "public") | sc["inclusive"]]
+        # a reserved site (candidate) is land, not a school: only schools built or proposed count
         near = ctx.count_within(estates.geometry, sc.geometry, p.within_m)
-        tied = ctx.tied_candidates(level)
         for (_, row), n in zip(estates.iterrows(), near):
-            have = int(n) + (1 if row["id"] in tied else 0)
+            have = int(n)
             if have >= p.schools:
                 continue
             own_zh = {"public": "公办", "public_or_inclusive": "公办或普惠性", "any": ""}[p.ownership]
@@ -70,7 +70,7 @@ def housing_school(rule: Any, ctx: Context) -> list[Finding]:
                 "residential", row, row["county"], have, p.schools, "schools",
                 f"{row['name']}（{int(row['residents']):,}人）{p.within_m:,.0f}米内无配套{own_zh}{LEVEL_ZH[level]}",
                 f"{row['name']} ({int(row['residents']):,} residents) has no {own_en}{LEVEL_EN[level]} "
-                f"within {p.within_m:,.0f} m or tied to it", level=level))
+                f"within {p.within_m:,.0f} m", level=level))
     return out
 
 

@@ -3,7 +3,6 @@ school and estate, enrolment by school and level), plus the optional pupils and 
 from __future__ import annotations
 
 import math
-import re
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -155,14 +154,3 @@ class Context:
         tree = cKDTree(np.column_stack([targets.x.to_numpy(), targets.y.to_numpy()]))
         hits = tree.query_ball_point(np.column_stack([points.x.to_numpy(), points.y.to_numpy()]), r=radius_m)
         return np.array([len(h) for h in hits], dtype=int)
-
-    def tied_candidates(self, level: str) -> set[str]:
-        """Residential ids that have a candidate site tied to them (配套) allowing the level."""
-        cand = self.region.candidates
-        if cand is None or len(cand) == 0 or "tied_to" not in cand.columns:
-            return set()
-        out = set()
-        for tied, levels in zip(cand["tied_to"], cand.get("levels", pd.Series("", index=cand.index))):
-            if isinstance(tied, str) and tied and level in re.split(r"[\s,;|/]+", str(levels)):
-                out.add(tied)
-        return out

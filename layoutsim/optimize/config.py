@@ -1,0 +1,165 @@
+"""The ``[plan]`` section of a scenario: budget, weights, unit costs, modules and solver settings.
+
+Every default names its source. Figures a plan or a standard gives are cited (``rules.md`` / ``standards.md``);
+the rest are marked **assumption** and are meant to be replaced by a bureau's own figures.
+
+Cost anchor (``rules.md`` §F): 三门峡's 13th plan spent 26.49亿元 for 43,000 seats, about 6.2万元 a seat
+including land. A new 24-class primary here costs 24 × 125万 = 3,000万 in buildings and equipment plus
+about 3,000万 of land (the candidates' ``land_cost_cny``), 5.6万 a seat: the defaults sit on the anchor.
+"""
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from layoutsim.schema import LEVELS
+
+Level = Literal["kindergarten", "primary", "junior", "high"]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _by_level(kindergarten: float, primary: float, junior: float, high: float) -> dict[str, float]:
+    return {"kindergarten": kindergarten, "primary": primary, "junior": junior, "high": high}
+
+
+def _all_levels(value: dict, what: str) -> dict:
+    missing = [lv for lv in LEVELS if lv not in value]
+    if missing:
+        raise ValueError(f"{what}: missing levels: {', '.join(missing)}")
+    return value
+
+
+class Weights(_Strict):
+    """The objective: ``cost × CNY + pupil_km × pupil-km + unmet × unmet pupils`` (all in CNY equivalents)."""
+
+    cost: float = Field(1.0, ge=0, description="Multiplier on capital cost in CNY (1 = take costs at face value).")
+    pupil_km: float = Field(
+        3600.0, ge=0,
+        description="CNY per pupil-kilometre of home-school distance. Assumption: 2 trips a day × 180 school "
+                    "days × 10 years × about 1 CNY per km of family time and transport.",
+    )
+    unmet: float = Field(
+        300000.0, ge=0,
+        description="CNY per pupil left without a seat. Assumption: about 5 × the 三门峡 anchor of 6.2万元 a "
+                    "seat (rules.md §F), so the model builds wherever a seat costs anything like the going rate.",
+    )
+
+
+class Costs(_Strict):
+    """Unit costs in CNY. Land is each candidate site's own ``land_cost_cny``."""
+
+    new_class_cny: dict[Level, float] = Field(
+        default_factory=lambda: _by_level(900_000, 1_250_000, 1_500_000, 2_000_000),
+        description="Building and equipment per class of a new school. Assumption: Henan county new primary "
+                    "100–150万元 a class incl. equipment (primary 125万); kindergarten 90万, junior 150万, "
+                    "high 200万 scaled by floor area per pupil (GB 50099-2011). Checked against the 三门峡 "
+                    "anchor of 6.2万元 a seat incl. land (rules.md §F).",
+    )
+    added_class_cny: dict[Level, float] = Field(
+        default_factory=lambda: _by_level(500_000, 800_000, 900_000, 1_200_000),
+        description="Per class added to an existing school (a new teaching block on its site, no land). "
+                    "Assumption: about 60 % of a new class.",
+    )
+    land: Literal["candidate"] = Field(
+        "candidate", description="Land cost of a new school: the candidate site's land_cost_cny (paid once).",
+    )
+    closure_saving_cny_per_class: float = Field(
+        500_000.0, ge=0,
+        description="Running cost saved per class of a closed school over the plan period. Assumption: about "
+                    "10万元 a year per class in upkeep and staff over 5 years. Lowers the objective, not the "
+                    "capital budget.",
+    )
+
+    @field_validator("new_class_cny", "added_class_cny")
+    @classmethod
+    def _complete(cls, value: dict[str, float]) -> dict[str, float]:
+        bad = [f"{k} = {v}" for k, v in value.items() if v < 0]
+        if bad:
+            raise ValueError(f"negative cost: {', '.join(bad)}")
+        return _all_levels(value, "costs")
+
+
+class PlanConfig(_Strict):
+    """How the optimizer proposes a layout (the scenario's ``[plan]`` table)."""
+
+    budget_cny: float | None = Field(
+        None, ge=0,
+        description="Capital budget for the whole area (new classes, added classes, land); None = unlimited. "
+                    "Split across counties in proportion to what each would spend without a budget.",
+    )
+    weights: Weights = Field(default_factory=Weights, description="Objective weights (CNY equivalents).")
+    costs: Costs = Field(default_factory=Costs, description="Unit costs.")
+    modules: dict[Level, tuple[int, ...]] = Field(
+        default_factory=lambda: {
+            "kindergarten": (6, 9, 12), "primary": (12, 18, 24, 30, 36), "junior": (12, 18, 24, 30, 36),
+            "high": (24, 36, 48, 60),
+        },
+        description="Classes a new school of a level may have. Kindergarten 6–12 (Henan 6–18 classes, "
+                    "≤360 children per 幼儿园工作规程 = 12 × 30); primary/junior 12–36 (usual module "
+                    "series of Henan plans; 36 × 50 = 1,800 ≤ 2,000 cap); high 24–60 (60 × 50 = 3,000 cap).",
+    )
+    land_per_pupil_m2: dict[Level, float] = Field(
+        default_factory=lambda: _by_level(13.0, 15.0, 18.0, 20.0),
+        description="Site area per seat a school needs. Primary 15, junior 18, high 20: 开封's plan (rules.md "
+                    "§F; old-city / day-school lower bounds; new city 17 / 20, boarding high 25). "
+                    "Kindergarten 13: assumption (建标175-2016 order of magnitude).",
+    )
+    expansion_step: int = Field(6, gt=0, description="Classes added to an existing school at a time (one block).")
+    max_added_classes: int = Field(
+        12, ge=0, description="At most this many classes added per level of an existing school (assumption).",
+    )
+    allow_closures: bool = Field(
+        False, description="May the plan close underused public schools? Off by default: the plans ask for "
+                           "public consultation before a closure (三门峡 八, 驻马店 八).",
+    )
+    closure_max_utilisation: float = Field(
+        0.3, ge=0, le=1,
+        description="Only schools used below this share of their seats today may close (assumption: a small, "
+                    "emptying rural school).",
+    )
+    boarding_reach_factor: float = Field(
+        1.5, ge=1,
+        description="Rural junior/high pupils may travel this many times their reach to a boarding school "
+                    "(existing boarding schools; new rural junior/high schools are planned as boarding, "
+                    "rules.md §D). Assumption.",
+    )
+    k_nearest: int = Field(
+        8, gt=0, description="Per unit and level, the nearest existing schools and, separately, the nearest "
+                             "candidate sites within reach that become assignment variables.",
+    )
+    soft_rule_penalty_cny: float = Field(
+        20_000_000.0, ge=0,
+        description="Objective penalty per in-principle (原则上) rule broken by the plan. Assumption: about a "
+                    "new school's land; hard rules are constraints.",
+    )
+    time_limit_s: float = Field(60.0, gt=0, description="Time limit per county model (seconds).")
+    mip_gap: float = Field(0.01, ge=0, lt=1, description="Relative optimality gap at which a county model stops.")
+    solver: Literal["highs", "cbc"] = Field("highs", description="MILP solver: HiGHS (highspy) or CBC.")
+    threads: int | None = Field(None, gt=0, description="Solver threads; None = the solver's default.")
+
+    @field_validator("modules")
+    @classmethod
+    def _modules(cls, value: dict[str, tuple[int, ...]]) -> dict[str, tuple[int, ...]]:
+        bad = [f"{k}: {v}" for k, v in value.items() if not v or any(m <= 0 for m in v)]
+        if bad:
+            raise ValueError(f"modules need positive class counts: {'; '.join(bad)}")
+        return {k: tuple(sorted(set(v))) for k, v in _all_levels(value, "modules").items()}
+
+    @field_validator("land_per_pupil_m2")
+    @classmethod
+    def _land(cls, value: dict[str, float]) -> dict[str, float]:
+        bad = [f"{k} = {v}" for k, v in value.items() if v < 0]
+        if bad:
+            raise ValueError(f"negative land per pupil: {', '.join(bad)}")
+        return _all_levels(value, "land_per_pupil_m2")
+
+    @model_validator(mode="after")
+    def _steps(self) -> PlanConfig:
+        if self.max_added_classes and self.max_added_classes < self.expansion_step:
+            raise ValueError(f"max_added_classes {self.max_added_classes} is below one expansion_step "
+                             f"({self.expansion_step}); set it to 0 to forbid expansions")
+        return self

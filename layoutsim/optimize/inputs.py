@@ -1,0 +1,340 @@
+"""From a Region to arrays: one :class:`CountyProblem` per county, the only thing the model builder sees.
+
+Here the layers become numbers: demand per unit and level, seats and expansion room of each school, the
+size modules each candidate site may take (with their costs and the size caps they break), the unit–site
+pairs within reach (the k nearest existing schools and the k nearest candidates), and the rulebook's
+housing-linked rules as "open this tied site" requirements.
+"""
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from scipy.spatial import cKDTree
+
+from layoutsim.optimize.config import PlanConfig
+from layoutsim.optimize.costs import new_school_type
+from layoutsim.scenario import ReachConfig
+from layoutsim.schema import LEVELS, SCHOOL_TYPES, classes_col, enrolment_col
+
+log = logging.getLogger(__name__)
+
+L = len(LEVELS)
+LEVEL_INDEX = {lv: i for i, lv in enumerate(LEVELS)}
+
+
+@dataclass(frozen=True)
+class Housing:
+    """A housing-linked rule asks that one of ``candidates`` opens at ``level`` (index into LEVELS)."""
+
+    rule_id: str
+    hard: bool
+    unit: int
+    level: int
+    candidates: tuple[int, ...]
+    text_zh: str
+    text_en: str
+
+
+@dataclass(frozen=True)
+class CountyProblem:
+    """One county's model data as arrays. Sites are the existing schools ``0..n_s-1`` then the candidates."""
+
+    county: str
+    unit_ids: np.ndarray               # (n_u,) str
+    unit_names: np.ndarray             # (n_u,) str
+    demand: np.ndarray                 # (n_u, L) pupils
+    school_ids: np.ndarray             # (n_s,) str
+    school_cap: np.ndarray             # (n_s, L) seats today
+    school_exp_max: np.ndarray         # (n_s, L) expansion steps allowed
+    school_cap_room: np.ndarray        # (n_s,) seats the size cap leaves (inf: no cap)
+    school_land_room: np.ndarray       # (n_s,) site m² left at land_per_pupil (inf: no limit)
+    school_closable: np.ndarray        # (n_s,) bool
+    school_saving: np.ndarray          # (n_s,) CNY saved if closed
+    cand_ids: np.ndarray               # (n_c,) str
+    cand_land_cost: np.ndarray         # (n_c,) CNY
+    cand_area: np.ndarray              # (n_c,) m²
+    opt_cand: np.ndarray               # (n_o,) candidate index of each module option
+    opt_level: np.ndarray              # (n_o,) level index
+    opt_classes: np.ndarray            # (n_o,)
+    opt_seats: np.ndarray              # (n_o,)
+    opt_cost: np.ndarray               # (n_o,) CNY (buildings; land is on the candidate)
+    opt_penalty: np.ndarray            # (n_o,) CNY: soft size caps broken
+    combined: tuple[tuple[int, tuple[int, ...], float, bool, str], ...]  # (cand, levels, cap, hard, rule)
+    pair_unit: np.ndarray              # (n_p,)
+    pair_level: np.ndarray             # (n_p,)
+    pair_site: np.ndarray              # (n_p,)
+    pair_dist_m: np.ndarray            # (n_p,)
+    housing: tuple[Housing, ...]
+    class_size: np.ndarray             # (L,)
+    land_per_pupil: np.ndarray         # (L,)
+    added_class_cost: np.ndarray       # (L,)
+    step: int
+    budget_cny: float | None = None
+    notes: tuple[tuple[str, str, str, str], ...] = field(default=())  # (kind, id, zh, en)
+
+    @property
+    def n_s(self) -> int:
+        return len(self.school_ids)
+
+    @property
+    def n_c(self) -> int:
+        return len(self.cand_ids)
+
+
+def split_levels(text: object) -> list[str]:
+    """The levels of a candidate's ``levels`` cell ("kindergarten;primary")."""
+    return [t for t in re.split(r"[\s,;|/]+", str(text or "")) if t in LEVEL_INDEX]
+
+
+def _caps(rulebook: object) -> dict[str, list[tuple[int, bool, str]]]:
+    """School type -> [(max pupils, hard, rule id)] from the rulebook's school_size_cap rules."""
+    out: dict[str, list[tuple[int, bool, str]]] = {}
+    for rule in rulebook.of_kind("school_size_cap"):  # type: ignore[attr-defined]
+        if rule.force == "audit":
+            continue
+        for stype in rule.params.school_types:
+            out.setdefault(stype, []).append((int(rule.params.max_pupils), rule.force == "hard", rule.id))
+    return out
+
+
+def _area(urban: bool, terrain: str) -> str:
+    return "urban" if urban else ("mountain" if terrain == "mountain" else "rural")
+
+
+@dataclass
+class RegionArrays:
+    """The region's layers tidied once for all counties."""
+
+    res: pd.DataFrame
+    schools: pd.DataFrame
+    cands: pd.DataFrame
+    demand: np.ndarray  # (n_res, L)
+    class_size: np.ndarray
+
+
+def tidy(region: object, pupils: pd.DataFrame, rulebook: object, year: int) -> RegionArrays:
+    """Columns the builder needs, on every unit, school and available candidate of the region."""
+    tw = region.townships  # type: ignore[attr-defined]
+    t_county = dict(zip(tw["code"].astype(str), tw["county"].astype(str)))
+    t_urban = dict(zip(tw["code"].astype(str), tw["urban"].astype(bool)))
+    t_terrain = dict(zip(tw["code"].astype(str), tw["terrain"].astype(str)))
+    res = pd.DataFrame(region.residential.drop(columns="geometry"))  # type: ignore[attr-defined]
+    res["id"] = res["id"].astype(str)
+    res["county"] = res["township"].astype(str).map(t_county).fillna("")
+    res["area"] = [_area(bool(u), t_terrain.get(str(t), "plain")) for u, t in zip(res["urban"], res["township"])]
+    geo = region.residential.geometry  # type: ignore[attr-defined]
+    res["x"], res["y"] = geo.x.to_numpy(), geo.y.to_numpy()
+    unit_of = {u: i for i, u in enumerate(res["id"])}
+    demand = np.zeros((len(res), L))
+    if len(pupils):
+        rows = pupils["unit"].astype(str).map(unit_of)
+        ok = rows.notna() & pupils["level"].isin(LEVEL_INDEX)
+        np.add.at(demand, (rows[ok].astype(int).to_numpy(), pupils.loc[ok, "level"].map(LEVEL_INDEX).to_numpy()),
+                  pupils.loc[ok, "pupils"].to_numpy(dtype=float))
+    demand = np.clip(demand, 0.0, None)
+
+    sc = pd.DataFrame(region.schools.drop(columns="geometry"))  # type: ignore[attr-defined]
+    sc["id"] = sc["id"].astype(str)
+    sc["x"], sc["y"] = region.schools.geometry.x.to_numpy(), region.schools.geometry.y.to_numpy()  # type: ignore[attr-defined]
+    sc["urban"] = sc["township"].astype(str).map(t_urban).fillna(False).astype(bool)
+    sc["central"] = sc["central"].fillna(False).astype(bool) if "central" in sc else False
+
+    cd = pd.DataFrame(region.candidates.drop(columns="geometry"))  # type: ignore[attr-defined]
+    if len(cd):
+        cd["id"] = cd["id"].astype(str)
+        cd["x"], cd["y"] = region.candidates.geometry.x.to_numpy(), region.candidates.geometry.y.to_numpy()  # type: ignore[attr-defined]
+        cd["urban"] = cd["township"].astype(str).map(t_urban).fillna(False).astype(bool)
+        cd["tied_to"] = cd["tied_to"].fillna("").astype(str)
+        cd = cd[pd.to_numeric(cd["earliest_year"], errors="coerce").fillna(0) <= year].reset_index(drop=True)
+    else:
+        cd = pd.DataFrame(columns=["id", "name", "levels", "site_area_m2", "land_cost_cny", "tied_to",
+                                   "earliest_year", "county", "township", "x", "y", "urban"])
+    size = np.array([rulebook.class_size(lv) for lv in LEVELS], dtype=float)  # type: ignore[attr-defined]
+    return RegionArrays(res=res, schools=sc, cands=cd, demand=demand, class_size=size)
+
+
+def _school_arrays(sc: pd.DataFrame, size: np.ndarray, cfg: PlanConfig, caps: dict, closable_levels: set[str],
+                   keep: set[str]) -> dict[str, np.ndarray]:
+    n = len(sc)
+    classes = np.column_stack([sc[classes_col(lv)].fillna(0).to_numpy(dtype=float) for lv in LEVELS]) if n else np.zeros((0, L))
+    enrol = np.column_stack([sc[enrolment_col(lv)].fillna(0).to_numpy(dtype=float) for lv in LEVELS]) if n else np.zeros((0, L))
+    teach = np.array([[lv in SCHOOL_TYPES.get(t, ()) for lv in LEVELS] for t in sc["type"]], dtype=bool).reshape(n, L)
+    cap = classes * size * teach
+    public = (sc["ownership"].to_numpy() == "public") if n else np.zeros(0, bool)
+    steps = cfg.max_added_classes // cfg.expansion_step
+    exp_max = np.where(teach & (classes > 0) & public[:, None], steps, 0).astype(int)
+    lpp = np.array([cfg.land_per_pupil_m2[lv] for lv in LEVELS])
+    used = (cap * lpp).sum(axis=1)
+    land_room = np.clip(sc["site_area_m2"].fillna(0).to_numpy(dtype=float) - used, 0.0, None) if n else np.zeros(0)
+    cap_room = np.full(n, np.inf)
+    for i, t in enumerate(sc["type"]):
+        if t in caps:
+            cap_room[i] = max(0.0, min(c for c, _, _ in caps[t]) - cap[i].sum())
+    exp_max = np.where((land_room[:, None] > 0) & (cap_room[:, None] > 0), exp_max, 0)
+    total_cap, total_enrol = cap.sum(axis=1), (enrol * teach).sum(axis=1)
+    util = np.divide(total_enrol, total_cap, out=np.ones(n), where=total_cap > 0)
+    levels_ok = np.array([all(LEVELS[j] in closable_levels for j in np.flatnonzero(teach[i] & (classes[i] > 0)))
+                          for i in range(n)], dtype=bool)
+    closable = (cfg.allow_closures & public & (util < cfg.closure_max_utilisation) & levels_ok
+                & ~sc["central"].to_numpy(dtype=bool) & ~sc["id"].isin(keep).to_numpy() & (total_cap > 0))
+    saving = (classes * teach).sum(axis=1) * cfg.costs.closure_saving_cny_per_class
+    return {"cap": cap, "exp_max": exp_max, "cap_room": cap_room, "land_room": land_room,
+            "closable": closable, "saving": saving}
+
+
+def _options(cd: pd.DataFrame, cfg: PlanConfig, size: np.ndarray, caps: dict) -> tuple[dict[str, np.ndarray], tuple]:
+    """Module options (candidate, level, classes) a candidate may open, their costs and size-cap penalties."""
+    rows: list[tuple[int, int, int, float, float, float]] = []
+    combined = []
+    lpp = np.array([cfg.land_per_pupil_m2[lv] for lv in LEVELS])
+    for k, (levels, area) in enumerate(zip(cd["levels"], cd["site_area_m2"].astype(float))):
+        allowed = split_levels(levels)
+        for lv in allowed:
+            li = LEVEL_INDEX[lv]
+            for m in cfg.modules[lv]:
+                seats = m * size[li]
+                if seats * lpp[li] > area:
+                    continue  # the site is too small for this module (land per pupil)
+                hard_cap = min((c for c, h, _ in caps.get(lv, []) if h), default=np.inf)
+                if seats > hard_cap:
+                    continue
+                soft = sum(1 for c, h, _ in caps.get(lv, []) if not h and seats > c)
+                rows.append((k, li, m, seats, m * cfg.costs.new_class_cny[lv], soft * cfg.soft_rule_penalty_cny))
+        school_levels = [lv for lv in allowed if lv != "kindergarten"]
+        if len(school_levels) >= 2:
+            stype = new_school_type(school_levels)
+            for c, hard, rule_id in caps.get(stype, []):
+                combined.append((k, tuple(LEVEL_INDEX[lv] for lv in school_levels), float(c), hard, rule_id))
+    arr = np.array(rows, dtype=float).reshape(-1, 6)
+    return ({"cand": arr[:, 0].astype(int), "level": arr[:, 1].astype(int), "classes": arr[:, 2].astype(int),
+             "seats": arr[:, 3], "cost": arr[:, 4], "penalty": arr[:, 5]}, tuple(combined))
+
+
+def _pairs(res: pd.DataFrame, demand: np.ndarray, sc: pd.DataFrame, cap: np.ndarray, cd: pd.DataFrame,
+           opt: dict[str, np.ndarray], reach: ReachConfig, cfg: PlanConfig) -> tuple[np.ndarray, ...]:
+    """Unit–site pairs within reach: per unit and level, the k nearest existing schools and candidates."""
+    n_s = len(sc)
+    s_xy = sc[["x", "y"]].to_numpy(dtype=float).reshape(-1, 2)
+    c_xy = cd[["x", "y"]].to_numpy(dtype=float).reshape(-1, 2)
+    u_xy = res[["x", "y"]].to_numpy(dtype=float).reshape(-1, 2)
+    urban = res["urban"].to_numpy(dtype=bool)
+    s_board = sc["boarding"].fillna(False).to_numpy(dtype=bool) if n_s else np.zeros(0, bool)
+    c_board = ~cd["urban"].to_numpy(dtype=bool) if len(cd) else np.zeros(0, bool)
+    out_u, out_l, out_s, out_d = [], [], [], []
+    for li, lv in enumerate(LEVELS):
+        units = np.flatnonzero(demand[:, li] > 1e-9)
+        if len(units) == 0:
+            continue
+        r = np.array([reach.metres(lv, bool(u)) for u in urban[units]])
+        relax = lv in ("junior", "high")
+        groups = [(np.flatnonzero(cap[:, li] > 0), s_xy, s_board, 0),
+                  (np.unique(opt["cand"][opt["level"] == li]), c_xy, c_board, n_s)]
+        for sites, xy, board, offset in groups:
+            if len(sites) == 0:
+                continue
+            tree = cKDTree(xy[sites])
+            k = min(cfg.k_nearest, len(sites))
+            factor = cfg.boarding_reach_factor if relax else 1.0
+            dist, idx = tree.query(u_xy[units], k=k, distance_upper_bound=float(r.max() * factor) + 1e-6)
+            dist, idx = dist.reshape(len(units), k), idx.reshape(len(units), k)
+            found = idx < len(sites)
+            safe = np.where(found, idx, 0)
+            limit = r[:, None] * np.where(board[sites][safe] & ~urban[units][:, None], factor, 1.0)
+            keep = found & (dist <= limit + 1e-6)
+            rows, cols = np.nonzero(keep)
+            out_u.append(units[rows])
+            out_l.append(np.full(len(rows), li))
+            out_s.append(sites[idx[rows, cols]] + offset)
+            out_d.append(dist[rows, cols])
+    if not out_u:
+        return tuple(np.zeros(0, dtype=t) for t in (int, int, int, float))
+    return (np.concatenate(out_u), np.concatenate(out_l), np.concatenate(out_s), np.concatenate(out_d))
+
+
+def _housing(res: pd.DataFrame, sc: pd.DataFrame, cd: pd.DataFrame, rulebook: object, year: int,
+             opt: dict[str, np.ndarray]) -> tuple[tuple[Housing, ...], set[str], list[tuple[str, str, str, str]]]:
+    """Housing-linked rules as requirements on tied candidates; schools that already serve an estate."""
+    out: list[Housing] = []
+    keep: set[str] = set()
+    notes: list[tuple[str, str, str, str]] = []
+    for rule in rulebook.of_kind("housing_school"):  # type: ignore[attr-defined]
+        if rule.force in ("audit", "target"):
+            continue
+        p = rule.params
+        mask = res["area"].isin(rule.scope.areas) & (res["residents"] >= p.min_residents)
+        if rule.scope.build == "new":
+            mask &= res["kind"] == "new"
+        done = pd.to_numeric(res["completion_year"], errors="coerce")
+        mask &= done.isna() | (done <= year)
+        for lv in rule.level:
+            if lv not in LEVEL_INDEX:
+                continue
+            li = LEVEL_INDEX[lv]
+            teach = sc["type"].map(lambda t, lv=lv: lv in SCHOOL_TYPES.get(t, ())).to_numpy(dtype=bool)
+            if p.ownership == "public":
+                teach &= sc["ownership"].to_numpy() == "public"
+            elif p.ownership == "public_or_inclusive":
+                teach &= (sc["ownership"].to_numpy() == "public") | sc["inclusive"].fillna(False).to_numpy(dtype=bool)
+            near = cKDTree(sc.loc[teach, ["x", "y"]].to_numpy(dtype=float)) if teach.any() else None
+            for i in np.flatnonzero(mask.to_numpy()):
+                xy = res.loc[i, ["x", "y"]].to_numpy(dtype=float)
+                if near is not None:
+                    hits = near.query_ball_point(xy, r=p.within_m)
+                    if hits:
+                        keep.update(sc.loc[teach, "id"].iloc[hits])
+                        continue
+                name, uid = str(res.at[i, "name"]), str(res.at[i, "id"])
+                tied = [k for k in np.flatnonzero(cd["tied_to"].to_numpy() == uid)
+                        if np.any((opt["cand"] == k) & (opt["level"] == li))] if len(cd) else []
+                zh = f"{rule.id}：{name}（{int(res.at[i, 'residents']):,}人）须配套{_ZH[lv]}——{rule.source.text}"
+                en = f"{rule.id}: {name} ({int(res.at[i, 'residents']):,} residents) needs its own {lv} school"
+                if not tied:
+                    notes.append(("no candidate site", uid, zh + "；无可用配套用地", en + "; no tied site is available"))
+                    continue
+                out.append(Housing(rule.id, rule.force == "hard", int(i), li, tuple(int(k) for k in tied), zh, en))
+    return tuple(out), keep, notes
+
+
+_ZH = {"kindergarten": "幼儿园", "primary": "小学", "junior": "初中", "high": "高中"}
+
+
+def county_problems(region: object, pupils: pd.DataFrame, rulebook: object, cfg: PlanConfig, reach: ReachConfig,
+                    year: int) -> list[CountyProblem]:
+    """One problem per county of the region, in the counties layer's order."""
+    ra = tidy(region, pupils, rulebook, year)
+    caps = _caps(rulebook)
+    closure_rules = rulebook.of_kind("closure_precondition")  # type: ignore[attr-defined]
+    closable_levels = set(LEVELS)
+    if closure_rules and all(r.level for r in closure_rules):
+        closable_levels = {lv for r in closure_rules for lv in r.level}
+    lpp = np.array([cfg.land_per_pupil_m2[lv] for lv in LEVELS])
+    added = np.array([cfg.costs.added_class_cny[lv] for lv in LEVELS])
+    out = []
+    for county in region.counties["adcode"].astype(str):  # type: ignore[attr-defined]
+        um = (ra.res["county"] == county).to_numpy()
+        res = ra.res[um].reset_index(drop=True)
+        sc = ra.schools[(ra.schools["county"].astype(str) == county).to_numpy()].reset_index(drop=True)
+        cd = ra.cands[(ra.cands["county"].astype(str) == county).to_numpy()].reset_index(drop=True)
+        demand = ra.demand[um]
+        opt, combined = _options(cd, cfg, ra.class_size, caps)
+        housing, keep, notes = _housing(res, sc, cd, rulebook, year, opt)
+        s = _school_arrays(sc, ra.class_size, cfg, caps, closable_levels, keep)
+        pu, pl, ps, pd_ = _pairs(res, demand, sc, s["cap"], cd, opt, reach, cfg)
+        out.append(CountyProblem(
+            county=county, unit_ids=res["id"].to_numpy(dtype=str), unit_names=res["name"].astype(str).to_numpy(),
+            demand=demand, school_ids=sc["id"].to_numpy(dtype=str), school_cap=s["cap"],
+            school_exp_max=s["exp_max"], school_cap_room=s["cap_room"], school_land_room=s["land_room"],
+            school_closable=s["closable"], school_saving=s["saving"],
+            cand_ids=cd["id"].to_numpy(dtype=str), cand_land_cost=cd["land_cost_cny"].to_numpy(dtype=float),
+            cand_area=cd["site_area_m2"].to_numpy(dtype=float),
+            opt_cand=opt["cand"], opt_level=opt["level"], opt_classes=opt["classes"], opt_seats=opt["seats"],
+            opt_cost=opt["cost"], opt_penalty=opt["penalty"], combined=combined,
+            pair_unit=pu, pair_level=pl, pair_site=ps, pair_dist_m=pd_, housing=housing,
+            class_size=ra.class_size, land_per_pupil=lpp, added_class_cost=added, step=cfg.expansion_step,
+            notes=tuple(notes),
+        ))
+    return out
