@@ -1,0 +1,149 @@
+"""``report.html``: the run's indicators, audit findings with the plan's sentences, tables by county,
+township and year, and inline SVG charts. Printable, offline, readable on a projector."""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..i18n import t
+from ..rules import summarize
+from ..schema import LEVELS
+from .charts import PALETTE, Series, bar_chart, line_chart
+from .indicators import kindergarten_shares, township_gap
+from .page import render_page
+from .plan import PlanFrames, as_plan
+
+__all__ = ["build_report", "headline", "year_table", "township_table", "demand_chart", "gap_chart"]
+
+MAX_FINDINGS = 400
+
+
+def _pct(v: float | None) -> str:
+    return "—" if v is None or not np.isfinite(v) else f"{v:.1%}"
+
+
+def _n(v: float | None) -> str:
+    return "—" if v is None or not np.isfinite(v) else f"{v:,.0f}"
+
+
+def headline(kpis: dict, schools: pd.DataFrame, plan: PlanFrames | None,
+             findings: pd.DataFrame | None) -> dict[str, float | None]:
+    """The area's headline numbers (raw values; formatting is the template's)."""
+    area = kpis["area"]
+    pupils = sum(area[lv]["pupils"] for lv in area)
+    seats = sum(area[lv]["seats"] for lv in area)
+    within = sum((area[lv]["within_reach_share"] or 0) * area[lv]["pupils"] for lv in area)
+    classes = sum(area[lv]["classes"] for lv in area)
+    large = sum((area[lv]["large_class_share"] or 0) * area[lv]["classes"] for lv in area)
+    enrol = sum(area[lv]["enrolment"] for lv in area)
+    out: dict[str, float | None] = {
+        "pupils": pupils, "seats": seats, "utilisation": enrol / seats if seats else None,
+        "within_reach_share": within / pupils if pupils else None,
+        "large_class_share": large / classes if classes else None,
+        "unmet": sum(area[lv]["unmet"] for lv in area),
+        **kindergarten_shares(schools),
+        "cost_cny": plan.cost_cny if plan is not None else None,
+        "findings": float(len(findings)) if findings is not None else None,
+    }
+    return out
+
+
+def year_table(seat_gap: pd.DataFrame) -> pd.DataFrame:
+    """Area totals by level and year: pupils, seats, gap."""
+    out = seat_gap.groupby(["level", "year"], as_index=False)[["pupils", "seats"]].sum()
+    out["gap"] = out["pupils"] - out["seats"]
+    return out.sort_values(["level", "year"], key=lambda s: s.map({lv: i for i, lv in enumerate(LEVELS)})
+                           if s.name == "level" else s).reset_index(drop=True)
+
+
+def township_table(region, seat_gap: pd.DataFrame, year: int) -> pd.DataFrame:
+    """Townships × levels in one year: pupils, seats and gap, with the township's name."""
+    names = dict(zip(region.townships["code"].astype(str), region.townships["name"]))
+    g = seat_gap[seat_gap["year"] == year].assign(township=lambda d: d["township"].astype(str))
+    g = g.groupby(["township", "level"], as_index=False)[["pupils", "seats"]].sum()
+    g["gap"] = g["pupils"] - g["seats"]
+    wide = g.pivot(index="township", columns="level", values=["pupils", "seats", "gap"]).fillna(0.0)
+    wide.insert(0, "name", [names.get(c, c) for c in wide.index])
+    return wide
+
+
+def demand_chart(tables: list[tuple[str, pd.DataFrame]], level: str, lang: str) -> Any:
+    """Pupils (solid) and seats (dashed) of one level over the years, one colour per scenario."""
+    years = sorted({int(y) for _, tb in tables for y in tb["year"]})
+    series = []
+    for i, (label, tb) in enumerate(tables):
+        sub = tb[tb["level"] == level].set_index("year").reindex(years)
+        prefix = f"{label} " if len(tables) > 1 else ""
+        series += [Series(prefix + t("pupils", lang), sub["pupils"].to_numpy(float), PALETTE[2 * i % 7]),
+                   Series(prefix + t("seats", lang), sub["seats"].to_numpy(float), PALETTE[(2 * i + 1) % 7], dash=True)]
+    return line_chart(years, series, title=f"{t(level, lang)}：{t('demand_vs_seats', lang)}")
+
+
+def gap_chart(tables: list[tuple[str, pd.DataFrame]], level: str, lang: str, limit: int = 25) -> Any:
+    """Seat gap (pupils − seats) by township of one level, in the last year; one bar per scenario."""
+    frames = []
+    for label, tb in tables:
+        sub = tb[(tb["level"] == level) & (tb["year"] == tb["year"].max())]
+        frames.append(sub.assign(gap=sub["pupils"] - sub["seats"]).groupby("name")["gap"].sum().rename(label))
+    wide = pd.concat(frames, axis=1).fillna(0.0)
+    wide = wide.reindex(wide.abs().max(axis=1).sort_values(ascending=False).index[:limit])
+    wide = wide.sort_values(wide.columns[0], ascending=False)
+    series = [Series(c, wide[c].to_numpy(float), PALETTE[i % 7]) for i, c in enumerate(wide.columns)]
+    year = int(max(tb["year"].max() for _, tb in tables))
+    return bar_chart([str(n) for n in wide.index], series, diverging=True,
+                     title=f"{t(level, lang)}：{t('gap_by_township', lang)}（{year}）")
+
+
+def named_gap(region, seat_gap: pd.DataFrame) -> pd.DataFrame:
+    names = dict(zip(region.townships["code"].astype(str), region.townships["name"]))
+    return seat_gap.assign(name=seat_gap["township"].astype(str).map(lambda c: names.get(c, c)))
+
+
+def build_report(region, school_table: pd.DataFrame, pupils: pd.DataFrame, kpis: dict, *, title: str,
+                 lang: str = "zh", findings: pd.DataFrame | None = None, plan: Any = None,
+                 seat_gap: pd.DataFrame | None = None, rulebook: Any = None) -> str:
+    """``report.html`` as one self-contained page.
+
+    Parameters
+    ----------
+    region, school_table, pupils, kpis
+        From the run (``RunResult.region``, ``.schools``, ``.pupils``, ``.kpis``).
+    title, lang
+        Page title; ``"zh"`` or ``"en"``.
+    findings
+        Optional audit table (:func:`layoutsim.rules.audit`): a summary per rule and the list, each with
+        the plan's sentence. ``rulebook`` (optional) lists the rules with no findings too.
+    plan
+        Optional plan (new_schools / expansions / closures): its cost and its tables.
+    seat_gap
+        Optional ``township, level, year, pupils, seats`` (forecast years); without it, the target year's
+        pupils against today's seats.
+    """
+    plan_frames = as_plan(plan, region.schools)
+    year = int(kpis.get("target_year") or 0)
+    gap = seat_gap if seat_gap is not None and len(seat_gap) else township_gap(region, pupils, school_table, year)
+    last = int(gap["year"].max())
+    years = year_table(gap)
+    named = named_gap(region, gap)
+    levels = [lv for lv in LEVELS if lv in set(gap["level"])]
+    summary = summarize(findings, rulebook) if findings is not None else None
+    listed = None
+    if findings is not None:
+        order = {"hard": 0, "in_principle": 1, "target": 2, "audit": 3, "info": 4}
+        listed = findings.sort_values("severity", key=lambda s: s.map(order).fillna(9), kind="stable")
+    ctx = dict(
+        title=title, lang=lang, html_lang="zh-CN" if lang == "zh" else "en", t=lambda k: t(k, lang),
+        kpis=kpis, levels=levels, all_levels=list(LEVELS), head=headline(kpis, region.schools, plan_frames, findings),
+        synthetic=region.synthetic, n=_n, pct=_pct,
+        years=years, township=township_table(region, gap, last), last_year=last,
+        demand_charts=[demand_chart([(title, years)], lv, lang) for lv in levels],
+        gap_charts=[gap_chart([(title, named)], lv, lang) for lv in levels if lv in ("primary", "junior")] or
+        [gap_chart([(title, named)], lv, lang) for lv in levels[:1]],
+        summary=summary, findings=listed.head(MAX_FINDINGS) if listed is not None else None,
+        findings_total=len(listed) if listed is not None else 0, max_findings=MAX_FINDINGS,
+        plan=plan_frames, school_names=dict(zip(region.schools["id"].astype(str), region.schools["name"])),
+        leaflet=False,
+    )
+    return render_page("report.html", **ctx)
