@@ -274,11 +274,12 @@ def _housing(res: pd.DataFrame, sc: pd.DataFrame, cd: pd.DataFrame, rulebook: ob
             if lv not in LEVEL_INDEX:
                 continue
             li = LEVEL_INDEX[lv]
-            teach = sc["type"].map(lambda t, lv=lv: lv in SCHOOL_TYPES.get(t, ())).to_numpy(dtype=bool)
+            teach = np.array([lv in SCHOOL_TYPES.get(t, ()) for t in sc["type"]], dtype=bool)
             if p.ownership == "public":
-                teach &= sc["ownership"].to_numpy() == "public"
+                teach = teach & (sc["ownership"].to_numpy() == "public")
             elif p.ownership == "public_or_inclusive":
-                teach &= (sc["ownership"].to_numpy() == "public") | sc["inclusive"].fillna(False).to_numpy(dtype=bool)
+                teach = teach & ((sc["ownership"].to_numpy() == "public")
+                                 | sc["inclusive"].fillna(False).to_numpy(dtype=bool))
             near = cKDTree(sc.loc[teach, ["x", "y"]].to_numpy(dtype=float)) if teach.any() else None
             for i in np.flatnonzero(mask.to_numpy()):
                 xy = res.loc[i, ["x", "y"]].to_numpy(dtype=float)

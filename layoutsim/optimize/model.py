@@ -1,0 +1,267 @@
+"""The county MILP, built from a :class:`CountyProblem`'s arrays and solved with PuLP (HiGHS or CBC).
+
+Variables (all sparse: only what the arrays list)
+
+- ``f[p]``   pupils of pair ``p`` (unit, level, site within reach), continuous;
+- ``u[i,l]`` unmet pupils of unit ``i`` at level ``l`` (continuous, heavily weighted: the model is always
+  feasible, shortfalls are a result);
+- ``z[o]``   candidate ``k`` opens level ``l`` with module ``m`` classes (binary), ``o[k]`` the site is used;
+- ``e[j,l]`` expansion blocks (``expansion_step`` classes) added to existing school ``j`` (integer);
+- ``x[j]``   existing school ``j`` closes (binary, only for closable schools);
+- ``h``, ``b`` soft-rule slacks (a housing-linked rule or a combined size cap broken, penalised).
+
+Constraints: demand (``Σ f + u = d``), capacity of existing and new schools, one module per level and
+site, land per pupil on the site, combined size caps of nine-/twelve-year schools, expansion room (size cap
+and land), 先建后撤 (closing ``j`` needs every unit within its reach fully seated), housing-linked sites,
+budget. Objective (CNY equivalents, scaled to 万元): cost × capital − savings + pupil-km + unmet + penalties.
+"""
+from __future__ import annotations
+
+import logging
+import math
+import time
+from dataclasses import dataclass
+
+import numpy as np
+import pulp
+
+from layoutsim.errors import SolverError
+from layoutsim.optimize.config import PlanConfig
+from layoutsim.optimize.inputs import L, CountyProblem
+
+log = logging.getLogger(__name__)
+
+SCALE = 1e-4  # objective in 万元
+
+
+@dataclass(frozen=True)
+class CountySolution:
+    """Values of one county model, as arrays aligned with its problem, and how the solve went."""
+
+    flows: np.ndarray        # (n_p,) pupils per pair
+    unmet: np.ndarray        # (n_u, L)
+    opened: np.ndarray       # (n_o,) bool, module options chosen
+    expand: np.ndarray       # (n_s, L) expansion blocks
+    closed: np.ndarray       # (n_s,) bool
+    broken: tuple[str, ...]  # soft rules the plan breaks (messages)
+    capital_cny: float
+    status: str
+    objective: float
+    bound: float
+    gap: float
+    seconds: float
+    variables: int
+    constraints: int
+
+
+def _expr(pairs: list[tuple[pulp.LpVariable, float]]) -> pulp.LpAffineExpression:
+    return pulp.LpAffineExpression(pairs)
+
+
+def _groups(keys: np.ndarray) -> list[np.ndarray]:
+    """Indices grouped by equal key (keys: 1-D int array)."""
+    if len(keys) == 0:
+        return []
+    order = np.argsort(keys, kind="stable")
+    cuts = np.flatnonzero(np.diff(keys[order])) + 1
+    return np.split(order, cuts)
+
+
+class _Builder:
+    def __init__(self, pb: CountyProblem, cfg: PlanConfig) -> None:
+        self.pb, self.cfg = pb, cfg
+        self.prob = pulp.LpProblem(f"layout_{pb.county}", pulp.LpMinimize)
+        self.obj: list[tuple[pulp.LpVariable, float]] = []
+        self.capital: list[tuple[pulp.LpVariable, float]] = []
+
+    def add(self, pairs: list[tuple[pulp.LpVariable, float]], sense: int, rhs: float) -> None:
+        if pairs:
+            self.prob.addConstraint(pulp.LpConstraint(_expr(pairs), sense=sense, rhs=rhs))
+
+    def build(self) -> None:
+        pb, cfg, w = self.pb, self.cfg, self.cfg.weights
+        n_u, n_s, n_c = len(pb.unit_ids), pb.n_s, pb.n_c
+        d = pb.demand
+        # ------------------------------------------------------------------ variables
+        self.f = [pulp.LpVariable(f"f{p}", 0, float(d[pb.pair_unit[p], pb.pair_level[p]]))
+                  for p in range(len(pb.pair_unit))]
+        self.u = {(i, li): pulp.LpVariable(f"u{i}_{li}", 0, float(d[i, li]))
+                  for i, li in zip(*np.nonzero(d > 1e-9))}
+        self.z = [pulp.LpVariable(f"z{o}", cat=pulp.LpBinary) for o in range(len(pb.opt_cand))]
+        self.o = {int(k): pulp.LpVariable(f"o{k}", cat=pulp.LpBinary) for k in np.unique(pb.opt_cand)}
+        self.e = {(int(j), int(li)): pulp.LpVariable(f"e{j}_{li}", 0, int(pb.school_exp_max[j, li]), cat=pulp.LpInteger)
+                  for j, li in zip(*np.nonzero(pb.school_exp_max > 0))}
+        self.x = {int(j): pulp.LpVariable(f"x{j}", cat=pulp.LpBinary) for j in np.flatnonzero(pb.school_closable)}
+        # ------------------------------------------------------------------ objective and capital
+        km = pb.pair_dist_m / 1000.0
+        self.obj += [(v, w.pupil_km * km[p] * SCALE) for p, v in enumerate(self.f) if w.pupil_km * km[p] > 0]
+        self.obj += [(v, w.unmet * SCALE) for v in self.u.values()]
+        for o, v in enumerate(self.z):
+            self.capital.append((v, float(pb.opt_cost[o])))
+            self.obj.append((v, (w.cost * pb.opt_cost[o] + pb.opt_penalty[o]) * SCALE))
+        for k, v in self.o.items():
+            self.capital.append((v, float(pb.cand_land_cost[k])))
+            self.obj.append((v, w.cost * pb.cand_land_cost[k] * SCALE))
+        for (j, li), v in self.e.items():
+            c = float(pb.added_class_cost[li] * pb.step)
+            self.capital.append((v, c))
+            self.obj.append((v, w.cost * c * SCALE))
+        self.obj += [(v, -w.cost * pb.school_saving[j] * SCALE) for j, v in self.x.items()]
+        self._demand(n_u)
+        self._capacity(n_s, n_c)
+        self._rules()
+        if pb.budget_cny is not None:
+            self.add([(v, c * SCALE) for v, c in self.capital], pulp.LpConstraintLE, pb.budget_cny * SCALE)
+        self.prob.setObjective(_expr(self.obj))
+
+    def _demand(self, n_u: int) -> None:
+        pb = self.pb
+        key = pb.pair_unit * L + pb.pair_level
+        by_key = {int(key[g[0]]): g for g in _groups(key)}
+        for (i, li), uv in self.u.items():
+            g = by_key.get(i * L + li, ())
+            self.add([(self.f[p], 1.0) for p in g] + [(uv, 1.0)], pulp.LpConstraintEQ, float(self.pb.demand[i, li]))
+
+    def _capacity(self, n_s: int, n_c: int) -> None:
+        pb = self.pb
+        key = pb.pair_site * L + pb.pair_level
+        for g in _groups(key):
+            site, li = divmod(int(key[g[0]]), L)
+            row = [(self.f[p], 1.0) for p in g]
+            if site < n_s:
+                cap = float(pb.school_cap[site, li])
+                if (site, li) in self.e:
+                    row.append((self.e[site, li], -float(pb.step * pb.class_size[li])))
+                if site in self.x:
+                    row.append((self.x[site], cap))
+                self.add(row, pulp.LpConstraintLE, cap)
+            else:
+                k = site - n_s
+                opts = np.flatnonzero((pb.opt_cand == k) & (pb.opt_level == li))
+                self.add(row + [(self.z[o], -float(pb.opt_seats[o])) for o in opts], pulp.LpConstraintLE, 0.0)
+        # expansions: none at a closing school; size-cap and land room of the whole school
+        for (j, li), v in self.e.items():
+            if j in self.x:
+                m = float(pb.school_exp_max[j, li])
+                self.add([(v, 1.0), (self.x[j], m)], pulp.LpConstraintLE, m)
+        for j in {j for j, _ in self.e}:
+            es = [(li, v) for (jj, li), v in self.e.items() if jj == j]
+            seats = [(v, float(pb.step * pb.class_size[li])) for li, v in es]
+            if math.isfinite(pb.school_cap_room[j]):
+                self.add(seats, pulp.LpConstraintLE, float(pb.school_cap_room[j]))
+            land = [(v, c * float(pb.land_per_pupil[li])) for (li, v), (_, c) in zip(es, seats)]
+            self.add(land, pulp.LpConstraintLE, float(pb.school_land_room[j]))
+        # candidates: one module per level, the site used, land per pupil on the site
+        for g in _groups(pb.opt_cand * L + pb.opt_level):
+            k = int(pb.opt_cand[g[0]])
+            self.add([(self.z[o], 1.0) for o in g] + [(self.o[k], -1.0)], pulp.LpConstraintLE, 0.0)
+        for g in _groups(pb.opt_cand):
+            k = int(pb.opt_cand[g[0]])
+            if len(np.unique(pb.opt_level[g])) > 1:
+                land = [(self.z[o], float(pb.opt_seats[o] * pb.land_per_pupil[pb.opt_level[o]])) for o in g]
+                self.add(land + [(self.o[k], -float(pb.cand_area[k]))], pulp.LpConstraintLE, 0.0)
+            self.add([(self.o[k], 1.0)] + [(self.z[o], -1.0) for o in g], pulp.LpConstraintLE, 0.0)
+
+    def _rules(self) -> None:
+        pb = self.pb
+        pen = self.cfg.soft_rule_penalty_cny * SCALE
+        self.soft: list[tuple[pulp.LpVariable, str]] = []
+        for k, levels, cap, hard, rule_id in pb.combined:
+            g = np.flatnonzero((pb.opt_cand == k) & np.isin(pb.opt_level, levels))
+            row = [(self.z[o], float(pb.opt_seats[o])) for o in g]
+            if not hard:
+                big = float(pb.opt_seats[g].sum())
+                b = pulp.LpVariable(f"b{k}_{rule_id}", cat=pulp.LpBinary)
+                row.append((b, -big))
+                self.obj.append((b, pen))
+                self.soft.append((b, f"{rule_id}: {pb.cand_ids[k]} above {cap:,.0f} pupils"))
+            self.add(row, pulp.LpConstraintLE, cap)
+        for n, hs in enumerate(pb.housing):
+            opts = np.flatnonzero(np.isin(pb.opt_cand, hs.candidates) & (pb.opt_level == hs.level))
+            row = [(self.z[o], 1.0) for o in opts]
+            if not hs.hard:
+                h = pulp.LpVariable(f"h{n}", cat=pulp.LpBinary)
+                row.append((h, 1.0))
+                self.obj.append((h, pen))
+                self.soft.append((h, hs.text_en + " (not opened)"))
+            self.add(row, pulp.LpConstraintGE, 1.0)
+        # 先建后撤: closing j needs every unit within its reach seated in full
+        if self.x:
+            n_s = pb.n_s
+            for p in np.flatnonzero(np.isin(pb.pair_site, list(self.x)) & (pb.pair_site < n_s)):
+                i, li, j = int(pb.pair_unit[p]), int(pb.pair_level[p]), int(pb.pair_site[p])
+                d = float(pb.demand[i, li])
+                self.add([(self.u[i, li], 1.0), (self.x[j], d)], pulp.LpConstraintLE, d)
+
+
+def _solver(cfg: PlanConfig, time_limit: float | None = None) -> pulp.LpSolver:
+    limit = cfg.time_limit_s if time_limit is None else time_limit
+    if cfg.solver == "highs":
+        solver = pulp.HiGHS(msg=False, timeLimit=limit, gapRel=cfg.mip_gap, threads=cfg.threads)
+    else:
+        solver = pulp.PULP_CBC_CMD(msg=False, timeLimit=limit, gapRel=cfg.mip_gap, threads=cfg.threads)
+    if not solver.available():
+        raise SolverError(f"the {cfg.solver} solver is not available; install highspy or use solver = \"cbc\"")
+    return solver
+
+
+def _value(v: pulp.LpVariable) -> float:
+    return float(v.varValue) if v.varValue is not None else 0.0
+
+
+def solve_county(pb: CountyProblem, cfg: PlanConfig) -> CountySolution:
+    """Build and solve one county; a model without a solution in time falls back to "build nothing"."""
+    t0 = time.perf_counter()
+    b = _Builder(pb, cfg)
+    b.build()
+    n_var, n_con = len(b.prob.variables()), len(b.prob.constraints)
+    try:
+        b.prob.solve(_solver(cfg))
+    except pulp.PulpSolverError as exc:
+        raise SolverError(f"county {pb.county}: the {cfg.solver} solver failed: {exc}") from None
+    seconds = time.perf_counter() - t0
+    has_solution = b.prob.sol_status in (pulp.LpSolutionOptimal, pulp.LpSolutionIntegerFeasible) and \
+        all(v.varValue is not None for v in b.f[:1] + b.z[:1])
+    status, bound, gap = _stats(b.prob, cfg, has_solution)
+    n_u = len(pb.unit_ids)
+    if not has_solution:
+        log.warning("county %s: no solution within %.0f s; reporting all demand unmet", pb.county, cfg.time_limit_s)
+        return CountySolution(np.zeros(len(b.f)), pb.demand.copy(), np.zeros(len(b.z), bool),
+                              np.zeros((pb.n_s, L), int), np.zeros(pb.n_s, bool), (), 0.0, status,
+                              float("nan"), bound, float("nan"), seconds, n_var, n_con)
+    flows = np.clip(np.array([_value(v) for v in b.f]), 0.0, None)
+    unmet = np.zeros((n_u, L))
+    for (i, li), v in b.u.items():
+        unmet[i, li] = max(_value(v), 0.0)
+    opened = np.array([_value(v) > 0.5 for v in b.z], dtype=bool)
+    expand = np.zeros((pb.n_s, L), dtype=int)
+    for (j, li), v in b.e.items():
+        expand[j, li] = int(round(_value(v)))
+    closed = np.zeros(pb.n_s, dtype=bool)
+    for j, v in b.x.items():
+        closed[j] = _value(v) > 0.5
+    broken = tuple(msg for v, msg in b.soft if _value(v) > 0.5)
+    capital = float(sum(c * _value(v) for v, c in b.capital))
+    objective = float(pulp.value(b.prob.objective) or 0.0) / SCALE
+    return CountySolution(flows, unmet, opened, expand, closed, broken, capital, status, objective,
+                          bound / SCALE if math.isfinite(bound) else bound, gap, seconds, n_var, n_con)
+
+
+def _stats(prob: pulp.LpProblem, cfg: PlanConfig, has_solution: bool) -> tuple[str, float, float]:
+    """(status, bound in model units, relative gap) of a solved model."""
+    proven = prob.sol_status == pulp.LpSolutionOptimal
+    if cfg.solver == "highs" and getattr(prob, "solverModel", None) is not None:
+        h = prob.solverModel
+        text = h.modelStatusToString(h.getModelStatus()).lower()
+        info = h.getInfo()
+        mip = any(v.cat == pulp.LpInteger for v in prob.variables())
+        if not has_solution:
+            return ("time limit, no solution" if "time" in text else text), float("nan"), float("nan")
+        if not mip:
+            return "optimal", float(h.getObjectiveValue()), 0.0
+        bound, gap = float(info.mip_dual_bound), float(info.mip_gap)
+        status = "optimal" if text == "optimal" else ("time limit" if "time" in text else text)
+        return status, bound, gap if math.isfinite(gap) else float("nan")
+    if not has_solution:
+        return "no solution", float("nan"), float("nan")
+    return ("optimal" if proven else "feasible"), float("nan"), (0.0 if proven else float("nan"))

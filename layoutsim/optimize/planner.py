@@ -1,0 +1,142 @@
+"""Propose a layout: one MILP per county (一县一策), all levels of a county in one model; and sweeps.
+
+A budget is for the whole area. Counties are solved apart, so the budget is shared out first: each county
+is solved without a budget; when their total is within the budget that is the plan, otherwise each county
+gets the budget in proportion to what it wanted and is solved again (a heuristic split, not a joint optimum).
+"""
+from __future__ import annotations
+
+import dataclasses
+import logging
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from layoutsim.errors import LayoutsimError
+from layoutsim.optimize.config import PlanConfig, Weights
+from layoutsim.optimize.inputs import CountyProblem, county_problems
+from layoutsim.optimize.model import CountySolution, solve_county
+from layoutsim.optimize.result import CountyContext, Plan, assemble, county_tables
+from layoutsim.scenario import ReachConfig
+from layoutsim.schema import LEVELS, enrolment_col
+
+log = logging.getLogger(__name__)
+
+SWEEP_COLUMNS = ("point", "budget_cny", "weight_cost", "weight_pupil_km", "weight_unmet", "cost_cny", "pupil_km",
+                 "unmet_pupils", "new_schools", "added_classes", "closures", "worst_status", "max_gap", "seconds")
+
+
+def _check_pupils(pupils: pd.DataFrame) -> None:
+    missing = [c for c in ("unit", "level", "pupils") if c not in pupils.columns]
+    if missing:
+        raise LayoutsimError(f"pupils table lacks columns: {', '.join(missing)}",
+                             [f"it has: {', '.join(map(str, pupils.columns))}"])
+    bad = sorted(set(pupils["level"]) - set(LEVELS))
+    if bad:
+        raise LayoutsimError(f"pupils table has unknown levels: {', '.join(map(str, bad))}")
+
+
+def _contexts(region: object, problems: list[CountyProblem], year: int) -> list[CountyContext]:
+    sc = region.schools  # type: ignore[attr-defined]
+    names = dict(zip(sc["id"].astype(str), sc["name"].astype(str)))
+    enrol = {lv: dict(zip(sc["id"].astype(str), sc[enrolment_col(lv)].fillna(0).astype(float))) for lv in LEVELS}
+    cd = region.candidates.drop(columns="geometry").copy()  # type: ignore[attr-defined]
+    cd["id"] = cd["id"].astype(str)
+    cd = cd.set_index("id", drop=False)
+    out = []
+    for pb in problems:
+        ids = list(pb.school_ids)
+        out.append(CountyContext(
+            school_names=np.array([names[i] for i in ids], dtype=object),
+            school_enrol=np.array([[enrol[lv][i] for lv in LEVELS] for i in ids], dtype=float).reshape(len(ids), len(LEVELS)),
+            cand=cd.loc[list(pb.cand_ids), ["id", "name", "township", "levels"]].reset_index(drop=True),
+        ))
+    return out
+
+
+def _solve_all(problems: list[CountyProblem], config: PlanConfig) -> list[CountySolution]:
+    out = []
+    for pb in problems:
+        sol = solve_county(pb, config)
+        log.info("county %s: %s, objective %.4g, gap %.3g, %.1f s, %d variables", pb.county, sol.status,
+                 sol.objective, sol.gap, sol.seconds, sol.variables)
+        out.append(sol)
+    return out
+
+
+def plan(region: object, pupils: pd.DataFrame, rulebook: object, config: PlanConfig, reach: ReachConfig, *,
+         year: int) -> Plan:
+    """Propose new schools, expansions and closures and assign pupils, county by county.
+
+    Parameters
+    ----------
+    region
+        A :class:`layoutsim.region.Region` (layers in a metric CRS; schools and candidates carry ``county``).
+    pupils
+        Tidy (``unit``, ``level``, ``pupils``) for ``year``, e.g. :func:`layoutsim.demand.pupils_by_level`.
+    rulebook
+        From :func:`layoutsim.rules.load_rulebook`: size caps, housing-linked schools, closure rules.
+    config
+        The scenario's ``[plan]``.
+    reach
+        The scenario's ``[reach]``: how far a pupil may live from a school of a level.
+    year
+        Target year: candidates with ``earliest_year`` after it are not available; estates count once built.
+
+    Returns
+    -------
+    Plan
+        Always a plan: pupils that cannot be seated are in ``Plan.unmet`` with the reason.
+    """
+    _check_pupils(pupils)
+    problems = county_problems(region, pupils, rulebook, config, reach, year)
+    solutions = _solve_all(problems, config)
+    if config.budget_cny is not None:
+        wanted = np.array([s.capital_cny for s in solutions])
+        if wanted.sum() > config.budget_cny + 1e-6:
+            share = config.budget_cny * wanted / wanted.sum()
+            problems = [dataclasses.replace(pb, budget_cny=float(b)) for pb, b in zip(problems, share)]
+            solutions = _solve_all(problems, config)
+    contexts = _contexts(region, problems, year)
+    parts = [(pb, sol, county_tables(pb, sol, ctx, config)) for pb, sol, ctx in zip(problems, solutions, contexts)]
+    return assemble(year, parts)
+
+
+def sweep(region: object, pupils: pd.DataFrame, rulebook: object, config: PlanConfig, reach: ReachConfig, *,
+          year: int, budgets: Sequence[float | None] | None = None,
+          weights: Sequence[Weights | dict[str, float]] | None = None) -> pd.DataFrame:
+    """The trade-off curve: one plan per budget (or per set of weights), one row per plan.
+
+    Give exactly one of ``budgets`` and ``weights``. Columns: :data:`SWEEP_COLUMNS`.
+    """
+    if (budgets is None) == (weights is None):
+        raise LayoutsimError("sweep: give either budgets or weights, not both or neither")
+    if budgets is not None:
+        configs = [config.model_copy(update={"budget_cny": b}) for b in budgets]
+    else:
+        configs = [config.model_copy(update={"weights": w if isinstance(w, Weights) else Weights(**w)})
+                   for w in weights or ()]
+    rows = []
+    for n, cfg in enumerate(configs):
+        p = plan(region, pupils, rulebook, cfg, reach, year=year)
+        rows.append({
+            "point": n, "budget_cny": cfg.budget_cny, "weight_cost": cfg.weights.cost,
+            "weight_pupil_km": cfg.weights.pupil_km, "weight_unmet": cfg.weights.unmet, "cost_cny": p.cost_cny,
+            "pupil_km": p.pupil_km, "unmet_pupils": p.unmet_pupils, "new_schools": len(p.new_schools),
+            "added_classes": int(p.expansions["added_classes"].sum()), "closures": len(p.closures),
+            "worst_status": _worst(p.solver["status"]), "max_gap": float(p.solver["gap"].max(skipna=True))
+            if p.solver["gap"].notna().any() else float("nan"), "seconds": float(p.solver["seconds"].sum()),
+        })
+    return pd.DataFrame(rows, columns=list(SWEEP_COLUMNS))
+
+
+def _worst(statuses: pd.Series) -> str:
+    order = ["optimal", "feasible", "time limit"]
+    worst = "optimal"
+    for s in statuses:
+        if s not in order:
+            return str(s)
+        if order.index(s) > order.index(worst):
+            worst = s
+    return worst
