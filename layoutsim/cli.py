@@ -23,6 +23,13 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--out", type=Path, help="output folder (default maps/<scenario id>/)")
     d = sub.add_parser("demo", help=f"run the packaged scenario {DEMO}")
     d.add_argument("--out", type=Path)
+    a = sub.add_parser("audit", help="check today's layout against the scenario's rulebook")
+    a.add_argument("scenario", type=Path)
+    a.add_argument("--out", type=Path, help="output folder (default maps/<scenario id>-audit/)")
+    a.add_argument("--json", action="store_true", help="print the findings as JSON on standard output")
+    f = sub.add_parser("forecast", help="pupils by township, level and year to 2035, and seat early-warnings")
+    f.add_argument("scenario", type=Path)
+    f.add_argument("--out", type=Path, help="output folder (default maps/<scenario id>-forecast/)")
     v = sub.add_parser("validate", help="check a scenario and its data without running it")
     v.add_argument("scenario", type=Path)
     s = sub.add_parser("synth", help="generate the synthetic data of a plan area (or 'all')")
@@ -35,13 +42,8 @@ def _parser() -> argparse.ArgumentParser:
 def _run(console: Console, scenario: Path, out: Path | None) -> None:
     from .pipeline import run
 
-    with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
-                  console=console, transient=True) as progress:
-        task = progress.add_task("start", total=len(STEPS))
-
-        def step(name: str) -> None:
-            progress.update(task, description=STEPS[name], advance=1)
-
+    progress, step = _progress(console)
+    with progress:
         result = run(scenario, out, step=step)
     area = result.kpis["area"]
     console.print(f"[bold]{result.scenario.scenario.title}[/] → {result.out_dir}")
@@ -50,6 +52,49 @@ def _run(console: Console, scenario: Path, out: Path | None) -> None:
                       f"utilisation {k['utilisation'] or 0:6.1%}  within reach {k['within_reach_share'] or 0:6.1%}  "
                       f"large classes {k['large_class_share'] or 0:6.1%}")
     console.print(f"  map: {result.out_dir / 'index.html'}")
+
+
+def _progress(console: Console):
+    progress = Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
+                        console=console, transient=True)
+    task = progress.add_task("start", total=len(STEPS))
+    return progress, lambda name: progress.update(task, description=STEPS[name], advance=1)
+
+
+def _audit(console: Console, scenario: Path, out: Path | None, as_json: bool) -> None:
+    from .pipeline import audit_only
+
+    err = Console(stderr=True)
+    progress, step = _progress(err)
+    with progress:
+        findings, summary, folder = audit_only(scenario, out, step=step)
+    if as_json:
+        sys.stdout.write(findings.to_json(orient="records", force_ascii=False) + "\n")
+        return
+    for row in summary.itertuples(index=False):
+        text = str(row.source_text)
+        console.print(f"  {row.rule_id:<28} {int(row.places):>5} places  {row.severity:<12} "
+                      f"{text[:40] + ('…' if len(text) > 40 else '')}", markup=False, highlight=False)
+    console.print(f"{len(findings)} findings → {folder / 'findings.csv'}")
+
+
+def _forecast(console: Console, scenario: Path, out: Path | None) -> None:
+    from .pipeline import forecast_only
+
+    progress, step = _progress(console)
+    with progress:
+        view, folder = forecast_only(scenario, out, step=step)
+    for level, g in view.totals.groupby("level", sort=False):
+        peak = g.loc[g["pupils"].idxmax()]
+        last = g.iloc[-1]
+        console.print(f"  {level:<12} peak {int(peak['year'])} ({peak['pupils']:,.0f} pupils); "
+                      f"{int(last['year'])}: {last['pupils']:,.0f} pupils for {last['seats']:,.0f} seats today")
+        w = view.township_warnings[view.township_warnings["level"] == level].dropna(subset=["deficit_year"])
+        if len(w):
+            first = w.sort_values(["deficit_year", "deficit_shortfall"], ascending=[True, False]).iloc[0]
+            console.print(f"    first short of seats: {first['township_name']} in {int(first['deficit_year'])} "
+                          f"(short {first['deficit_shortfall']:,.0f}); {len(w)} townships short at some time")
+    console.print(f"tables → {folder}")
 
 
 def _synth(console: Console, area: str, seed: int | None, out: Path | None) -> None:
@@ -68,7 +113,7 @@ def _synth(console: Console, area: str, seed: int | None, out: Path | None) -> N
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    console = Console(stderr=False)
+    console = Console(stderr=False, soft_wrap=True)
     err = Console(stderr=True)
     try:
         if args.command == "run":
@@ -77,6 +122,10 @@ def main(argv: list[str] | None = None) -> int:
             from .pipeline import REPO_ROOT
 
             _run(console, REPO_ROOT / DEMO, args.out)
+        elif args.command == "audit":
+            _audit(console, args.scenario, args.out, args.json)
+        elif args.command == "forecast":
+            _forecast(console, args.scenario, args.out)
         elif args.command == "validate":
             from .region import load_region
             from .scenario import load_scenario

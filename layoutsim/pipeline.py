@@ -21,6 +21,7 @@ from .region import Region, load_region
 from .render.map import build_map
 from .rules import audit, load_rulebook, summarize
 from .scenario import Scenario, dump_scenario, load_scenario
+from .simulate import Outlook, outlook
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 Step = Callable[[str], None]
@@ -38,6 +39,7 @@ class RunResult:
     kpis: dict
     findings: pd.DataFrame
     forecast: Forecast
+    outlook: Outlook
     out_dir: Path
 
 
@@ -57,14 +59,28 @@ def pupils_in(fc: Forecast, year: int) -> pd.DataFrame:
     return sel[["unit", "level", "pupils"]].reset_index(drop=True)
 
 
-def audit_layout(scenario: Scenario, region: Region, pupils: pd.DataFrame, assignment: Assignment) -> pd.DataFrame:
-    """Findings of the scenario's rulebook on a layout (empty when the scenario names no rulebook)."""
+def audit_layout(scenario: Scenario, region: Region, pupils: pd.DataFrame,
+                 assignment: Assignment | None = None) -> pd.DataFrame:
+    """Findings of the scenario's rulebook on a layout (empty when the scenario names no rulebook).
+
+    Today's layout is audited on its recorded enrolment and the distance to the nearest school; a
+    proposed layout passes its assignment, whose pupils and journeys are then what is checked.
+    """
     if not scenario.scenario.rulebook:
         return pd.DataFrame()
     book = load_rulebook(scenario.scenario.rulebook, scenario.rules or None)
-    return audit(region, book, pupils=pupils.rename(columns={"unit": "residential"}),
-                 assignment=assignment.flows.rename(columns={"unit": "residential"}),
+    flows = None if assignment is None else assignment.flows.rename(columns={"unit": "residential"})
+    return audit(region, book, pupils=pupils.rename(columns={"unit": "residential"}), assignment=flows,
                  year=scenario.scenario.target_year)
+
+
+def write_outlook(folder: Path, view: Outlook) -> None:
+    """The forecast tables and early-warnings as CSV (UTF-8 with BOM, so Excel reads the Chinese)."""
+    tables = {"forecast_county.csv": view.by_county, "forecast_township.csv": view.by_township,
+              "forecast_total.csv": view.totals, "peaks_county.csv": view.peaks,
+              "warnings_township.csv": view.township_warnings, "warnings_catchment.csv": view.catchment_warnings}
+    for name, table in tables.items():
+        table.to_csv(folder / name, index=False, encoding="utf-8-sig", float_format="%.1f")
 
 
 def _flow_lines(region: Region, flows: pd.DataFrame) -> gpd.GeoDataFrame:
@@ -74,20 +90,38 @@ def _flow_lines(region: Region, flows: pd.DataFrame) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(flows.reset_index(drop=True), geometry=lines, crs=region.crs)
 
 
-def run(scenario: Scenario | str | Path, out_dir: Path | None = None, *, step: Step = lambda s: None) -> RunResult:
-    """Run a scenario and write its outputs (default ``maps/<scenario id>/``)."""
+@dataclass(frozen=True)
+class _Today:
+    scenario: Scenario
+    region: Region
+    forecast: Forecast
+    pupils: pd.DataFrame
+    assignment: Assignment
+
+
+def _today(scenario: Scenario | str | Path, step: Step) -> _Today:
+    """Load, forecast, and assign the target year's pupils to today's schools."""
     if not isinstance(scenario, Scenario):
         scenario = load_scenario(scenario)
-    meta = scenario.scenario
     step("load")
     region = load_region(scenario.data)
     step("demand")
     fc = forecast(region.residential, region.townships, region.counties, scenario.forecast)
-    pupils = pupils_in(fc, meta.target_year)
+    pupils = pupils_in(fc, scenario.scenario.target_year)
     step("assign")
+    assignment = assign_nearest(region.residential, region.schools, pupils, county_of_units(region))
+    return _Today(scenario, region, fc, pupils, assignment)
+
+
+def run(scenario: Scenario | str | Path, out_dir: Path | None = None, *, step: Step = lambda s: None) -> RunResult:
+    """Run a scenario and write its outputs (default ``maps/<scenario id>/``)."""
+    today = _today(scenario, step)
+    scenario, region, fc, pupils, assignment = (today.scenario, today.region, today.forecast, today.pupils,
+                                                today.assignment)
+    meta = scenario.scenario
     units_county = county_of_units(region)
-    assignment = assign_nearest(region.residential, region.schools, pupils, units_county)
-    findings = audit_layout(scenario, region, pupils, assignment)
+    findings = audit_layout(scenario, region, pupils)
+    seat_outlook = outlook(region, fc, assignment)
     table = school_table(region.schools, assignment)
     names = dict(zip(region.counties["adcode"], region.counties["name"]))
     indicators = {
@@ -110,6 +144,7 @@ def run(scenario: Scenario | str | Path, out_dir: Path | None = None, *, step: S
         assignment.unmet.to_csv(tmp / "unmet.csv", index=False)
         table.to_csv(tmp / "schools.csv", index=False)
         findings.to_csv(tmp / "findings.csv", index=False)
+        write_outlook(tmp, seat_outlook)
         util = table.pivot_table(index="school", columns="level", values="utilisation")
         schools = region.schools.join(util.add_prefix("utilisation_"), on="id")
         write_gpkg(tmp / "plan.gpkg", {
@@ -117,4 +152,33 @@ def run(scenario: Scenario | str | Path, out_dir: Path | None = None, *, step: S
             "schools": schools, "candidates": region.candidates,
             "assignment": _flow_lines(region, assignment.flows),
         })
-    return RunResult(scenario, region, pupils, assignment, table, indicators, findings, fc, out)
+    return RunResult(scenario, region, pupils, assignment, table, indicators, findings, fc, seat_outlook, out)
+
+
+def audit_only(scenario: Scenario | str | Path, out_dir: Path | None = None, *,
+               step: Step = lambda s: None) -> tuple[pd.DataFrame, pd.DataFrame, Path]:
+    """``layoutsim audit``: findings on today's layout and their summary per rule, written to ``out_dir``."""
+    today = _today(scenario, step)
+    sc = today.scenario
+    findings = audit_layout(sc, today.region, today.pupils)
+    book = load_rulebook(sc.scenario.rulebook, sc.rules or None) if sc.scenario.rulebook else None
+    summary = summarize(findings, book) if book is not None else pd.DataFrame()
+    out = Path(out_dir) if out_dir else REPO_ROOT / "maps" / f"{sc.id}-audit"
+    step("write")
+    with atomic_dir(out) as tmp:
+        findings.to_csv(tmp / "findings.csv", index=False, encoding="utf-8-sig")
+        summary.to_csv(tmp / "summary.csv", index=False, encoding="utf-8-sig")
+    return findings, summary, out
+
+
+def forecast_only(scenario: Scenario | str | Path, out_dir: Path | None = None, *,
+                  step: Step = lambda s: None) -> tuple[Outlook, Path]:
+    """``layoutsim forecast``: pupils by county, township, level and year against today's seats, warnings."""
+    today = _today(scenario, step)
+    view = outlook(today.region, today.forecast, today.assignment)
+    out = Path(out_dir) if out_dir else REPO_ROOT / "maps" / f"{today.scenario.id}-forecast"
+    step("write")
+    with atomic_dir(out) as tmp:
+        write_outlook(tmp, view)
+        (tmp / "scenario.resolved.toml").write_text(dump_scenario(today.scenario), encoding="utf-8")
+    return view, out
