@@ -130,6 +130,8 @@ TEXTS: dict[str, tuple[str, str]] = {
     "demand_assumption": ("每千人学生数", "Pupils per 1,000 residents"),
     "none": ("无", "none"),
     "same": ("相同", "same"),
+    "maps": ("地图", "Maps"),
+    "area_total": ("全域", "Whole area"),
 }
 
 

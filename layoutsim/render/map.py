@@ -47,7 +47,7 @@ def _legend(lang: str, synthetic: bool, has: set[str]) -> tuple[list[dict[str, A
 def map_spec(region, school_table: pd.DataFrame, pupils: pd.DataFrame, *, lang: str = "zh",
              tiles: str = "none", tianditu_key: str | None = None, findings: pd.DataFrame | None = None,
              plan: Any = None, unmet: pd.DataFrame | None = None, seat_gap: pd.DataFrame | None = None,
-             collapsed_layers: bool = False) -> dict[str, Any]:
+             collapsed_layers: bool = False, year: int | None = None) -> dict[str, Any]:
     """The map as a JSON-ready dict for planmap.js (also used by the compare page)."""
     proj = Projector(tiles)
     plan_frames = as_plan(plan, region.schools)
@@ -55,6 +55,7 @@ def map_spec(region, school_table: pd.DataFrame, pupils: pd.DataFrame, *, lang: 
     layers = context_layers(region, pupils, proj, lang)
     if gap is not None:
         layers[1]["show"] = False
+        gap["start_year"] = year if year in gap["years"] else gap["years"][0]
         layers.insert(2, gap)
     layers += school_layers(region, school_table, proj, lang, findings)
     for extra in (unmet_layer(region, unmet, proj, lang), *plan_layers(plan_frames, proj, lang),
@@ -71,7 +72,8 @@ def map_spec(region, school_table: pd.DataFrame, pupils: pd.DataFrame, *, lang: 
 
 def build_map(region, school_table: pd.DataFrame, pupils: pd.DataFrame, *, title: str, lang: str = "zh",
               tiles: str = "none", tianditu_key: str | None = None, findings: pd.DataFrame | None = None,
-              plan: Any = None, unmet: pd.DataFrame | None = None, seat_gap: pd.DataFrame | None = None) -> str:
+              plan: Any = None, unmet: pd.DataFrame | None = None, seat_gap: pd.DataFrame | None = None,
+              year: int | None = None) -> str:
     """The map as one self-contained HTML page.
 
     Parameters
@@ -97,8 +99,8 @@ def build_map(region, school_table: pd.DataFrame, pupils: pd.DataFrame, *, title
         Optional ``unit, level, pupils`` that no school seats (``Assignment.unmet``).
     seat_gap
         Optional ``township, level, year, pupils, seats``: a township layer of pupils − seats with a year
-        slider and a level switch.
+        slider and a level switch; the slider starts at ``year`` (e.g. the target year) when given.
     """
     spec = map_spec(region, school_table, pupils, lang=lang, tiles=tiles, tianditu_key=tianditu_key,
-                    findings=findings, plan=plan, unmet=unmet, seat_gap=seat_gap)
+                    findings=findings, plan=plan, unmet=unmet, seat_gap=seat_gap, year=year)
     return render_page("map.html", title=title, spec=spec, html_lang="zh-CN" if lang == "zh" else "en")

@@ -71,7 +71,7 @@
   }
 
   function gapLayer(map, spec, labels, control) {
-    var state = { level: spec.start_level || spec.levels[0].key, year: spec.years[0] };
+    var state = { level: spec.start_level || spec.levels[0].key, year: spec.start_year || spec.years[0] };
     var fmt = function (v) { return Math.round(v).toLocaleString(); };
     function cell(p) {
       var g = (p.g[state.level] || {})[String(state.year)];
@@ -104,7 +104,8 @@
         sel.appendChild(o);
       });
       var range = el("input", "ls-year-range");
-      range.type = "range"; range.min = 0; range.max = spec.years.length - 1; range.step = 1; range.value = 0;
+      range.type = "range"; range.min = 0; range.max = spec.years.length - 1; range.step = 1;
+      range.value = Math.max(0, spec.years.indexOf(state.year));
       range.setAttribute("aria-label", labels.year);
       var out = el("span", "ls-year", String(state.year));
       var play = el("button", "ls-play", "\u25b6");

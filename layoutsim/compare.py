@@ -1,0 +1,189 @@
+"""方案比选: one page putting two or more runs side by side for a review meeting.
+
+``compare.html`` shows the indicators side by side with their differences from the first run, the maps
+side by side with pan and zoom kept in step, what differs (assumptions, new sites chosen in one and not
+another, expansions, closures, cost, reach) and the charts of every run overlaid. Self-contained, offline.
+"""
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from .i18n import t
+from .render.charts import PALETTE
+from .render.indicators import township_gap
+from .render.map import map_spec
+from .render.page import render_page
+from .render.plan import PlanFrames, as_plan
+from .render.report import demand_chart, gap_chart, headline, named_gap, year_table
+from .schema import LEVELS
+
+if TYPE_CHECKING:
+    from .pipeline import RunResult
+
+__all__ = ["compare", "compare_html"]
+
+#: Indicators per level: (kpis key, label key, format, higher is better).
+LEVEL_ROWS = (("pupils", "pupils", "n", None), ("seats", "seats", "n", True),
+              ("utilisation", "utilisation", "pct", None), ("within_reach_share", "within_reach_share", "pct", True),
+              ("mean_distance_m", "mean_distance_m", "n", False), ("large_class_share", "large_class_share", "pct", False),
+              ("unmet", "unmet", "n", False))
+HEAD_ROWS = (("pupils", "n", None), ("seats", "n", True), ("utilisation", "pct", None),
+             ("within_reach_share", "pct", True), ("large_class_share", "pct", False), ("unmet", "n", False),
+             ("inclusive_share", "pct", True), ("public_kg_share", "pct", True), ("public_share", "pct", True),
+             ("cost_cny", "cny", False), ("findings", "n", False))
+
+
+def _label(r: RunResult, lang: str) -> str:
+    m = r.scenario.scenario
+    return m.title_en if lang == "en" and m.title_en else m.title
+
+
+def _gap(r: RunResult) -> pd.DataFrame:
+    outlook = getattr(r, "outlook", None)
+    by_town = getattr(outlook, "by_township", None)
+    if by_town is not None and len(by_town):
+        return by_town[["township", "level", "year", "pupils", "seats"]]
+    gap = getattr(r, "seat_gap", None)
+    if gap is not None and len(gap):
+        return gap
+    return township_gap(r.region, r.pupils, r.schools, int(r.kpis.get("target_year") or 0))
+
+
+def _fmt(v: Any, kind: str) -> str:
+    if v is None or (isinstance(v, float) and pd.isna(v)):
+        return "—"
+    if kind == "pct":
+        return f"{v:.1%}"
+    if kind == "cny":
+        return f"{v / 1e4:,.0f}"
+    return f"{v:,.0f}"
+
+
+def _diff(v: Any, base: Any, kind: str, better: bool | None) -> tuple[str, str]:
+    """The difference from the base run, formatted, and a class: better / worse / same."""
+    if v is None or base is None or pd.isna(v) or pd.isna(base):
+        return "—", ""
+    d = float(v) - float(base)
+    if abs(d) < (5e-4 if kind == "pct" else 0.5):
+        return "0", "same"
+    text = f"{d * 100:+.1f} pp" if kind == "pct" else (f"{d / 1e4:+,.0f}" if kind == "cny" else f"{d:+,.0f}")
+    cls = "" if better is None else ("better" if (d > 0) == better else "worse")
+    return text, cls
+
+
+def _indicator_rows(results: list[RunResult], heads: list[dict], lang: str) -> list[dict[str, Any]]:
+    rows = []
+    for key, kind, better in HEAD_ROWS:
+        vals = [h.get(key) for h in heads]
+        if all(v is None for v in vals):
+            continue
+        label = t("findings_layer" if key == "findings" else key, lang) + (f"（{t('wan_cny', lang)}）" if kind == "cny" else "")
+        rows.append({"group": t("area_total", lang), "label": label, "values": [_fmt(v, kind) for v in vals],
+                     "diffs": [_diff(v, vals[0], kind, better) for v in vals[1:]]})
+    for level in LEVELS:
+        for key, label, kind, better in LEVEL_ROWS:
+            vals = [r.kpis["area"][level].get(key) for r in results]
+            rows.append({"group": t(level, lang), "label": t(label, lang), "values": [_fmt(v, kind) for v in vals],
+                         "diffs": [_diff(v, vals[0], kind, better) for v in vals[1:]]})
+    return rows
+
+
+def _site_key(df: pd.DataFrame) -> pd.Series:
+    ident = df["id"].astype(str) if "id" in df.columns else pd.Series("", index=df.index)
+    place = df["lon"].round(4).astype(str) + "," + df["lat"].round(4).astype(str)
+    return ident.where(ident != "", df["name"].astype(str) + "@" + place)
+
+
+def _differences(results: list[RunResult], plans: list[PlanFrames | None], lang: str) -> list[dict[str, Any]]:
+    """What differs between the runs: assumptions, sites, expansions, closures, cost, reach."""
+    out: list[dict[str, Any]] = []
+    metas = [r.scenario.scenario for r in results]
+    for field, key in (("target_year", "target_year"),):
+        vals = [str(getattr(m, field)) for m in metas]
+        if len(set(vals)) > 1:
+            out.append({"what": t(key, lang), "values": vals})
+    dumps = [r.scenario.model_dump(mode="json", exclude={"source", "scenario", "data"}) for r in results]
+    flat = [pd.json_normalize(d, sep=".").iloc[0].to_dict() if d else {} for d in dumps]
+    for k in sorted(set().union(*flat)):
+        vals = [str(f.get(k, "—")) for f in flat]
+        if len(set(vals)) > 1:
+            out.append({"what": k, "values": vals})
+    for attr, key in (("new_schools", "sites_chosen"), ("expansions", "plan_expand"), ("closures", "plan_close")):
+        sets = []
+        for p in plans:
+            if p is None:
+                sets.append({})
+                continue
+            df = getattr(p, attr)
+            keys = _site_key(df) if attr == "new_schools" else df["school"].astype(str)
+            sets.append(dict(zip(keys, df["name"].astype(str) if "name" in df.columns else keys)))
+        if not any(sets):
+            continue
+        common = set.intersection(*(set(s) for s in sets))
+        vals = []
+        for s in sets:
+            only = [s[k] for k in s if k not in common]
+            vals.append(f"{t('only_in', lang)}: " + ("、".join(only) if only else t("none", lang))
+                        + f"（{len(s)}）")
+        out.append({"what": t(key, lang), "values": vals})
+    costs = [p.cost_cny if p is not None else None for p in plans]
+    if any(c is not None for c in costs):
+        out.append({"what": f"{t('cost', lang)}（{t('wan_cny', lang)}）", "values": [_fmt(c, "cny") for c in costs]})
+    for level in LEVELS:
+        vals = [r.kpis["area"][level].get("within_reach_share") for r in results]
+        if len({_fmt(v, "pct") for v in vals}) > 1:
+            out.append({"what": f"{t(level, lang)} · {t('within_reach_share', lang)}",
+                        "values": [_fmt(v, "pct") for v in vals]})
+    return out
+
+
+def compare_html(results: list[RunResult], *, lang: str | None = None) -> str:
+    """The comparison page of two or more runs, as one self-contained HTML string."""
+    if len(results) < 2:
+        raise ValueError("compare needs at least two runs")
+    lang = lang or results[0].scenario.scenario.language
+    labels = [_label(r, lang) for r in results]
+    plans = [as_plan(getattr(r, "plan", None), r.region.schools) for r in results]
+    findings = [getattr(r, "findings", None) for r in results]
+    gaps = [_gap(r) for r in results]
+    heads = [headline(r.kpis, r.region.schools, p, f) for r, p, f in zip(results, plans, findings)]
+    specs = [map_spec(r.region, r.schools, r.pupils, lang=lang, findings=f, plan=p, unmet=r.assignment.unmet,
+                      seat_gap=g, collapsed_layers=True, year=int(r.kpis.get("target_year") or 0))
+             for r, p, f, g in zip(results, plans, findings, gaps)]
+    years = [(lab, year_table(g)) for lab, g in zip(labels, gaps)]
+    named = [(lab, named_gap(r.region, g)) for lab, r, g in zip(labels, results, gaps)]
+    levels = [lv for lv in LEVELS if any(lv in set(g["level"]) for g in gaps)]
+    return render_page(
+        "compare.html", title=f"{t('compare_title', lang)}：" + " / ".join(labels), lang=lang,
+        html_lang="zh-CN" if lang == "zh" else "en", t=lambda k: t(k, lang), labels=labels,
+        ids=[r.scenario.id for r in results], colours=[PALETTE[2 * i % 7] for i in range(len(results))],
+        specs=specs, rows=_indicator_rows(results, heads, lang), differences=_differences(results, plans, lang),
+        demand_charts=[demand_chart(years, lv, lang) for lv in levels],
+        gap_charts=[gap_chart(named, lv, lang) for lv in levels if lv in ("primary", "junior")],
+        synthetic=any(r.region.synthetic for r in results),
+    )
+
+
+def compare(results: list[RunResult], out_dir: Path) -> Path:
+    """Write ``compare.html`` comparing ``results`` (two or more runs) into ``out_dir``; return its path.
+
+    The file is written to a temporary name and moved into place, so a failure leaves no half page.
+    """
+    html = compare_html(results)
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    path = out_dir / "compare.html"
+    fd, tmp = tempfile.mkstemp(dir=out_dir, prefix=".compare-", suffix=".html")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(html)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
