@@ -1,0 +1,60 @@
+"""Forecast against today's seats, the early-warnings, and the audit and forecast commands."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from layoutsim.pipeline import forecast_only, run
+from layoutsim.simulate import township_seats
+from test_pipeline import cli
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_township_seats_by_level(tiny: Path, tmp_path: Path) -> None:
+    result = run(tiny, tmp_path / "out")
+    seats = township_seats(result.region).set_index(["township", "level"])["seats"]
+    # 城关镇: S1 12 primary classes + S3 6 primary classes, 9 junior classes; S4 9 kindergarten classes
+    assert seats[("419901001", "primary")] == (12 + 6) * 45
+    assert seats[("419901001", "junior")] == 9 * 50
+    assert seats[("419901002", "primary")] == 6 * 45
+    assert seats[("419901001", "kindergarten")] == 9 * 30
+
+
+def test_warning_year_is_the_completion_of_the_new_estate(tiny: Path, tmp_path: Path) -> None:
+    """城关镇's primary demand: 7,000 residents × 0.08 = 560 pupils for 810 seats until the 6,000-resident
+    estate completes in 2024 (+480 pupils = 1,040): the warning names 2024 and a shortfall of 230."""
+    view, _ = forecast_only(tiny, tmp_path / "fc")
+    w = view.township_warnings.set_index(["township", "level"])
+    row = w.loc[("419901001", "primary")]
+    assert row["deficit_year"] == 2024
+    assert row["deficit_shortfall"] == pytest.approx(1040 - 810)
+    assert row["township_name"] == "城关镇"
+    east = w.loc[("419901002", "primary")]  # 3,000 villagers: 240 pupils for 270 seats, never short
+    assert pd.isna(east["deficit_year"])
+
+
+def test_forecast_command_writes_tables(tiny: Path, tmp_path: Path) -> None:
+    out = tmp_path / "fc"
+    proc = cli("forecast", str(tiny), "--out", str(out))
+    assert proc.returncode == 0, proc.stderr
+    assert "first short of seats: 城关镇 in 2024" in proc.stdout
+    town = pd.read_csv(out / "forecast_township.csv", dtype={"township": str})
+    assert set(town["year"]) == set(range(2020, 2036))
+    assert {"township", "level", "year", "pupils", "seats", "gap"} <= set(town.columns)
+
+
+def test_audit_command_json_and_files(tmp_path: Path) -> None:
+    out = tmp_path / "audit"
+    proc = cli("audit", str(ROOT / "scenarios" / "beiguan" / "baseline.toml"), "--json", "--out", str(out))
+    assert proc.returncode == 0, proc.stderr
+    findings = json.loads(proc.stdout)
+    assert findings and all(f["source_text"] for f in findings)  # every finding carries the plan's sentence
+    assert {"rule_id", "place_id", "measured", "limit", "severity"} <= set(findings[0])
+    summary = pd.read_csv(out / "summary.csv")
+    assert summary["places"].sum() >= len({(f["rule_id"], f["place_id"]) for f in findings}) > 0
+    large = [f for f in findings if f["rule_id"] == "class.large"]
+    assert large and all(f["measured"] > 55 for f in large)
