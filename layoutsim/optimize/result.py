@@ -92,6 +92,8 @@ class Plan:
             col = classes_col(row["level"])
             sc.loc[sc["id"] == row["school"], col] = sc.loc[sc["id"] == row["school"], col] + int(row["added_classes"])
         cand = region.candidates.set_index(region.candidates["id"].astype(str))  # type: ignore[attr-defined]
+        tw = region.townships  # type: ignore[attr-defined]
+        urban = dict(zip(tw["code"].astype(str), tw["urban"].astype(bool)))
         new = []
         for _, row in self.new_schools.iterrows():
             c = cand.loc[row["candidate"]]
@@ -100,8 +102,8 @@ class Plan:
             rec.update({
                 "id": row["school"], "name": row["name"], "type": row["type"], "ownership": "public",
                 "inclusive": row["type"] == "kindergarten", "site_area_m2": float(c["site_area_m2"]),
-                "boarding": row["type"] != "kindergarten" and bool(set(row["levels"].split(";")) & {"junior", "high"})
-                and not bool(c.get("urban", False)),
+                "boarding": bool(set(row["levels"].split(";")) & {"junior", "high"})
+                and not urban.get(str(row["township"]), False),
                 "county": row["county"], "township": row["township"], "central": False, "proposed": True,
                 "closing": False, "geometry": c.geometry,
             })

@@ -1,0 +1,221 @@
+"""The layout optimizer on hand-made regions whose optimum is known by hand."""
+from __future__ import annotations
+
+import dataclasses
+
+import pandas as pd
+import pytest
+from pydantic import ValidationError
+
+from layoutsim.errors import LayoutsimError
+from layoutsim.optimize import PlanConfig, Weights, plan, sweep
+from layoutsim.rules import audit
+from optimize_fixtures import (
+    book, candidate, housing_rule, pupils, reach, region, school, size_rule, unit,
+)
+
+EXACT = {"mip_gap": 0.0, "time_limit_s": 30.0}
+
+
+def cfg(**kw: object) -> PlanConfig:
+    return PlanConfig(**{**EXACT, **kw})
+
+
+def crowded(demand: float = 1300.0, with_candidate: bool = True):
+    """One 12-class primary (540 seats), one unit of ``demand`` pupils beside it, one free site."""
+    cands = [candidate("C1", 400, land_cost_cny=1e7)] if with_candidate else []
+    return region([unit("U1", 200)], [school("S1", 0, primary=(12, 540))], cands), \
+        pupils(("U1", "primary", demand))
+
+
+def test_crowded_school_opens_candidate_with_smallest_sufficient_module() -> None:
+    reg, pup = crowded()
+    p = plan(reg, pup, book(), cfg(max_added_classes=0), reach(), year=2025)
+    assert p.new_schools["candidate"].tolist() == ["C1"]
+    row = p.new_schools.iloc[0]
+    assert (row["type"], row["classes_primary"], row["seats"]) == ("primary", 18, 810.0)  # 760 short → 18 × 45
+    assert row["cost_cny"] == pytest.approx(18 * 1_250_000 + 1e7)
+    assert p.cost_cny == pytest.approx(row["cost_cny"])
+    assert p.unmet.empty
+    assert p.flows.groupby("school")["pupils"].sum().to_dict() == pytest.approx({"S1": 540.0, "C1": 760.0})
+    assert p.solver["status"].tolist() == ["optimal"]
+    assert "新建公办小学" in row["reason_zh"] and "no new private compulsory" in row["reason_en"]
+
+
+def test_cbc_finds_the_same_optimum() -> None:
+    reg, pup = crowded()
+    highs = plan(reg, pup, book(), cfg(max_added_classes=0), reach(), year=2025)
+    cbc = plan(reg, pup, book(), cfg(max_added_classes=0, solver="cbc"), reach(), year=2025)
+    assert cbc.solver["objective"].iloc[0] == pytest.approx(highs.solver["objective"].iloc[0], rel=1e-6)
+    assert cbc.new_schools["classes"].tolist() == [18]
+
+
+def test_budget_too_small_leaves_pupils_unmet_for_budget() -> None:
+    reg, pup = crowded()
+    p = plan(reg, pup, book(), cfg(max_added_classes=0, budget_cny=2e7), reach(), year=2025)  # 12 classes cost 2.5e7
+    assert p.new_schools.empty and p.cost_cny == 0
+    assert p.unmet[["unit", "level", "reason"]].values.tolist() == [["U1", "primary", "budget"]]
+    assert p.unmet["pupils"].sum() == pytest.approx(760.0)
+    assert p.unmet["reason_zh"].iloc[0] == "预算不足"
+
+
+def test_expansion_in_steps_when_no_site() -> None:
+    reg, pup = crowded(demand=800.0, with_candidate=False)
+    p = plan(reg, pup, book(), cfg(), reach(), year=2025)
+    assert p.expansions[["school", "level", "added_classes"]].values.tolist() == [["S1", "primary", 6]]
+    assert p.cost_cny == pytest.approx(6 * 800_000)
+    assert p.unmet.empty
+
+
+def test_capacity_used_up_gives_no_candidate_site() -> None:
+    reg, pup = crowded(demand=1300.0, with_candidate=False)
+    p = plan(reg, pup, book(), cfg(), reach(), year=2025)  # 540 + 12 added × 45 = 1,080
+    assert p.expansions["added_classes"].tolist() == [12]
+    assert p.unmet["reason"].tolist() == ["no candidate site"]
+    assert p.unmet["pupils"].sum() == pytest.approx(220.0)
+
+
+def test_unit_out_of_reach_is_reported() -> None:
+    reg = region([unit("U1", 200), unit("U2", 3000)], [school("S1", 0, primary=(12, 540))])
+    p = plan(reg, pupils(("U1", "primary", 100), ("U2", "primary", 50)), book(), cfg(), reach(), year=2025)
+    assert p.unmet[["unit", "reason"]].values.tolist() == [["U2", "no school within reach"]]
+
+
+def test_cheap_unmet_weight_gives_cost_reason() -> None:
+    reg, pup = crowded()
+    p = plan(reg, pup, book(), cfg(max_added_classes=0, weights=Weights(unmet=1000.0)), reach(), year=2025)
+    assert p.new_schools.empty
+    assert set(p.unmet["reason"]) == {"cost"}
+
+
+def closing_region(b_demand: float, a_enrolment: int = 20):
+    reg = region([unit("UA", 0), unit("UB", 600)],
+                 [school("A", 0, primary=(6, a_enrolment)), school("B", 600, primary=(24, 300))])
+    return reg, pupils(("UA", "primary", 20.0), ("UB", "primary", b_demand))
+
+
+def test_underused_school_closes_when_receiving_seats_exist() -> None:
+    reg, pup = closing_region(300.0)
+    p = plan(reg, pup, book(), cfg(allow_closures=True, max_added_classes=0), reach(), year=2025)
+    assert p.closures[["school", "receiving"]].values.tolist() == [["A", "B"]]
+    assert p.closures["pupils_moved"].iloc[0] == 20
+    assert p.unmet.empty and set(p.flows["school"]) == {"B"}
+    layout = p.proposed_schools(reg)
+    assert layout.set_index("id")["closing"].to_dict() == {"A": True, "B": False}
+
+
+def test_no_closure_without_receiving_capacity_even_when_unmet_is_cheap() -> None:
+    reg, pup = closing_region(1080.0)  # B is full with its own pupils
+    config = cfg(allow_closures=True, max_added_classes=0, weights=Weights(unmet=50_000.0))
+    p = plan(reg, pup, book(), config, reach(), year=2025)  # closing saves 3e6 > 20 × 5e4 of unmet
+    assert p.closures.empty and p.unmet.empty
+
+
+@pytest.mark.parametrize("config", [cfg(allow_closures=False, max_added_classes=0),
+                                    cfg(allow_closures=True, closure_max_utilisation=0.3, max_added_classes=0)])
+def test_closure_needs_permission_and_low_use(config: PlanConfig) -> None:
+    enrolment = 20 if not config.allow_closures else 100  # 100 / 270 = 37 % is above the 30 % threshold
+    reg, pup = closing_region(300.0, a_enrolment=enrolment)
+    assert plan(reg, pup, book(), config, reach(), year=2025).closures.empty
+
+
+def housing_region(earliest_year: int = 2020):
+    reg = region([unit("U5", 2000, residents=6000, kind="new", completion_year=2024)],
+                 [school("S1", 2800, primary=(24, 300))],  # 800 m: in reach, not within the rule's 500 m
+                 [candidate("C5", 2050, tied_to="U5", earliest_year=earliest_year)])
+    return reg, pupils(("U5", "primary", 300.0))
+
+
+def test_hard_housing_rule_opens_the_tied_site() -> None:
+    reg, pup = housing_region()
+    p = plan(reg, pup, book(housing_rule(force="hard")), cfg(), reach(), year=2025)
+    assert p.new_schools["candidate"].tolist() == ["C5"]
+    assert "housing.primary" in p.new_schools["reason_zh"].iloc[0]
+
+
+def test_soft_housing_rule_is_a_penalty() -> None:
+    reg, pup = housing_region()
+    cheap = plan(reg, pup, book(housing_rule(force="in_principle")), cfg(soft_rule_penalty_cny=1e6), reach(), year=2025)
+    assert cheap.new_schools.empty  # 12 classes + land = 2.5e7 > penalty 1e6
+    assert cheap.notes["kind"].tolist() == ["soft rule broken"]
+    dear = plan(reg, pup, book(housing_rule(force="in_principle")), cfg(soft_rule_penalty_cny=5e7), reach(), year=2025)
+    assert dear.new_schools["candidate"].tolist() == ["C5"]
+
+
+def test_housing_rule_without_available_site_is_a_note() -> None:
+    reg, pup = housing_region(earliest_year=2030)
+    p = plan(reg, pup, book(housing_rule(force="hard")), cfg(), reach(), year=2025)
+    assert p.new_schools.empty and p.unmet.empty
+    assert p.notes[["kind", "id"]].values.tolist() == [["no candidate site", "U5"]]
+
+
+def test_nine_year_school_keeps_its_size_cap() -> None:
+    reg = region([unit("U1", 100)], [], [candidate("C1", 0, levels="primary;junior")])
+    pup = pupils(("U1", "primary", 1600.0), ("U1", "junior", 1800.0))
+    p = plan(reg, pup, book(size_rule(["nine_year"], 2500)), cfg(), reach(), year=2025)
+    row = p.new_schools.iloc[0]
+    assert row["type"] == "nine_year" and row["seats"] <= 2500
+    assert p.unmet["pupils"].sum() == pytest.approx(3400 - p.flows["pupils"].sum())
+    free = plan(reg, pup, book(), cfg(), reach(), year=2025)
+    assert free.new_schools["seats"].iloc[0] == 36 * 45 + 36 * 50
+
+
+def test_site_area_limits_the_module() -> None:
+    reg = region([unit("U1", 100)], [], [candidate("C1", 0, site_area_m2=12 * 45 * 15.0)])
+    p = plan(reg, pupils(("U1", "primary", 1000.0)), book(), cfg(), reach(), year=2025)
+    assert p.new_schools["classes"].tolist() == [12]  # 15 m² a pupil: the site holds 540 seats
+    assert p.unmet["reason"].tolist() == ["no candidate site"]
+
+
+def test_kindergarten_beside_a_school_is_its_own_row_and_the_audit_reads_the_layout() -> None:
+    reg = region([unit("U1", 100)], [], [candidate("C1", 0, levels="kindergarten;primary")])
+    pup = pupils(("U1", "kindergarten", 200.0), ("U1", "primary", 500.0))
+    p = plan(reg, pup, book(), cfg(), reach(), year=2025)
+    assert sorted(p.new_schools["school"]) == ["C1", "C1-kg"]
+    assert set(p.flows["school"]) == {"C1", "C1-kg"}
+    assert p.new_schools.set_index("school")["cost_cny"].sum() == pytest.approx(p.cost_cny)
+    layout = p.proposed_schools(reg)
+    new = layout[layout["proposed"]].set_index("id")
+    assert new.loc["C1-kg", "type"] == "kindergarten" and new.loc["C1", "type"] == "primary"
+    assert (new["ownership"] == "public").all()
+    assert new.loc["C1", "enrolment_primary"] == 500
+    findings = audit(dataclasses.replace(reg, schools=layout), book(size_rule(["primary"], 2000)),
+                     pupils=pup.rename(columns={"unit": "residential"}), assignment=p.assignment())
+    assert findings.empty
+
+
+def test_sweep_over_budgets_trades_cost_for_unmet() -> None:
+    reg, pup = crowded()
+    curve = sweep(reg, pup, book(), cfg(max_added_classes=0), reach(), year=2025, budgets=[0.0, 2.6e7, None])
+    assert curve["cost_cny"].tolist() == pytest.approx([0.0, 2.5e7, 3.25e7])
+    assert curve["unmet_pupils"].tolist() == pytest.approx([760.0, 220.0, 0.0])
+    assert curve["unmet_pupils"].is_monotonic_decreasing
+    by_weight = sweep(reg, pup, book(), cfg(max_added_classes=0), reach(), year=2025,
+                      weights=[{"unmet": 1000.0}, Weights()])
+    assert by_weight["unmet_pupils"].tolist() == pytest.approx([760.0, 0.0])
+
+
+def test_sweep_needs_one_axis() -> None:
+    reg, pup = crowded()
+    with pytest.raises(LayoutsimError, match="either budgets or weights"):
+        sweep(reg, pup, book(), cfg(), reach(), year=2025)
+
+
+def test_plan_config_is_strict() -> None:
+    with pytest.raises(ValidationError, match="Extra inputs"):
+        PlanConfig.model_validate({"budget": 1})
+    with pytest.raises(ValidationError, match="missing levels: high"):
+        PlanConfig.model_validate({"modules": {"kindergarten": [6], "primary": [12], "junior": [12]}})
+    with pytest.raises(ValidationError, match="below one expansion_step"):
+        PlanConfig(expansion_step=6, max_added_classes=3)
+    config = PlanConfig.model_validate({"budget_cny": 3e9, "allow_closures": True, "time_limit_s": 120,
+                                        "weights": {"unmet": 1e6}, "costs": {"closure_saving_cny_per_class": 0}})
+    assert config.weights.pupil_km == 3600.0 and config.costs.new_class_cny["primary"] == 1_250_000
+    with pytest.raises(ValidationError):
+        config.budget_cny = 1.0  # type: ignore[misc]
+
+
+def test_pupils_table_is_checked() -> None:
+    reg, _ = crowded()
+    with pytest.raises(LayoutsimError, match="lacks columns: pupils"):
+        plan(reg, pd.DataFrame({"unit": ["U1"], "level": ["primary"]}), book(), cfg(), reach(), year=2025)
