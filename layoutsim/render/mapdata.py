@@ -79,7 +79,8 @@ class Projector:
 
     def point(self, lon: float, lat: float) -> list[float]:
         if self.gcj:
-            lon, lat = (float(v) for v in wgs84_to_gcj02(np.array([lon]), np.array([lat])))
+            glon, glat = wgs84_to_gcj02(np.array([lon], float), np.array([lat], float))
+            lon, lat = float(glon[0]), float(glat[0])
         return [round(float(lon), 6), round(float(lat), 6)]
 
 

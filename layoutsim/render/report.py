@@ -65,7 +65,7 @@ def township_table(region, seat_gap: pd.DataFrame, year: int) -> pd.DataFrame:
     g = g.groupby(["township", "level"], as_index=False)[["pupils", "seats"]].sum()
     g["gap"] = g["pupils"] - g["seats"]
     wide = g.pivot(index="township", columns="level", values=["pupils", "seats", "gap"]).fillna(0.0)
-    wide.insert(0, "name", [names.get(c, c) for c in wide.index])
+    wide.insert(0, ("name", ""), [names.get(c, c) for c in wide.index])
     return wide
 
 

@@ -182,6 +182,7 @@
     var ctl = L.control({ position: "bottomleft" });
     ctl.onAdd = function () {
       var box = el("div", "ls-legend");
+      if (!document.getElementById("ls-legend")) box.id = "ls-legend";
       box.appendChild(el("b", "", spec.labels.legend_title));
       spec.legend.forEach(function (item) {
         var r = el("div", "ls-legend-row");
