@@ -219,3 +219,19 @@ def test_pupils_table_is_checked() -> None:
     reg, _ = crowded()
     with pytest.raises(LayoutsimError, match="lacks columns: pupils"):
         plan(reg, pd.DataFrame({"unit": ["U1"], "level": ["primary"]}), book(), cfg(), reach(), year=2025)
+
+
+def test_county_without_pupils_or_schools_is_an_empty_plan() -> None:
+    reg = region([unit("U1", 100)], [], [])
+    p = plan(reg, pupils(("U1", "primary", 0.0)), book(), cfg(), reach(), year=2025)
+    assert p.flows.empty and p.unmet.empty and p.cost_cny == 0
+    assert p.solver[["status", "variables"]].values.tolist() == [["optimal", 0]]
+
+
+def test_soft_combined_size_cap_is_penalised_not_forbidden() -> None:
+    reg = region([unit("U1", 100)], [], [candidate("C1", 0, levels="primary;junior")])
+    pup = pupils(("U1", "primary", 1600.0), ("U1", "junior", 1800.0))
+    p = plan(reg, pup, book(size_rule(["nine_year"], 2500, force="in_principle")), cfg(soft_rule_penalty_cny=1e6),
+             reach(), year=2025)
+    assert p.new_schools["seats"].iloc[0] > 2500
+    assert p.notes["kind"].tolist() == ["soft rule broken"]

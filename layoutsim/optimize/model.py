@@ -171,7 +171,7 @@ class _Builder:
             row = [(self.z[o], float(pb.opt_seats[o])) for o in g]
             if not hard:
                 big = float(pb.opt_seats[g].sum())
-                b = pulp.LpVariable(f"b{k}_{rule_id}", cat=pulp.LpBinary)
+                b = pulp.LpVariable(f"b{len(self.soft)}", cat=pulp.LpBinary)
                 row.append((b, -big))
                 self.obj.append((b, pen))
                 self.soft.append((b, f"{rule_id}: {pb.cand_ids[k]} above {cap:,.0f} pupils"))
@@ -215,6 +215,10 @@ def solve_county(pb: CountyProblem, cfg: PlanConfig) -> CountySolution:
     b = _Builder(pb, cfg)
     b.build()
     n_var, n_con = len(b.prob.variables()), len(b.prob.constraints)
+    if n_var == 0:  # no pupils and nothing to decide
+        return CountySolution(np.zeros(0), pb.demand.copy(), np.zeros(0, bool), np.zeros((pb.n_s, L), int),
+                              np.zeros(pb.n_s, bool), (), 0.0, "optimal", 0.0, 0.0, 0.0,
+                              time.perf_counter() - t0, 0, 0)
     try:
         b.prob.solve(_solver(cfg))
     except pulp.PulpSolverError as exc:

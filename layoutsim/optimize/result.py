@@ -51,7 +51,7 @@ def candidate_school_ids(cid: str, levels: list[str]) -> dict[str, str]:
     return {lv: (f"{cid}-kg" if lv == "kindergarten" and school else cid) for lv in levels}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Plan:
     """A proposed layout for a target year (one MILP per county). Tables are tidy; see the ``*_COLUMNS``."""
 
