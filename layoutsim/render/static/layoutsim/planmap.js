@@ -240,7 +240,7 @@
   function sync(handles) {
     var busy = false;
     handles.forEach(function (h) {
-      h.map.on("move zoomend", function () {
+      h.map.on("move moveend zoomend", function () {
         if (busy) return;
         busy = true;
         handles.forEach(function (o) {

@@ -1,0 +1,95 @@
+"""方案比选: compare() writes one offline page whose maps move together and that shows what differs."""
+from __future__ import annotations
+
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+
+from browser import open_page
+from conftest import SCENARIO, write_tiny
+from layoutsim.compare import compare, compare_html
+from layoutsim.pipeline import run
+from test_render import EVIL, hostile_layers, plan_frames
+
+ROOT = Path(__file__).resolve().parents[1]
+ALT = """extends = "scenario.toml"
+[scenario]
+id = "tiny-alt"
+title = "样例县 低出生方案"
+target_year = 2030
+"""
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("cmp")
+    base = write_tiny(folder, hostile_layers(), SCENARIO)
+    (folder / "alt.toml").write_text(ALT, encoding="utf-8")
+    a = run(base, folder / "a")
+    b = run(folder / "alt.toml", folder / "b")
+    # the optimizer is not there yet: give the alternative a hand-made plan
+    b = SimpleNamespace(**vars(b), plan=plan_frames(b))
+    return a, b
+
+
+@pytest.fixture(scope="module")
+def page_path(runs, tmp_path_factory) -> Path:
+    return compare(list(runs), tmp_path_factory.mktemp("out") / "cmp")
+
+
+def test_compare_writes_one_page_with_what_differs(page_path: Path) -> None:
+    assert page_path.name == "compare.html" and page_path.is_file()
+    assert [p.name for p in page_path.parent.iterdir()] == ["compare.html"]
+    html = page_path.read_text(encoding="utf-8")
+    assert "样例县 基准方案" in html and "样例县 低出生方案" in html
+    assert EVIL not in html  # the hostile closure name is escaped
+
+
+def test_compare_needs_two_runs(runs) -> None:
+    with pytest.raises(ValueError, match="two"):
+        compare_html([runs[0]])
+
+
+def test_compare_maps_move_together_offline(page_path: Path) -> None:
+    with open_page(page_path, viewport=(1400, 900)) as (page, errors, blocked):
+        assert page.locator(".leaflet-container").count() == 2
+        assert page.evaluate("window.LayoutsimMaps.length") == 2
+        centre = "i => { const c = window.LayoutsimMaps[i].map.getCenter(); return [c.lat, c.lng]; }"
+        before = page.evaluate(centre, 1)
+        box = page.locator("#cmp-map-0").bounding_box()
+        x, y = box["x"] + box["width"] * 0.7, box["y"] + box["height"] * 0.8
+        page.mouse.move(x, y)
+        page.mouse.down()
+        page.mouse.move(x - 150, y - 60, steps=8)
+        page.mouse.up()
+        page.wait_for_timeout(1500)  # let the drag's inertia finish
+        after0, after1 = page.evaluate(centre, 0), page.evaluate(centre, 1)
+        assert after1 != before
+        assert after1 == pytest.approx(after0, abs=1e-7)
+        # zoom the second: the first follows
+        page.evaluate("window.LayoutsimMaps[1].map.zoomIn(1, {animate: false})")
+        assert page.evaluate("window.LayoutsimMaps[0].map.getZoom()") == page.evaluate(
+            "window.LayoutsimMaps[1].map.getZoom()")
+        # indicators side by side with differences; what differs; overlaid charts
+        table = page.locator("#indicator-table").inner_text()
+        assert "差值" in table and "服务半径内学生占比" in table
+        diff = page.locator("#difference-table").inner_text()
+        assert "目标年" in diff and "2030" in diff and "新城配套小学" in diff and EVIL in diff
+        assert page.locator("svg.chart").count() >= 2
+        assert "样例县 低出生方案" in page.locator("svg.chart").first.inner_html()
+        # a popup opens on the second map
+        page.locator("#cmp-map-1 .leaflet-marker-pane .ls-icon-new").dispatch_event("click")
+        page.locator("#cmp-map-1 .leaflet-popup-content", has_text="新城配套小学").wait_for(state="visible")
+        assert page.locator("img[src='x']").count() == 0
+    assert errors == [] and blocked == []
+
+
+def test_alternative_scenarios_load() -> None:
+    from layoutsim.scenario import load_scenario
+
+    for path in sorted((ROOT / "scenarios").glob("*/alt-*.toml")):
+        alt = load_scenario(path)
+        base = load_scenario(path.parent / "baseline.toml")
+        assert alt.id != base.id and alt.data == base.data
+        assert alt.forecast != base.forecast or alt.scenario.target_year != base.scenario.target_year
