@@ -24,6 +24,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pulp
+from pulp.apis import coin_api
 
 from layoutsim.errors import SolverError
 from layoutsim.optimize.config import PlanConfig
@@ -199,7 +200,9 @@ def _solver(cfg: PlanConfig, time_limit: float | None = None) -> pulp.LpSolver:
     if cfg.solver == "highs":
         solver = pulp.HiGHS(msg=False, timeLimit=limit, gapRel=cfg.mip_gap, threads=cfg.threads)
     else:
-        solver = pulp.PULP_CBC_CMD(msg=False, timeLimit=limit, gapRel=cfg.mip_gap, threads=cfg.threads)
+        # COIN_CMD on PuLP's bundled binary: PULP_CBC_CMD is deprecated in PuLP 3.3
+        solver = pulp.COIN_CMD(path=coin_api.pulp_cbc_path, msg=False, timeLimit=limit, gapRel=cfg.mip_gap,
+                               threads=cfg.threads)
     if not solver.available():
         raise SolverError(f"the {cfg.solver} solver is not available; install highspy or use solver = \"cbc\"")
     return solver
