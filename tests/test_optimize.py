@@ -235,3 +235,11 @@ def test_soft_combined_size_cap_is_penalised_not_forbidden() -> None:
              reach(), year=2025)
     assert p.new_schools["seats"].iloc[0] > 2500
     assert p.notes["kind"].tolist() == ["soft rule broken"]
+
+
+def test_budget_below_a_hard_housing_school_keeps_the_model_feasible() -> None:
+    reg, pup = housing_region()
+    p = plan(reg, pup, book(housing_rule(force="hard")), cfg(budget_cny=0.0), reach(), year=2025)
+    assert p.solver["status"].tolist() == ["optimal"]
+    assert p.new_schools.empty and p.unmet.empty  # S1 seats the estate's pupils
+    assert p.notes[["kind", "id"]].values.tolist() == [["hard rule broken", "housing.primary"]]

@@ -33,6 +33,8 @@ from layoutsim.optimize.inputs import L, CountyProblem
 log = logging.getLogger(__name__)
 
 SCALE = 1e-4  # objective in 万元
+#: Penalty (CNY) of a hard rule broken because nothing else is feasible (e.g. the budget): above any plan's cost.
+HARD_PENALTY_CNY = 1e10
 
 
 @dataclass(frozen=True)
@@ -180,11 +182,12 @@ class _Builder:
         for n, hs in enumerate(pb.housing):
             opts = np.flatnonzero(np.isin(pb.opt_cand, hs.candidates) & (pb.opt_level == hs.level))
             row = [(self.z[o], 1.0) for o in opts]
-            if not hs.hard:
-                h = pulp.LpVariable(f"h{n}", cat=pulp.LpBinary)
-                row.append((h, 1.0))
-                self.obj.append((h, pen))
-                self.soft.append((h, hs.text_en + " (not opened)"))
+            # a hard rule's slack costs more than any school, so it is used only when nothing else is
+            # feasible (a budget below the tied school's cost): the model stays feasible and says so
+            h = pulp.LpVariable(f"h{n}", cat=pulp.LpBinary)
+            row.append((h, 1.0))
+            self.obj.append((h, HARD_PENALTY_CNY * SCALE if hs.hard else pen))
+            self.soft.append((h, hs.text_en + (" (not opened: hard rule broken)" if hs.hard else " (not opened)")))
             self.add(row, pulp.LpConstraintGE, 1.0)
         # 先建后撤: closing j needs every unit within its reach seated in full
         if self.x:
@@ -232,7 +235,7 @@ def solve_county(pb: CountyProblem, cfg: PlanConfig) -> CountySolution:
     status, bound, gap = _stats(b.prob, cfg, has_solution)
     n_u = len(pb.unit_ids)
     if not has_solution:
-        log.warning("county %s: no solution within %.0f s; reporting all demand unmet", pb.county, cfg.time_limit_s)
+        log.warning("county %s: no solution (%s); reporting all demand unmet", pb.county, status)
         return CountySolution(np.zeros(len(b.f)), pb.demand.copy(), np.zeros(len(b.z), bool),
                               np.zeros((pb.n_s, L), int), np.zeros(pb.n_s, bool), (), 0.0, status,
                               float("nan"), bound, float("nan"), seconds, n_var, n_con)

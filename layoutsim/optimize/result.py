@@ -187,7 +187,7 @@ def county_tables(pb: CountyProblem, sol: CountySolution, ctx: CountyContext, cf
     for j in np.flatnonzero(sol.closed):
         units = set(pb.pair_unit[pb.pair_site == j])
         recv = served[served["unit"].isin(units) & (served["site"] != j)].groupby("site")["pupils"].sum()
-        recv = recv.sort_values(ascending=False)
+        recv = recv.sort_values(ascending=False).head(5)  # the main receivers
         names = [site_id_of(pb, int(s), ids) for s in recv.index]
         moved = float(ctx.school_enrol[j][pb.school_cap[j] > 0].sum())
         out["clo"].append({
@@ -200,8 +200,9 @@ def county_tables(pb: CountyProblem, sol: CountySolution, ctx: CountyContext, cf
     out["unmet"] = _unmet_rows(pb, sol, cfg)
     out["notes"] = [{"county": pb.county, "kind": k, "id": i, "message_zh": zh, "message_en": en}
                     for k, i, zh, en in pb.notes]
-    out["notes"] += [{"county": pb.county, "kind": "soft rule broken", "id": msg.split(":")[0],
-                      "message_zh": msg, "message_en": msg} for msg in sol.broken]
+    out["notes"] += [{"county": pb.county, "id": msg.split(":")[0], "message_zh": msg, "message_en": msg,
+                      "kind": "hard rule broken" if "hard rule broken" in msg else "soft rule broken"}
+                     for msg in sol.broken]
     return out
 
 
