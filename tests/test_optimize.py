@@ -243,3 +243,21 @@ def test_budget_below_a_hard_housing_school_keeps_the_model_feasible() -> None:
     assert p.solver["status"].tolist() == ["optimal"]
     assert p.new_schools.empty and p.unmet.empty  # S1 seats the estate's pupils
     assert p.notes[["kind", "id"]].values.tolist() == [["hard rule broken", "housing.primary"]]
+
+
+def test_area_budget_is_shared_between_counties_and_kept() -> None:
+    reg, pup = crowded()
+    second = region([unit("V1", 200)], [school("R1", 0, primary=(12, 540))], [candidate("D1", 400, land_cost_cny=1e7)])
+    for layer in ("counties", "townships", "residential", "schools", "candidates"):
+        frame = getattr(second, layer).copy()
+        for col in ("adcode", "county", "code", "township"):
+            if col in frame.columns:
+                frame[col] = frame[col].astype(str).str.replace("410001", "410002").str.replace("T", "Q")
+        frame.geometry = frame.geometry.translate(20000, 0)
+        reg = dataclasses.replace(reg, **{layer: pd.concat([getattr(reg, layer), frame], ignore_index=True)})
+    pup = pd.concat([pup, pupils(("V1", "primary", 1300.0))], ignore_index=True)
+    p = plan(reg, pup, book(), cfg(max_added_classes=0, budget_cny=6e7), reach(), year=2025)
+    assert p.cost_cny <= 6e7
+    assert len(p.solver) == 2 and p.solver["budget_cny"].sum() <= 6e7 + 1e-3
+    assert len(p.new_schools) == 2  # 2 × 12 classes (2.5e7 each) fit; 2 × 18 (3.25e7 each) do not
+    assert set(p.unmet["reason"]) == {"budget"}

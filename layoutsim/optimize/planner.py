@@ -2,7 +2,8 @@
 
 A budget is for the whole area. Counties are solved apart, so the budget is shared out first: each county
 is solved without a budget; when their total is within the budget that is the plan, otherwise each county
-gets the budget in proportion to what it wanted and is solved again (a heuristic split, not a joint optimum).
+gets the budget in proportion to what it wanted and is solved again, and what the counties leave unspent
+(modules are lumpy) is shared once more among those still short (a heuristic split, not a joint optimum).
 """
 from __future__ import annotations
 
@@ -98,9 +99,28 @@ def plan(region: object, pupils: pd.DataFrame, rulebook: object, config: PlanCon
             share = config.budget_cny * wanted / wanted.sum()
             problems = [dataclasses.replace(pb, budget_cny=float(b)) for pb, b in zip(problems, share)]
             solutions = _solve_all(problems, config)
+            problems, solutions = _redistribute(problems, solutions, wanted, config)
     contexts = _contexts(region, problems, year)
     parts = [(pb, sol, county_tables(pb, sol, ctx, config)) for pb, sol, ctx in zip(problems, solutions, contexts)]
     return assemble(year, parts)
+
+
+def _redistribute(problems: list[CountyProblem], solutions: list[CountySolution], wanted: np.ndarray,
+                  config: PlanConfig) -> tuple[list[CountyProblem], list[CountySolution]]:
+    """One more round: what counties left unspent (modules are lumpy) goes to those still short of their wish."""
+    spent = np.array([s.capital_cny for s in solutions])
+    left = float(config.budget_cny or 0.0) - spent.sum()
+    short = np.clip(wanted - spent, 0.0, None)
+    if left <= 0 or short.sum() <= 0:
+        return problems, solutions
+    extra = left * short / short.sum()
+    again = [i for i in np.flatnonzero(short > 0)]
+    problems = [dataclasses.replace(pb, budget_cny=float(s.capital_cny + (extra[i] if i in again else 0.0)))
+                for i, (pb, s) in enumerate(zip(problems, solutions))]
+    solutions = list(solutions)
+    for i, sol in zip(again, _solve_all([problems[i] for i in again], config)):
+        solutions[i] = sol
+    return problems, solutions
 
 
 def sweep(region: object, pupils: pd.DataFrame, rulebook: object, config: PlanConfig, reach: ReachConfig, *,

@@ -236,7 +236,7 @@ def _unmet_rows(pb: CountyProblem, sol: CountySolution, cfg: PlanConfig) -> list
         reason_all: str | None = "solver"
     else:
         reason_all = None
-    opened_level = {(int(pb.opt_cand[o]), int(pb.opt_level[o])) for o in np.flatnonzero(sol.opened)}
+    opened_cost = {(int(pb.opt_cand[o]), int(pb.opt_level[o])): float(pb.opt_cost[o]) for o in np.flatnonzero(sol.opened)}
     open_sites = {int(pb.opt_cand[o]) for o in np.flatnonzero(sol.opened)}
     left = None if pb.budget_cny is None else pb.budget_cny - sol.capital_cny
     for i, li in zip(*np.nonzero(sol.unmet > 1e-6)):
@@ -254,10 +254,12 @@ def _unmet_rows(pb: CountyProblem, sol: CountySolution, cfg: PlanConfig) -> list
                         costs.append(pb.added_class_cost[li] * pb.step)
                 else:
                     k = int(s - n_s)
-                    if (k, int(li)) not in opened_level:
-                        opts = pb.opt_cost[(pb.opt_cand == k) & (pb.opt_level == li)]
-                        if len(opts):
-                            costs.append(opts.min() + (0.0 if k in open_sites else pb.cand_land_cost[k]))
+                    here = (pb.opt_cand == k) & (pb.opt_level == li)
+                    now = opened_cost.get((k, int(li)))
+                    if now is None and here.any():
+                        costs.append(pb.opt_cost[here].min() + (0.0 if k in open_sites else pb.cand_land_cost[k]))
+                    elif now is not None and (pb.opt_cost[here] > now + 1e-6).any():  # a larger module
+                        costs.append(pb.opt_cost[here][pb.opt_cost[here] > now + 1e-6].min() - now)
             if not costs:
                 reason = "no candidate site"
             elif left is not None and left < min(costs) - 1e-6:
