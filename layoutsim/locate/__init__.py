@@ -17,7 +17,7 @@ from layoutsim.locate.orlib import (
     read_pmed,
     read_pmedcap,
 )
-from layoutsim.locate.p_median import p_median
+from layoutsim.locate.median import p_median
 from layoutsim.locate.result import LocateResult
 
 __all__ = [

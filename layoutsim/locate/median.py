@@ -66,6 +66,7 @@ __all__ = ["p_median", "nearest_open_cost"]
 _K_MIN = 8
 _K_EXTRA = 4
 _SWAP_SWEEPS = 3
+_SHARE_FACTOR = 1.5
 
 
 def nearest_open_cost(
@@ -249,7 +250,8 @@ def p_median(
     if sparse and m > _K_MIN:
         heur = _greedy_swap(c, w, p, req)
         rank = np.argsort(order, axis=1)[:, heur].min(axis=1)
-        k = np.minimum(m, np.maximum(_K_MIN, 2 * rank + _K_EXTRA))
+        share = math.ceil(_SHARE_FACTOR * m / p)
+        k = np.minimum(m, np.maximum(max(_K_MIN, share), 2 * rank + _K_EXTRA))
     else:
         k = np.full(n, m)
 
@@ -288,7 +290,10 @@ def p_median(
         if grow.size == 0:  # cannot happen in exact arithmetic; guards the loop
             status = "optimal" if gap <= 10 * mip_gap else "time_limit"
             break
-        k[grow] = np.minimum(m, 2 * k[grow])
+        # Double the violators' lists, and reach at least twice the rank of the
+        # site they use now so one more round usually suffices.
+        now_rank = np.argsort(order[grow], axis=1)[np.arange(grow.size), assignment[grow]]
+        k[grow] = np.minimum(m, np.maximum(2 * k[grow], 2 * now_rank + _K_EXTRA))
     stats["final_list_sizes"] = {"mean": float(k.mean()), "max": int(k.max())}
     return LocateResult(
         status=status,
