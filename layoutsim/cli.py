@@ -30,6 +30,9 @@ def _parser() -> argparse.ArgumentParser:
     f = sub.add_parser("forecast", help="pupils by township, level and year to 2035, and seat early-warnings")
     f.add_argument("scenario", type=Path)
     f.add_argument("--out", type=Path, help="output folder (default maps/<scenario id>-forecast/)")
+    c = sub.add_parser("compare", help="方案比选: two or more scenarios side by side on one page")
+    c.add_argument("scenarios", type=Path, nargs="+")
+    c.add_argument("--out", type=Path, help="output folder (default maps/compare-<a>-vs-<b>/)")
     v = sub.add_parser("validate", help="check a scenario and its data without running it")
     v.add_argument("scenario", type=Path)
     s = sub.add_parser("synth", help="generate the synthetic data of a plan area (or 'all')")
@@ -97,6 +100,23 @@ def _forecast(console: Console, scenario: Path, out: Path | None) -> None:
     console.print(f"tables → {folder}")
 
 
+def _compare(console: Console, scenarios: list[Path], out: Path | None) -> None:
+    from .compare import compare
+    from .pipeline import REPO_ROOT, run
+    from .scenario import load_scenario
+
+    if len(scenarios) < 2:
+        raise LayoutsimError("compare needs at least two scenario files")
+    loaded = [load_scenario(path) for path in scenarios]
+    folder = out or REPO_ROOT / "maps" / ("compare-" + "-vs-".join(sc.id for sc in loaded))
+    results = []
+    for sc in loaded:  # each run's own outputs beside the comparison
+        progress, step = _progress(console)
+        with progress:
+            results.append(run(sc, folder.parent / f"{folder.name}-runs" / sc.id, step=step))
+    console.print(f"compare: {compare(results, folder)}")
+
+
 def _synth(console: Console, area: str, seed: int | None, out: Path | None) -> None:
     from .pipeline import REPO_ROOT
     from .synth import AREAS, DEFAULT_SEED, write_area
@@ -126,6 +146,8 @@ def main(argv: list[str] | None = None) -> int:
             _audit(console, args.scenario, args.out, args.json)
         elif args.command == "forecast":
             _forecast(console, args.scenario, args.out)
+        elif args.command == "compare":
+            _compare(console, args.scenarios, args.out)
         elif args.command == "validate":
             from .region import load_region
             from .scenario import load_scenario

@@ -19,7 +19,9 @@ from .io import atomic_dir, write_gpkg, write_json
 from .metrics import kpis, school_table
 from .region import Region, load_region
 from .render.map import build_map
+from .render.report import build_report
 from .rules import audit, load_rulebook, summarize
+from .rules.audit import FINDING_COLUMNS
 from .scenario import Scenario, dump_scenario, load_scenario
 from .simulate import Outlook, outlook
 
@@ -67,7 +69,7 @@ def audit_layout(scenario: Scenario, region: Region, pupils: pd.DataFrame,
     proposed layout passes its assignment, whose pupils and journeys are then what is checked.
     """
     if not scenario.scenario.rulebook:
-        return pd.DataFrame()
+        return pd.DataFrame(columns=list(FINDING_COLUMNS))
     book = load_rulebook(scenario.scenario.rulebook, scenario.rules or None)
     flows = None if assignment is None else assignment.flows.rename(columns={"unit": "residential"})
     return audit(region, book, pupils=pupils.rename(columns={"unit": "residential"}), assignment=flows,
@@ -133,11 +135,18 @@ def run(scenario: Scenario | str | Path, out_dir: Path | None = None, *, step: S
     }
     step("map")
     title = meta.title if meta.language == "zh" or not meta.title_en else meta.title_en
-    html = build_map(region, table, pupils, title=title, lang=meta.language, tiles=scenario.output.tiles)
+    gap = seat_outlook.by_township[["township", "level", "year", "pupils", "seats"]]
+    book = load_rulebook(meta.rulebook, scenario.rules or None) if meta.rulebook else None
+    html = build_map(region, table, pupils, title=title, lang=meta.language, tiles=scenario.output.tiles,
+                     tianditu_key=scenario.output.tianditu_key or None, findings=findings,
+                     unmet=assignment.unmet, seat_gap=gap, year=meta.target_year)
+    report = build_report(region, table, pupils, indicators, title=title, lang=meta.language,
+                          findings=findings, seat_gap=gap, rulebook=book)
     step("write")
     out = Path(out_dir) if out_dir else default_out_dir(scenario)
     with atomic_dir(out) as tmp:
         (tmp / "index.html").write_text(html, encoding="utf-8")
+        (tmp / "report.html").write_text(report, encoding="utf-8")
         write_json(tmp / "kpis.json", indicators)
         (tmp / "scenario.resolved.toml").write_text(dump_scenario(scenario), encoding="utf-8")
         assignment.flows.to_csv(tmp / "assignment.csv", index=False)

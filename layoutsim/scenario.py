@@ -108,9 +108,17 @@ class ReachConfig(_Strict):
 class OutputConfig(_Strict):
     """What the run writes."""
 
-    tiles: Literal["none", "openstreetmap"] = Field(
-        "none", description="Online base map; 'none' keeps the map fully offline (vector context only)."
+    tiles: Literal["none", "openstreetmap", "tianditu", "amap"] = Field(
+        "none", description="Online base map; 'none' keeps the map fully offline (vector context only). "
+        "'amap' shifts every overlay to GCJ-02 so it sits on AMap's streets.",
     )
+    tianditu_key: str = Field("", description="Your 天地图 key, needed for tiles = 'tianditu'.")
+
+    @model_validator(mode="after")
+    def _key_for_tianditu(self) -> OutputConfig:
+        if self.tiles == "tianditu" and not self.tianditu_key:
+            raise ValueError("tiles = 'tianditu' needs tianditu_key (apply at console.tianditu.gov.cn)")
+        return self
 
 
 class Scenario(_Strict):

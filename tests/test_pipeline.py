@@ -26,7 +26,7 @@ def test_tiny_run_writes_every_output(tiny: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
     proc = cli("run", str(tiny), "--out", str(out))
     assert proc.returncode == 0, proc.stderr
-    assert {p.name for p in out.iterdir()} >= {"index.html", "kpis.json", "plan.gpkg", "assignment.csv",
+    assert {p.name for p in out.iterdir()} >= {"index.html", "report.html", "kpis.json", "findings.csv", "plan.gpkg", "assignment.csv",
                                                "unmet.csv", "schools.csv", "scenario.resolved.toml"}
     kpis = json.loads((out / "kpis.json").read_text(encoding="utf-8"))
     # 2025: 4,000 + 3,000 + 1,500 + 1,500 + 6,000 (new, done 2024) = 16,000 residents; primary 80 per 1,000
@@ -82,6 +82,7 @@ def test_bad_input_exits_2_with_a_message_and_writes_nothing(tiny: Path, tmp_pat
     [
         (["run", "no/such.toml"], "scenario file not found"),
         (["synth", "atlantis"], "unknown area 'atlantis'"),
+        (["compare", "scenarios/beiguan/baseline.toml"], "compare needs at least two scenario files"),
     ],
 )
 def test_cli_errors(args: list[str], expected: str) -> None:
@@ -111,3 +112,14 @@ def test_demo_baseline_runs_end_to_end(tmp_path: Path) -> None:
     assert len(schools) == len(gpd.read_file(ROOT / "data" / "beiguan" / "schools.geojson"))
     flows = pd.read_csv(out / "assignment.csv")
     assert flows["distance_m"].ge(0).all()
+
+
+def test_compare_command(tiny: Path, tmp_path: Path) -> None:
+    alt = tiny.parent / "alt.toml"
+    alt.write_text('extends = "scenario.toml"\n[scenario]\nid = "tiny-2030"\ntitle = "样例县 2030"\n'
+                   'target_year = 2030\n', encoding="utf-8")
+    out = tmp_path / "cmp"
+    proc = cli("compare", str(tiny), str(alt), "--out", str(out))
+    assert proc.returncode == 0, proc.stderr
+    page = (out / "compare.html").read_text(encoding="utf-8")
+    assert "样例县 基准方案" in page and "样例县 2030" in page

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -17,8 +18,10 @@ from scipy.spatial import cKDTree
 
 from layoutsim.optimize.config import PlanConfig
 from layoutsim.optimize.costs import new_school_type
-from layoutsim.scenario import ReachConfig
 from layoutsim.schema import LEVELS, SCHOOL_TYPES, classes_col, enrolment_col
+
+if TYPE_CHECKING:  # the scenario may import PlanConfig from here: no runtime import back
+    from layoutsim.scenario import ReachConfig
 
 log = logging.getLogger(__name__)
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -19,8 +20,10 @@ from layoutsim.optimize.config import PlanConfig, Weights
 from layoutsim.optimize.inputs import CountyProblem, county_problems
 from layoutsim.optimize.model import CountySolution, solve_county
 from layoutsim.optimize.result import CountyContext, Plan, assemble, county_tables
-from layoutsim.scenario import ReachConfig
 from layoutsim.schema import LEVELS, enrolment_col
+
+if TYPE_CHECKING:  # the scenario may import PlanConfig from here: no runtime import back
+    from layoutsim.scenario import ReachConfig
 
 log = logging.getLogger(__name__)
 

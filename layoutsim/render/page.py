@@ -7,6 +7,7 @@ HTML text through jinja2's autoescape, and map data as JSON in ``<script type="a
 from __future__ import annotations
 
 import json
+import math
 from typing import Any
 
 import numpy as np
@@ -33,9 +34,20 @@ def _default(value: Any) -> Any:
     raise TypeError(f"not JSON serialisable: {type(value).__name__}")
 
 
+def _finite(value: Any) -> Any:
+    """Replace non-finite floats (NaN, inf) by None, recursively: JSON has no NaN."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_finite(v) for v in value]
+    return value
+
+
 def json_script(obj: Any) -> Markup:
     """``obj`` as JSON text that is safe inside ``<script type="application/json">``."""
-    text = json.dumps(obj, ensure_ascii=False, default=_default, separators=(",", ":"), allow_nan=False)
+    text = json.dumps(_finite(obj), ensure_ascii=False, default=_default, separators=(",", ":"), allow_nan=False)
     for ch, rep in (("&", "\\u0026"), ("<", "\\u003c"), (">", "\\u003e"),
                     ("\u2028", "\\u2028"), ("\u2029", "\\u2029")):
         text = text.replace(ch, rep)
