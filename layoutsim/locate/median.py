@@ -37,9 +37,14 @@ truncated radius idea of Elloumi (2010) and García, Labbé & Marín (2011):
   case at the dense model.
 
 The initial :math:`K_i` come from a quick greedy + swap heuristic:
-:math:`K_i = \max(k_{min}, 2 r_i + k_{extra})`, where :math:`r_i` is the rank of
-the client's nearest open heuristic site.  ``sparse=False`` builds the dense
-model (used by the benchmark to measure the saving).
+:math:`K_i = \max(k_{min}, \lceil 1.5\,m/p \rceil, 2 r_i + k_{extra})`, where
+:math:`r_i` (0-based) is the rank of the client's nearest open heuristic site.
+A client found outside its list gets
+:math:`K_i \leftarrow \max(2 K_i, 2 r'_i + k_{extra})` with :math:`r'_i` the rank of
+the site it uses in the rejected solution, so one repair round is usually
+enough.  ``sparse=False`` builds the dense model (used by the benchmark to
+measure the saving).  ``LocateResult.stats`` records the rounds, the model
+size and the solver time of each round.
 
 References
 ----------
