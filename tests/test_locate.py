@@ -102,7 +102,8 @@ def test_sparse_p_median_repairs_short_lists(monkeypatch: pytest.MonkeyPatch) ->
     monkeypatch.setattr(pm, "_K_MIN", 1)
     monkeypatch.setattr(pm, "_K_EXTRA", 0)
     monkeypatch.setattr(pm, "_SHARE_FACTOR", 0.0)
-    monkeypatch.setattr(pm, "_greedy_swap", lambda c, w, p, r: np.arange(p))  # poor start
+    monkeypatch.setattr(pm, "_greedy_swap", lambda c, w, p, r, start=None: np.arange(p))  # poor start
+    monkeypatch.setattr(pm, "_LAGRANGE_ITERS", 0)
     rng = np.random.default_rng(3)
     pts = rng.uniform(0, 10, (60, 2))
     cost = np.hypot(*(pts[:, None, :] - pts[None, ::2, :]).transpose(2, 0, 1))
@@ -316,3 +317,22 @@ def test_max_coverage_properties(n: int, m: int, seed: int) -> None:
         w[cover[:, list(c)].any(axis=1)].sum() for c in itertools.combinations(range(m), p)
     )
     assert res.objective == pytest.approx(best)
+
+
+@PROPS
+@given(st.integers(9, 16), st.integers(9, 14), st.integers(1, 3), st.integers(0, 2**32 - 1), st.booleans())
+def test_sparse_p_median_matches_brute_force(n: int, m: int, p: int, seed: int, req: bool) -> None:
+    """Large enough for the candidate lists and the Lagrangian pair elimination to engage."""
+    rng = np.random.default_rng(seed)
+    if rng.random() < 0.5:
+        cost = rng.integers(0, 6, (n, m)).astype(float)  # many ties
+    else:
+        pts, sites = rng.uniform(0, 10, (n, 2)), rng.uniform(0, 10, (m, 2))
+        cost = np.hypot(*(pts[:, None, :] - sites[None, :, :]).transpose(2, 0, 1))
+    w = rng.integers(0, 12, n).astype(float)
+    required = [int(rng.integers(m))] if req else []
+    res = p_median(cost, w, p, required=required)
+    assert res.status == "optimal"
+    assert set(required) <= set(res.open_sites.tolist())
+    assert res.bound <= res.objective + 1e-7
+    assert res.objective == pytest.approx(brute_p_median(cost, w, p, required), rel=1e-7, abs=1e-7)

@@ -57,6 +57,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Iterable
+from typing import Any
 
 import numpy as np
 import pulp
@@ -72,6 +73,7 @@ _K_MIN = 8
 _K_EXTRA = 4
 _SWAP_SWEEPS = 3
 _SHARE_FACTOR = 1.5
+_LAGRANGE_ITERS = 300
 
 
 def nearest_open_cost(
@@ -103,10 +105,16 @@ def nearest_open_cost(
     return float(np.dot(weights, dist)), assignment
 
 
-def _greedy_swap(cost: np.ndarray, w: np.ndarray, p: int, required: np.ndarray) -> np.ndarray:
-    """Greedy-add then a few sweeps of first-improvement swaps; returns open site indices."""
+def _greedy_swap(
+    cost: np.ndarray,
+    w: np.ndarray,
+    p: int,
+    required: np.ndarray,
+    start: np.ndarray | None = None,
+) -> np.ndarray:
+    """Greedy-add (from ``start`` or the required sites) then first-improvement swaps."""
     n, m = cost.shape
-    chosen = [int(j) for j in required]
+    chosen = [int(j) for j in (required if start is None else start)]
     cur = cost[:, chosen].min(axis=1) if chosen else np.full(n, np.inf)
     while len(chosen) < p:
         if np.isinf(cur).any():
@@ -152,13 +160,98 @@ def _greedy_swap(cost: np.ndarray, w: np.ndarray, p: int, required: np.ndarray) 
     return np.array(sorted(chosen), dtype=np.int64)
 
 
+def _lagrangian_keep(
+    cost: np.ndarray,
+    w: np.ndarray,
+    p: int,
+    required: np.ndarray,
+    upper: float,
+    heur: np.ndarray,
+) -> tuple[np.ndarray, float, float, np.ndarray]:
+    """Subgradient Lagrangian bound and the client-site pairs that can be in an optimum.
+
+    Relaxing the assignment rows with multipliers ``lam`` gives
+    ``L = sum(lam) + sum_{j in P} rho_j`` with ``rho_j = sum_i min(0, w_i c_ij - lam_i)``
+    and ``P`` the required sites plus the cheapest others.  Forcing ``x_ij = 1``
+    raises this bound to ``L + max(0, a_ij) + [j not in P] (rho_j - max_{k in P} rho_k)``.
+    A pair whose forced bound exceeds ``upper`` (the value of a feasible
+    solution) is zero in every optimal solution and can be dropped.
+
+    Returns
+    -------
+    keep : numpy.ndarray
+        ``(n, m)`` boolean mask of the pairs that survive.
+    lower : float
+        Best Lagrangian lower bound found.
+    upper : float
+        Best feasible value seen (the given one or a Lagrangian site choice).
+    best_open : numpy.ndarray
+        The open sites of that solution.
+    """
+    n, m = cost.shape
+    wc = w[:, None] * cost
+    free = np.ones(m, dtype=bool)
+    free[required] = False
+    n_free = p - required.size
+    heur_site = heur[np.argmin(cost[:, heur], axis=1)]
+    lam = wc[np.arange(n), heur_site]
+    best_lower, best_lam = -np.inf, lam.copy()
+    factor, stall = 2.0, 0
+    free_idx = np.flatnonzero(free)
+
+    def evaluate(lam: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
+        a = wc - lam[:, None]
+        rho = np.minimum(a, 0.0).sum(axis=0)
+        chosen = required
+        if n_free > 0:
+            part = free_idx[np.argpartition(rho[free_idx], n_free - 1)[:n_free]]
+            chosen = np.concatenate([required, part])
+        return float(lam.sum() + rho[chosen].sum()), rho, chosen
+
+    best_open = np.sort(heur)
+    for _ in range(_LAGRANGE_ITERS):
+        lower, rho, chosen = evaluate(lam)
+        value = float(w @ cost[:, chosen].min(axis=1))
+        if value < upper:  # Lagrangian heuristic: the relaxed choice of sites is feasible
+            upper, best_open = value, np.sort(chosen)
+        if lower > best_lower + 1e-12 * max(1.0, abs(lower)):
+            best_lower, best_lam, stall = lower, lam.copy(), 0
+        else:
+            stall += 1
+            if stall >= 15:
+                factor, stall = factor / 2.0, 0
+        if factor < 1e-4 or upper - best_lower <= 1e-9 * max(1.0, abs(upper)):
+            break
+        served = (wc[:, chosen] - lam[:, None] < 0.0).sum(axis=1)
+        g = 1.0 - served
+        norm = float(g @ g)
+        if norm == 0.0:
+            break
+        lam = lam + factor * (upper - lower) / norm * g
+    lower, rho, chosen = evaluate(best_lam)
+    a = wc - best_lam[:, None]
+    in_p = np.zeros(m, dtype=bool)
+    in_p[chosen] = True
+    if n_free > 0:
+        site_pen = np.where(in_p, 0.0, rho - rho[chosen[required.size :]].max())
+    else:  # every open site is required: no other site can open
+        site_pen = np.where(in_p, 0.0, np.inf)
+    forced = lower + np.maximum(a, 0.0) + site_pen[None, :]
+    tol = 1e-9 * max(1.0, abs(upper)) + 1e-9
+    keep = forced <= upper + tol
+    best_site = best_open[np.argmin(cost[:, best_open], axis=1)]
+    keep[np.arange(n), best_site] = True  # the best known solution stays feasible
+    return keep, lower, upper, best_open
+
+
+
 def _build(
     cost: np.ndarray,
     w: np.ndarray,
     p: int,
     required: np.ndarray,
-    order: np.ndarray,
-    sorted_cost: np.ndarray,
+    lists: list[np.ndarray],
+    lcosts: list[np.ndarray],
     k: np.ndarray,
 ) -> tuple[pulp.LpProblem, list[pulp.LpVariable]]:
     n, m = cost.shape
@@ -171,13 +264,13 @@ def _build(
     objective: list[tuple[pulp.LpVariable, float]] = []
     for i in range(n):
         ki = int(k[i])
-        sites = order[i, :ki].tolist()
+        sites = lists[i][:ki].tolist()
         xs = [prob.add_variable(f"x_{i}_{j}", 0, 1) for j in sites]
-        objective.extend(zip(xs, (w[i] * sorted_cost[i, :ki]).tolist()))
+        objective.extend(zip(xs, (w[i] * lcosts[i][:ki]).tolist()))
         row = xs
-        if ki < m:
+        if ki < len(lists[i]):
             far = prob.add_variable(f"f_{i}", 0, 1)
-            objective.append((far, float(w[i] * sorted_cost[i, ki])))
+            objective.append((far, float(w[i] * lcosts[i][ki])))
             row = xs + [far]
         add_row(prob, row, 1.0, pulp.LpConstraintEQ, 1.0, f"assign_{i}")
         for x, j in zip(xs, sites):
@@ -252,27 +345,51 @@ def p_median(
 
     order = np.argsort(c, axis=1, kind="stable")
     sorted_cost = np.take_along_axis(c, order, axis=1)
+    stats: dict[str, Any] = {"rounds": 0, "variables": [], "rows": [], "solve_seconds": []}
     if sparse and m > _K_MIN:
         heur = _greedy_swap(c, w, p, req)
-        rank = np.argsort(order, axis=1)[:, heur].min(axis=1)
+        upper, _ = nearest_open_cost(c, w, heur)
+        t0 = time.perf_counter()
+        keep, lower, upper, heur = _lagrangian_keep(c, w, p, req, upper, heur)
+        if upper > lower * (1 + 1e-6):
+            heur = _greedy_swap(c, w, p, req, start=heur)
+            better, _ = nearest_open_cost(c, w, heur)
+            if better < upper - 1e-9 * abs(upper):
+                keep, lower, upper, heur = _lagrangian_keep(c, w, p, req, better, heur)
+        stats["lagrangian"] = {
+            "seconds": time.perf_counter() - t0,
+            "lower": lower,
+            "upper": upper,
+            "pairs_kept": int(keep.sum()),
+        }
+        keep_sorted = np.take_along_axis(keep, order, axis=1)
+        lists = [order[i][keep_sorted[i]] for i in range(n)]
+        lcosts = [sorted_cost[i][keep_sorted[i]] for i in range(n)]
+        sizes = keep_sorted.sum(axis=1)
+        # Rank of the heuristic site within each client's surviving list.
+        inv = np.cumsum(keep_sorted, axis=1) - 1
+        rank_full = np.argsort(order, axis=1)[:, heur].min(axis=1)
+        rank = inv[np.arange(n), rank_full]
         share = math.ceil(_SHARE_FACTOR * m / p)
-        k = np.minimum(m, np.maximum(max(_K_MIN, share), 2 * rank + _K_EXTRA))
+        k = np.minimum(sizes, np.maximum(max(_K_MIN, share), 2 * rank + _K_EXTRA))
     else:
-        k = np.full(n, m)
+        lists = [order[i] for i in range(n)]
+        lcosts = [sorted_cost[i] for i in range(n)]
+        sizes = np.full(n, m)
+        k = sizes.copy()
 
-    stats: dict[str, object] = {"rounds": 0, "variables": [], "rows": [], "solve_seconds": []}
     while True:
         remaining = None
         if time_limit_s is not None:
             remaining = time_limit_s - (time.perf_counter() - start)
             if remaining <= 0:
                 raise SolverError("p-median: time limit reached before a solve finished")
-        prob, y = _build(c, w, p, req, order, sorted_cost, k)
-        stats["rounds"] = int(stats["rounds"]) + 1  # type: ignore[call-overload]
-        stats["variables"].append(int(k.sum() + np.count_nonzero(k < m) + m))  # type: ignore[union-attr]
-        stats["rows"].append(int(k.sum() + n + 1))  # type: ignore[union-attr]
+        prob, y = _build(c, w, p, req, lists, lcosts, k)
+        stats["rounds"] += 1
+        stats["variables"].append(int(k.sum() + np.count_nonzero(k < sizes) + m))
+        stats["rows"].append(int(k.sum() + n + 1))
         out = _solve.run(prob, solver=solver, time_limit_s=remaining, mip_gap=mip_gap)
-        stats["solve_seconds"].append(out.seconds)  # type: ignore[union-attr]
+        stats["solve_seconds"].append(out.seconds)
         if out.status == "infeasible":
             raise SolverError("p-median model reported infeasible; this indicates a solver failure")
         open_sites = np.flatnonzero(values(y) > 0.5)
@@ -288,17 +405,18 @@ def p_median(
         if out.status != "optimal":
             status = "time_limit"
             break
-        dist_open = c[np.arange(n), assignment]
-        # Clients whose nearest open site is not in their list (ties count as inside).
-        outside = dist_open > sorted_cost[np.arange(n), np.minimum(k, m) - 1]
-        grow = np.flatnonzero(outside & (k < m))
+        # Clients with no open site among their first k_i candidates: the far
+        # variable under-charged them.  Grow their lists past the first open site.
+        is_open = np.zeros(m, dtype=bool)
+        is_open[open_sites] = True
+        first_open = np.array(
+            [int(np.argmax(is_open[lst])) if is_open[lst].any() else len(lst) for lst in lists]
+        )
+        grow = np.flatnonzero((first_open >= k) & (k < sizes))
         if grow.size == 0:  # cannot happen in exact arithmetic; guards the loop
             status = "optimal" if gap <= 10 * mip_gap else "time_limit"
             break
-        # Double the violators' lists, and reach at least twice the rank of the
-        # site they use now so one more round usually suffices.
-        now_rank = np.argsort(order[grow], axis=1)[np.arange(grow.size), assignment[grow]]
-        k[grow] = np.minimum(m, np.maximum(2 * k[grow], 2 * now_rank + _K_EXTRA))
+        k[grow] = np.minimum(sizes[grow], np.maximum(2 * k[grow], 2 * first_open[grow] + _K_EXTRA))
     stats["final_list_sizes"] = {"mean": float(k.mean()), "max": int(k.max())}
     return LocateResult(
         status=status,
