@@ -167,3 +167,14 @@ def test_spopt_sf_mclp() -> None:
     assert sorted(names[j] for j in res.open_sites) == sorted(
         ["Store_2", "Store_11", "Store_12", "Store_15"]
     )
+
+
+def test_pmed26_time_limit_returns_valid_bounds() -> None:
+    """A short time limit still yields a feasible solution and a bound that brackets the optimum."""
+    inst = read_pmed(DATA / "orlib" / "pmed" / "pmed26.txt")
+    res = p_median(inst.cost, inst.weights, inst.p, time_limit_s=3)
+    assert res.status in ("time_limit", "optimal")
+    opt = PMED_OPT["pmed26"]
+    assert res.bound <= opt + 1e-6 <= res.objective + 2e-6
+    assert len(res.open_sites) == inst.p
+    assert res.objective == pytest.approx(inst.cost[np.arange(inst.n), res.assignment].sum())

@@ -332,7 +332,10 @@ def p_median(
     layoutsim.errors.LayoutsimError
         On inconsistent inputs.
     layoutsim.errors.SolverError
-        If the solver fails or finds no solution within the time limit.
+        If the solver fails, or the time limit expires before any solution is
+        known (with ``sparse=True`` the heuristic solution is always known, so
+        a time limit yields ``status="time_limit"`` with the best solution and
+        the best bound of all rounds, Lagrangian bound included).
     """
     start = time.perf_counter()
     c = as_matrix(cost, "cost")
@@ -378,32 +381,44 @@ def p_median(
         sizes = np.full(n, m)
         k = sizes.copy()
 
+    best_open: np.ndarray | None = heur if (sparse and m > _K_MIN) else None
+    best_obj = upper if best_open is not None else math.inf
+    best_bound = lower if best_open is not None else -math.inf
+    status = "time_limit"
     while True:
         remaining = None
         if time_limit_s is not None:
             remaining = time_limit_s - (time.perf_counter() - start)
             if remaining <= 0:
-                raise SolverError("p-median: time limit reached before a solve finished")
+                if best_open is None:
+                    raise SolverError("p-median: time limit reached before a solve finished")
+                break
         prob, y = _build(c, w, p, req, lists, lcosts, k)
         stats["rounds"] += 1
         stats["variables"].append(int(k.sum() + np.count_nonzero(k < sizes) + m))
         stats["rows"].append(int(k.sum() + n + 1))
-        out = _solve.run(prob, solver=solver, time_limit_s=remaining, mip_gap=mip_gap)
+        try:
+            out = _solve.run(prob, solver=solver, time_limit_s=remaining, mip_gap=mip_gap)
+        except SolverError:
+            if best_open is None or time_limit_s is None:
+                raise
+            break  # stopped by the time limit without a new solution: keep the incumbent
         stats["solve_seconds"].append(out.seconds)
         if out.status == "infeasible":
             raise SolverError("p-median model reported infeasible; this indicates a solver failure")
         open_sites = np.flatnonzero(values(y) > 0.5)
         if open_sites.size != p:
             raise SolverError(f"solver returned {open_sites.size} open sites instead of {p}")
-        objective, assignment = nearest_open_cost(c, w, open_sites)
-        bound = min(out.bound, objective) if math.isfinite(out.bound) else math.nan
-        gap = relative_gap(objective, bound)
-        within = objective - bound <= mip_gap * max(abs(objective), 1.0) + 1e-9
-        if out.status == "optimal" and within:
+        objective, _ = nearest_open_cost(c, w, open_sites)
+        if objective < best_obj:
+            best_obj, best_open = objective, open_sites
+        if math.isfinite(out.bound):
+            # Every round's model is a relaxation of the (reduced) full problem.
+            best_bound = max(best_bound, out.bound)
+        if best_obj - best_bound <= mip_gap * max(abs(best_obj), 1.0) + 1e-9:
             status = "optimal"
             break
         if out.status != "optimal":
-            status = "time_limit"
             break
         # Clients with no open site among their first k_i candidates: the far
         # variable under-charged them.  Grow their lists past the first open site.
@@ -414,9 +429,15 @@ def p_median(
         )
         grow = np.flatnonzero((first_open >= k) & (k < sizes))
         if grow.size == 0:  # cannot happen in exact arithmetic; guards the loop
-            status = "optimal" if gap <= 10 * mip_gap else "time_limit"
+            if relative_gap(best_obj, best_bound) > 1e-6:
+                raise SolverError("p-median: could not prove optimality (numerical trouble)")
+            status = "optimal"
             break
         k[grow] = np.minimum(sizes[grow], np.maximum(2 * k[grow], 2 * first_open[grow] + _K_EXTRA))
+    assert best_open is not None
+    objective, assignment = nearest_open_cost(c, w, best_open)
+    bound = min(best_bound, objective) if math.isfinite(best_bound) else math.nan
+    gap = relative_gap(objective, bound)
     stats["final_list_sizes"] = {"mean": float(k.mean()), "max": int(k.max())}
     return LocateResult(
         status=status,
@@ -424,7 +445,7 @@ def p_median(
         bound=float(bound),
         gap=gap,
         seconds=time.perf_counter() - start,
-        open_sites=open_sites,
+        open_sites=np.sort(best_open),
         assignment=assignment,
         stats=stats,
     )
