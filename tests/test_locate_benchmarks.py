@@ -115,11 +115,11 @@ def test_pmedcap_optimum(row: dict[str, str]) -> None:
     assert inst.reference_value == float(row["optimal"])
     n = len(inst.demand)
     res = facility_location(
-        np.zeros(n), np.full(n, inst.capacity), inst.demand, inst.cost * 1.0,
+        np.zeros(n), np.full(n, inst.capacity), inst.demand, inst.cost,
         single_source=True, p=inst.p, time_limit_s=240,
     )
-    # OR-Library convention here: cost is per unit of assignment, not per demand,
-    # so the distance matrix is used as the cost of serving all of a client.
+    # The objective is the plain sum of distances (not demand-weighted), so the
+    # distance matrix is exactly "the cost of serving all of client i from j".
     assert res.status == "optimal"
     assert _rel(res.objective, float(row["optimal"])) < REL
     load = np.bincount(res.assignment, weights=inst.demand, minlength=n)

@@ -83,8 +83,8 @@ class CapInstance:
         ``(n,)`` demand of each customer.
     cost : numpy.ndarray
         ``(n, m)`` cost of serving **all** of customer ``i``'s demand from
-        warehouse ``j`` (transposed from the file, which lists it per customer
-        but indexed warehouse-first in the OR-Library notation ``c_ij``).
+        warehouse ``j`` (the file lists these per customer; OR-Library's own
+        notation ``c_ij`` puts the warehouse first).
     """
 
     name: str
