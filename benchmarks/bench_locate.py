@@ -125,7 +125,10 @@ def bench_cap(data: Path, which: str, time_limit: float | None) -> None:
         chosen += big
     if which not in ("all", "small", "abc", "none"):
         names = set(which.split(","))
-        chosen = [r for r in rows if r["instance"] in names]
+        chosen = [
+            r for r in rows
+            if r["instance"] in names or f"{r['instance']}@{r['capacity_override']}" in names
+        ]
     if not chosen:
         return
     print("\n== OR-Library cap (capacitated facility location, split demand)")
@@ -175,7 +178,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--pmed", default="all", help='pmed numbers, e.g. "1-10,15"; "none" to skip')
     ap.add_argument("--cap", default="all",
                     help='"all", "small" (cap41-134), "abc" (capa/b/c, all capacities), '
-                         'a comma list of names, or "none"')
+                         'a comma list of names such as cap41,capc (all capacities) or capc@7250, '
+                         'or "none"')
     ap.add_argument("--random", action=argparse.BooleanOptionalAction, default=True,
                     help="run the 2000x200 p=20 random p-median")
     ap.add_argument("--seed", type=int, default=20240601, help="seed of the random instance")
