@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 from pathlib import Path
 
@@ -11,7 +12,7 @@ from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from .errors import LayoutsimError
 
 DEMO = "scenarios/beiguan/baseline.toml"
-STEPS = {"load": "读取数据 loading layers", "demand": "计算学生数 pupils", "assign": "分配学位 assigning",
+STEPS = {"load": "读取数据 loading layers", "demand": "计算学生数 pupils", "assign": "分配学位 assigning", "plan": "优化布局 optimizing",
          "map": "绘制地图 drawing the map", "write": "写出结果 writing outputs"}
 
 
@@ -51,10 +52,16 @@ def _run(console: Console, scenario: Path, out: Path | None) -> None:
     area = result.kpis["area"]
     console.print(f"[bold]{result.scenario.scenario.title}[/] → {result.out_dir}")
     for level, k in area.items():
-        console.print(f"  {level:<12} pupils {k['pupils']:>9,}  seats {k['seats']:>9,}  "
-                      f"utilisation {k['utilisation'] or 0:6.1%}  within reach {k['within_reach_share'] or 0:6.1%}  "
-                      f"large classes {k['large_class_share'] or 0:6.1%}")
-    console.print(f"  map: {result.out_dir / 'index.html'}")
+        console.print(f"  {level:<12} pupils {k['pupils']:>9,} ({result.scenario.scenario.target_year})  "
+                      f"enrolled today {k['enrolment']:>9,} in {k['seats']:>9,} seats ({k['utilisation'] or 0:6.1%})  "
+                      f"within reach {k['within_reach_share'] or 0:6.1%}  large classes {k['large_class_share'] or 0:6.1%}")
+    p = result.kpis["plan"]
+    gap = f", gap ≤ {p['max_gap']:.2%}" if p["max_gap"] is not None else ""
+    console.print(f"  plan {result.scenario.scenario.target_year}: {p['new_schools']} new schools, {p['expansions']} "
+                  f"expansions (+{p['added_classes']} classes), {p['closures']} closures, "
+                  f"{p['cost_cny'] / 1e8:.2f}亿元, unmet {p['unmet_pupils']:,} pupils; solver "
+                  f"{'/'.join(p['solver_status'])}{gap} in {p['solver_seconds']:.1f} s")
+    console.print(f"  map: {result.out_dir / 'index.html'}   report: {result.out_dir / 'report.html'}")
 
 
 def _progress(console: Console):
@@ -128,11 +135,12 @@ def _synth(console: Console, area: str, seed: int | None, out: Path | None) -> N
     for key in keys:
         folder = out if (out and len(keys) == 1) else (out or REPO_ROOT / "data") / key
         counts = write_area(key, folder, DEFAULT_SEED if seed is None else seed)
-        console.print(f"{key}: {counts} → {folder}")
+        console.print(f"{key}: " + ", ".join(f"{n:,} {layer}" for layer, n in counts.items()) + f" → {folder}")
 
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="note: %(message)s")
     console = Console(stderr=False, soft_wrap=True)
     err = Console(stderr=True)
     try:

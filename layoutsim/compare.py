@@ -179,6 +179,7 @@ def compare(results: list[RunResult], out_dir: Path) -> Path:
     out_dir.mkdir(parents=True, exist_ok=True)
     path = out_dir / "compare.html"
     fd, tmp = tempfile.mkstemp(dir=out_dir, prefix=".compare-", suffix=".html")
+    os.chmod(tmp, 0o644)  # mkstemp makes it private; the page is for sharing
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write(html)

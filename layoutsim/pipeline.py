@@ -5,6 +5,7 @@ half-written. The resolved scenario is written next to the outputs.
 """
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,7 +24,9 @@ from .render.report import build_report
 from .rules import audit, load_rulebook, summarize
 from .rules.audit import FINDING_COLUMNS
 from .scenario import Scenario, dump_scenario, load_scenario
-from .simulate import Outlook, outlook
+from .simulate import Outlook, outlook, phase
+from .optimize import Plan, plan as propose
+from .rules import Rulebook
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 Step = Callable[[str], None]
@@ -42,6 +45,8 @@ class RunResult:
     findings: pd.DataFrame
     forecast: Forecast
     outlook: Outlook
+    plan: Plan
+    proposed_findings: pd.DataFrame
     out_dir: Path
 
 
@@ -61,6 +66,56 @@ def pupils_in(fc: Forecast, year: int) -> pd.DataFrame:
     return sel[["unit", "level", "pupils"]].reset_index(drop=True)
 
 
+def rulebook_of(scenario: Scenario) -> Rulebook:
+    """The scenario's rulebook with its [rules] changes; an empty one when it names none."""
+    if not scenario.scenario.rulebook:
+        return Rulebook.model_validate({"id": "none", "rules": []})
+    return load_rulebook(scenario.scenario.rulebook, scenario.rules or None)
+
+
+def _per_rule(findings: pd.DataFrame) -> list[dict]:
+    if findings.empty:
+        return []
+    return findings.groupby(["rule_id", "severity"]).size().rename("places").reset_index().to_dict(orient="records")
+
+
+def audit_proposal(scenario: Scenario, region: Region, pupils: pd.DataFrame, proposal: Plan) -> pd.DataFrame:
+    """Findings of the rulebook on the proposed layout: its schools, its assignment."""
+    if not scenario.scenario.rulebook:
+        return pd.DataFrame(columns=list(FINDING_COLUMNS))
+    proposed = dataclasses.replace(region, schools=proposal.proposed_schools(region))
+    return audit(proposed, rulebook_of(scenario), pupils=pupils.rename(columns={"unit": "residential"}),
+                 assignment=proposal.assignment(), year=scenario.scenario.target_year)
+
+
+def plan_summary(proposal: Plan, proposed_findings: pd.DataFrame) -> dict:
+    """The plan's headline numbers for kpis.json."""
+    solver = proposal.solver
+    return {
+        "cost_cny": round(float(proposal.cost_cny)),
+        "new_schools": int(len(proposal.new_schools)),
+        "expansions": int(len(proposal.expansions)),
+        "added_classes": int(proposal.expansions["added_classes"].sum()) if len(proposal.expansions) else 0,
+        "closures": int(len(proposal.closures)),
+        "unmet_pupils": round(float(proposal.unmet_pupils)),
+        "pupil_km": round(float(proposal.pupil_km)),
+        "solver_status": sorted(set(solver["status"])) if len(solver) else [],
+        "max_gap": float(solver["gap"].max()) if len(solver) and solver["gap"].notna().any() else None,
+        "solver_seconds": round(float(solver["seconds"].sum()), 2) if len(solver) else 0.0,
+        "findings_after": _per_rule(proposed_findings),
+    }
+
+
+def write_plan(folder: Path, proposal: Plan, proposed_findings: pd.DataFrame) -> None:
+    """The proposal's tables as CSV (UTF-8 with BOM for Excel)."""
+    tables = {"plan_new_schools.csv": proposal.new_schools, "plan_expansions.csv": proposal.expansions,
+              "plan_closures.csv": proposal.closures, "plan_assignment.csv": proposal.flows,
+              "plan_unmet.csv": proposal.unmet, "plan_solver.csv": proposal.solver,
+              "plan_notes.csv": proposal.notes, "findings_proposed.csv": proposed_findings}
+    for name, table in tables.items():
+        table.to_csv(folder / name, index=False, encoding="utf-8-sig")
+
+
 def audit_layout(scenario: Scenario, region: Region, pupils: pd.DataFrame,
                  assignment: Assignment | None = None) -> pd.DataFrame:
     """Findings of the scenario's rulebook on a layout (empty when the scenario names no rulebook).
@@ -70,7 +125,7 @@ def audit_layout(scenario: Scenario, region: Region, pupils: pd.DataFrame,
     """
     if not scenario.scenario.rulebook:
         return pd.DataFrame(columns=list(FINDING_COLUMNS))
-    book = load_rulebook(scenario.scenario.rulebook, scenario.rules or None)
+    book = rulebook_of(scenario)
     flows = None if assignment is None else assignment.flows.rename(columns={"unit": "residential"})
     return audit(region, book, pupils=pupils.rename(columns={"unit": "residential"}), assignment=flows,
                  year=scenario.scenario.target_year)
@@ -124,24 +179,30 @@ def run(scenario: Scenario | str | Path, out_dir: Path | None = None, *, step: S
     units_county = county_of_units(region)
     findings = audit_layout(scenario, region, pupils)
     seat_outlook = outlook(region, fc, assignment)
+    step("plan")
+    book = rulebook_of(scenario)
+    proposal = propose(region, pupils, book, scenario.plan, scenario.reach, year=meta.target_year)
+    new, expansions = phase(proposal.new_schools, proposal.expansions, proposal.flows, seat_outlook, region,
+                            base_year=meta.base_year, target_year=meta.target_year)
+    proposal = dataclasses.replace(proposal, new_schools=new, expansions=expansions)
+    proposed_findings = audit_proposal(scenario, region, pupils, proposal)
     table = school_table(region.schools, assignment)
     names = dict(zip(region.counties["adcode"], region.counties["name"]))
     indicators = {
         "scenario": meta.id, "title": meta.title, "target_year": meta.target_year,
         "synthetic": region.synthetic,
         **kpis(region.residential, region.schools, pupils, assignment, scenario.reach, units_county, names),
-        "findings": findings.groupby(["rule_id", "severity"]).size().rename("places").reset_index()
-        .to_dict(orient="records") if len(findings) else [],
+        "findings": _per_rule(findings),
+        "plan": plan_summary(proposal, proposed_findings),
     }
     step("map")
     title = meta.title if meta.language == "zh" or not meta.title_en else meta.title_en
     gap = seat_outlook.by_township[["township", "level", "year", "pupils", "seats"]]
-    book = load_rulebook(meta.rulebook, scenario.rules or None) if meta.rulebook else None
     html = build_map(region, table, pupils, title=title, lang=meta.language, tiles=scenario.output.tiles,
                      tianditu_key=scenario.output.tianditu_key or None, findings=findings,
-                     unmet=assignment.unmet, seat_gap=gap, year=meta.target_year)
+                     unmet=assignment.unmet, seat_gap=gap, year=meta.target_year, plan=proposal)
     report = build_report(region, table, pupils, indicators, title=title, lang=meta.language,
-                          findings=findings, seat_gap=gap, rulebook=book)
+                          findings=findings, seat_gap=gap, rulebook=book, plan=proposal)
     step("write")
     out = Path(out_dir) if out_dir else default_out_dir(scenario)
     with atomic_dir(out) as tmp:
@@ -154,6 +215,7 @@ def run(scenario: Scenario | str | Path, out_dir: Path | None = None, *, step: S
         table.to_csv(tmp / "schools.csv", index=False)
         findings.to_csv(tmp / "findings.csv", index=False)
         write_outlook(tmp, seat_outlook)
+        write_plan(tmp, proposal, proposed_findings)
         util = table.pivot_table(index="school", columns="level", values="utilisation")
         schools = region.schools.join(util.add_prefix("utilisation_"), on="id")
         write_gpkg(tmp / "plan.gpkg", {
@@ -161,7 +223,8 @@ def run(scenario: Scenario | str | Path, out_dir: Path | None = None, *, step: S
             "schools": schools, "candidates": region.candidates,
             "assignment": _flow_lines(region, assignment.flows),
         })
-    return RunResult(scenario, region, pupils, assignment, table, indicators, findings, fc, seat_outlook, out)
+    return RunResult(scenario, region, pupils, assignment, table, indicators, findings, fc, seat_outlook,
+                     proposal, proposed_findings, out)
 
 
 def audit_only(scenario: Scenario | str | Path, out_dir: Path | None = None, *,
@@ -170,8 +233,7 @@ def audit_only(scenario: Scenario | str | Path, out_dir: Path | None = None, *,
     today = _today(scenario, step)
     sc = today.scenario
     findings = audit_layout(sc, today.region, today.pupils)
-    book = load_rulebook(sc.scenario.rulebook, sc.rules or None) if sc.scenario.rulebook else None
-    summary = summarize(findings, book) if book is not None else pd.DataFrame()
+    summary = summarize(findings, rulebook_of(sc))
     out = Path(out_dir) if out_dir else REPO_ROOT / "maps" / f"{sc.id}-audit"
     step("write")
     with atomic_dir(out) as tmp:

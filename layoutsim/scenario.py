@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from .errors import ScenarioError
 from .forecast.config import ForecastConfig
 from .geo import normalise_crs_name
+from .optimize.config import PlanConfig
 from .schema import LAYERS
 
 Level = Literal["kindergarten", "primary", "junior", "high"]
@@ -89,20 +90,44 @@ def _reach(urban: float, rural: float) -> dict[str, float]:
 
 
 class ReachConfig(_Strict):
-    """How far a pupil may live from the school of a level, in metres (urban / rural).
+    """How far a pupil should and may live from the school of a level, in metres (urban / rural).
 
-    Urban defaults are GB 50180-2018's walking radii (kindergarten 300 m, primary 500 m, junior 1,000 m);
+    The norms are the standards' service radii, measured in the indicators ("share within reach") and by
+    the audit: urban GB 50180-2018 walking radii (kindergarten 300 m, primary 500 m, junior 1,000 m);
     rural primary 2 km is Henan's 2011 plain-area norm; rural junior 10 km and high 30 km stand for the
     boarding schools the plans expect (assumption, rules.md §D).
+
+    ``limit`` is the farthest a proposed plan may send a pupil (the optimizer's hard constraint); journeys
+    beyond the norm but within the limit are allowed and cost pupil-kilometres. Defaults (assumption):
+    about a 30-minute journey (国办发〔2018〕27号 for grades 1–3) by the usual mode of each level.
     """
 
     kindergarten: dict[Literal["urban", "rural"], float] = Field(default_factory=lambda: _reach(300, 2000))
     primary: dict[Literal["urban", "rural"], float] = Field(default_factory=lambda: _reach(500, 2000))
     junior: dict[Literal["urban", "rural"], float] = Field(default_factory=lambda: _reach(1000, 10000))
     high: dict[Literal["urban", "rural"], float] = Field(default_factory=lambda: _reach(5000, 30000))
+    limit: dict[Level, dict[Literal["urban", "rural"], float]] = Field(default_factory=lambda: {
+        "kindergarten": _reach(1500, 4000), "primary": _reach(2500, 6000),
+        "junior": _reach(5000, 15000), "high": _reach(30000, 60000),
+    })
+
+    @model_validator(mode="after")
+    def _limit_at_least_norm(self) -> ReachConfig:
+        bad = [f"limit.{lv}.{where} {self.limit_metres(lv, where == 'urban'):,.0f} m < norm "
+               f"{self.metres(lv, where == 'urban'):,.0f} m"
+               for lv in ("kindergarten", "primary", "junior", "high") for where in ("urban", "rural")
+               if self.limit_metres(lv, where == "urban") < self.metres(lv, where == "urban")]
+        if bad:
+            raise ValueError("; ".join(bad))
+        return self
 
     def metres(self, level: str, urban: bool) -> float:
+        """The norm: the standard's service radius."""
         return float(getattr(self, level)["urban" if urban else "rural"])
+
+    def limit_metres(self, level: str, urban: bool) -> float:
+        """The hard limit a plan may not exceed (at least the norm)."""
+        return float(self.limit.get(level, {}).get("urban" if urban else "rural", self.metres(level, urban)))
 
 
 class OutputConfig(_Strict):
@@ -127,6 +152,7 @@ class Scenario(_Strict):
     scenario: ScenarioMeta
     data: DataConfig
     forecast: ForecastConfig = Field(default_factory=ForecastConfig)
+    plan: PlanConfig = Field(default_factory=PlanConfig)
     rules: dict[str, Any] = Field(
         default_factory=dict,
         description="Changes to the rulebook: [rules.overrides.\"<rule id>\"], disable = [...], [[rules.rules]].",

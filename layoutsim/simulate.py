@@ -70,3 +70,49 @@ def outlook(region: Region, fc: Forecast, assignment: Assignment, *, surplus: fl
     by_county = fc.by_county()
     totals = fc.total().merge(tseats.groupby("level", as_index=False)["seats"].sum(), on="level", how="left")
     return Outlook(by_county, town_table, t_warn, c_warn, peak_years(by_county, area="county"), totals)
+
+
+#: Years from the decision to build to the first intake (assumption: design, land, two years' building).
+BUILD_YEARS = 2
+
+
+def phase(new_schools: pd.DataFrame, expansions: pd.DataFrame, flows: pd.DataFrame, view: Outlook,
+          region: Region, *, base_year: int, target_year: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """When each proposed school or expansion must open: the first year its pupils' townships run short.
+
+    ``needed_year`` is the earliest deficit year (from the township early-warning) among the townships
+    whose pupils it serves, or the completion year of the development it is tied to, and never later than
+    the target year; ``open_by`` is that year (a school opens before its seats are needed) and
+    ``start_by`` is ``open_by`` − :data:`BUILD_YEARS`, not before the base year.
+    """
+    unit_town = region.residential.set_index("id")["township"]
+    unit_done = region.residential.set_index("id")["completion_year"]
+    warn = view.township_warnings.set_index(["township", "level"])["deficit_year"]
+    tied = region.candidates.set_index("id")["tied_to"] if len(region.candidates) else pd.Series(dtype=object)
+
+    def needed(site: str, level: str | None, candidate: str | None) -> int:
+        f = flows[flows["school"] == site]
+        if level is not None:
+            f = f[f["level"] == level]
+        years = []
+        for unit, lv in zip(f["unit"], f["level"]):
+            y = warn.get((unit_town.get(unit), lv))
+            if y is not None and not pd.isna(y):
+                years.append(int(y))
+        unit = tied.get(candidate) if candidate is not None else None
+        if isinstance(unit, str) and unit and not pd.isna(unit_done.get(unit)):
+            years.append(int(unit_done[unit]))
+        return min([target_year, *years])
+
+    def dated(table: pd.DataFrame, site_col: str, level_col: str | None, cand_col: str | None) -> pd.DataFrame:
+        if table.empty:
+            return table.assign(needed_year=pd.Series(dtype=int), open_by=pd.Series(dtype=int),
+                                start_by=pd.Series(dtype=int))
+        need = [needed(r[site_col], r[level_col] if level_col else None, r[cand_col] if cand_col else None)
+                for _, r in table.iterrows()]
+        out = table.assign(needed_year=need)
+        out["open_by"] = out["needed_year"]
+        out["start_by"] = (out["open_by"] - BUILD_YEARS).clip(lower=base_year)
+        return out.sort_values(["open_by", "county"], kind="stable").reset_index(drop=True)
+
+    return dated(new_schools, "school", None, "candidate"), dated(expansions, "school", "level", None)

@@ -72,7 +72,7 @@ def test_every_plan_keeps_the_invariants(inst: dict) -> None:
     urban = dict(zip(reg.residential["id"], reg.residential["urban"]))
     boarding = layout["boarding"].astype(bool).to_dict()
     for _, f in p.flows.iterrows():
-        limit = REACH.metres(f["level"], bool(urban[f["unit"]]))
+        limit = REACH.limit_metres(f["level"], bool(urban[f["unit"]]))
         if f["level"] == "junior" and not urban[f["unit"]] and boarding[f["school"]]:
             limit *= config.boarding_reach_factor
         assert f["distance_m"] <= limit + 1e-6

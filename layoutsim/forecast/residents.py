@@ -65,8 +65,9 @@ def resident_paths(units: Units, years: Sequence[int], *, urbanisation: float,
             short = wanted > available + 1e-9
             if short.any():
                 logger.warning(
-                    "%d: new developments want %.0f residents from the villages of %s, which hold %.0f",
-                    year, wanted[short].sum(), units.counties["adcode"][short].tolist(),
+                    "%d: new developments in county %s would draw %.0f residents from its villages, which "
+                    "hold %.0f; the rest come from outside the county",
+                    year, ", ".join(map(str, units.counties["adcode"][short])), wanted[short].sum(),
                     max(available[short].sum(), 0.0),
                 )
             now -= _spread(units, np.minimum(wanted, available), now, village)

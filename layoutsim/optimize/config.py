@@ -140,6 +140,8 @@ class PlanConfig(_Strict):
     mip_gap: float = Field(0.01, ge=0, lt=1, description="Relative optimality gap at which a county model stops.")
     solver: Literal["highs", "cbc"] = Field("highs", description="MILP solver: HiGHS (highspy) or CBC.")
     threads: int | None = Field(None, gt=0, description="Solver threads; None = the solver's default.")
+    workers: int = Field(2, ge=1, le=64, description="County models solved at once (worker processes); "
+                         "2 = the cores of the reference machine. Results do not depend on it.")
 
     @field_validator("modules")
     @classmethod

@@ -232,7 +232,7 @@ def _pairs(res: pd.DataFrame, demand: np.ndarray, sc: pd.DataFrame, cap: np.ndar
         units = np.flatnonzero(demand[:, li] > 1e-9)
         if len(units) == 0:
             continue
-        r = np.array([reach.metres(lv, bool(u)) for u in urban[units]])
+        r = np.array([reach.limit_metres(lv, bool(u)) for u in urban[units]])  # the hard limit
         relax = lv in ("junior", "high")
         groups = [(np.flatnonzero(cap[:, li] > 0), s_xy, s_board, 0),
                   (np.unique(opt["cand"][opt["level"] == li]), c_xy, c_board, n_s)]

@@ -8,6 +8,7 @@ gets the budget in proportion to what it wanted and is solved again, and what th
 from __future__ import annotations
 
 import dataclasses
+from concurrent.futures import ProcessPoolExecutor
 import logging
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
@@ -59,14 +60,25 @@ def _contexts(region: object, problems: list[CountyProblem], year: int) -> list[
     return out
 
 
+def _solve_one(pb: CountyProblem, config: PlanConfig) -> CountySolution:
+    sol = solve_county(pb, config)
+    log.info("county %s: %s, objective %.4g, gap %.3g, %.1f s, %d variables", pb.county, sol.status,
+             sol.objective, sol.gap, sol.seconds, sol.variables)
+    return sol
+
+
 def _solve_all(problems: list[CountyProblem], config: PlanConfig) -> list[CountySolution]:
-    out = []
-    for pb in problems:
-        sol = solve_county(pb, config)
-        log.info("county %s: %s, objective %.4g, gap %.3g, %.1f s, %d variables", pb.county, sol.status,
-                 sol.objective, sol.gap, sol.seconds, sol.variables)
-        out.append(sol)
-    return out
+    """Solve the counties' models, ``config.workers`` at a time in worker processes.
+
+    Each county is its own model, so the results do not depend on the order or the number of workers.
+    Largest models start first so the workers finish together.
+    """
+    if config.workers <= 1 or len(problems) <= 1:
+        return [_solve_one(pb, config) for pb in problems]
+    order = sorted(range(len(problems)), key=lambda i: -len(problems[i].pair_unit))
+    with ProcessPoolExecutor(max_workers=min(config.workers, len(problems))) as pool:
+        futures = {i: pool.submit(_solve_one, problems[i], config) for i in order}
+        return [futures[i].result() for i in range(len(problems))]
 
 
 def plan(region: object, pupils: pd.DataFrame, rulebook: object, config: PlanConfig, reach: ReachConfig, *,
