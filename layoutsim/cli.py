@@ -6,6 +6,7 @@ import logging
 import sys
 from pathlib import Path
 
+import pandas as pd
 from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
@@ -31,6 +32,11 @@ def _parser() -> argparse.ArgumentParser:
     f = sub.add_parser("forecast", help="pupils by township, level and year to 2035, and seat early-warnings")
     f.add_argument("scenario", type=Path)
     f.add_argument("--out", type=Path, help="output folder (default maps/<scenario id>-forecast/)")
+    w = sub.add_parser("sweep", help="the trade-off curve: one plan per budget (元)")
+    w.add_argument("scenario", type=Path)
+    w.add_argument("--budgets", nargs="+", required=True, metavar="CNY",
+                   help="budgets in yuan, e.g. 0 2e8 5e8 none (none = unlimited)")
+    w.add_argument("--out", type=Path, help="output folder (default maps/<scenario id>-sweep/)")
     c = sub.add_parser("compare", help="方案比选: two or more scenarios side by side on one page")
     c.add_argument("scenarios", type=Path, nargs="+")
     c.add_argument("--out", type=Path, help="output folder (default maps/compare-<a>-vs-<b>/)")
@@ -107,6 +113,36 @@ def _forecast(console: Console, scenario: Path, out: Path | None) -> None:
     console.print(f"tables → {folder}")
 
 
+def _budgets(values: list[str]) -> list[float | None]:
+    out: list[float | None] = []
+    for v in values:
+        if v.lower() in ("none", "unlimited", "inf"):
+            out.append(None)
+            continue
+        try:
+            out.append(float(v))
+        except ValueError:
+            raise LayoutsimError(f"--budgets: {v!r} is not a number of yuan (or 'none')") from None
+        if out[-1] is not None and out[-1] < 0:
+            raise LayoutsimError(f"--budgets: {v!r} is negative")
+    return out
+
+
+def _sweep(console: Console, scenario: Path, budgets: list[str], out: Path | None) -> None:
+    from .pipeline import sweep_only
+
+    values = _budgets(budgets)
+    progress, step = _progress(console)
+    with progress:
+        curve, folder = sweep_only(scenario, values, out, step=step)
+    console.print(f"{'budget 亿元':>12}{'cost 亿元':>10}{'pupil-km':>12}{'unmet':>10}{'new':>6}{'+classes':>9}  solver")
+    for r in curve.itertuples(index=False):
+        budget = "unlimited" if pd.isna(r.budget_cny) else f"{r.budget_cny / 1e8:.2f}"
+        console.print(f"{budget:>12}{r.cost_cny / 1e8:>10.2f}{r.pupil_km:>12,.0f}{r.unmet_pupils:>10,.0f}"
+                      f"{r.new_schools:>6}{r.added_classes:>9}  {r.worst_status}, gap ≤ {r.max_gap:.2%}")
+    console.print(f"trade-off curve → {folder / 'tradeoff.csv'}")
+
+
 def _compare(console: Console, scenarios: list[Path], out: Path | None) -> None:
     from .compare import compare
     from .pipeline import REPO_ROOT, run
@@ -154,6 +190,8 @@ def main(argv: list[str] | None = None) -> int:
             _audit(console, args.scenario, args.out, args.json)
         elif args.command == "forecast":
             _forecast(console, args.scenario, args.out)
+        elif args.command == "sweep":
+            _sweep(console, args.scenario, args.budgets, args.out)
         elif args.command == "compare":
             _compare(console, args.scenarios, args.out)
         elif args.command == "validate":

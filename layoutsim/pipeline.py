@@ -25,7 +25,7 @@ from .rules import audit, load_rulebook, summarize
 from .rules.audit import FINDING_COLUMNS
 from .scenario import Scenario, dump_scenario, load_scenario
 from .simulate import Outlook, outlook, phase
-from .optimize import Plan, plan as propose
+from .optimize import Plan, plan as propose, sweep
 from .rules import Rulebook
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -253,3 +253,19 @@ def forecast_only(scenario: Scenario | str | Path, out_dir: Path | None = None, 
         write_outlook(tmp, view)
         (tmp / "scenario.resolved.toml").write_text(dump_scenario(today.scenario), encoding="utf-8")
     return view, out
+
+
+def sweep_only(scenario: Scenario | str | Path, budgets: list[float | None], out_dir: Path | None = None, *,
+               step: Step = lambda s: None) -> tuple[pd.DataFrame, Path]:
+    """``layoutsim sweep``: one plan per budget, the trade-off of cost against journeys and unmet seats."""
+    today = _today(scenario, step)
+    sc = today.scenario
+    step("plan")
+    curve = sweep(today.region, today.pupils, rulebook_of(sc), sc.plan, sc.reach,
+                  year=sc.scenario.target_year, budgets=budgets)
+    out = Path(out_dir) if out_dir else REPO_ROOT / "maps" / f"{sc.id}-sweep"
+    step("write")
+    with atomic_dir(out) as tmp:
+        curve.to_csv(tmp / "tradeoff.csv", index=False, encoding="utf-8-sig")
+        (tmp / "scenario.resolved.toml").write_text(dump_scenario(sc), encoding="utf-8")
+    return curve, out

@@ -123,3 +123,29 @@ def test_compare_command(tiny: Path, tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stderr
     page = (out / "compare.html").read_text(encoding="utf-8")
     assert "样例县 基准方案" in page and "样例县 2030" in page
+
+
+def test_sweep_command_budget_bounds_cost(tiny: Path, tmp_path: Path) -> None:
+    out = tmp_path / "sweep"
+    proc = cli("sweep", str(tiny), "--budgets", "0", "3e7", "none", "--out", str(out))
+    assert proc.returncode == 0, proc.stderr
+    curve = pd.read_csv(out / "tradeoff.csv")
+    assert len(curve) == 3
+    assert curve.loc[0, "cost_cny"] == 0
+    assert curve.loc[1, "cost_cny"] <= 3e7 + 1
+    # more money never leaves more pupils unseated
+    assert curve["unmet_pupils"].is_monotonic_decreasing
+
+
+def test_run_proposes_a_plan_that_seats_the_new_estate(tiny: Path, tmp_path: Path) -> None:
+    result = run(tiny, tmp_path / "out")
+    p = result.plan
+    # 1,280 primary pupils for 1,080 seats: the plan must add seats, and its cost is what kpis.json reports
+    assert p.unmet_pupils < result.assignment.unmet["pupils"].sum()
+    assert result.kpis["plan"]["cost_cny"] == round(p.cost_cny)
+    seats_added = p.new_schools.get("seats", pd.Series(dtype=float)).sum() + p.expansions["seats_added"].sum()
+    assert seats_added > 0
+    for table in (p.new_schools, p.expansions):
+        if len(table):
+            assert (table["open_by"] <= 2025).all() and (table["start_by"] <= table["open_by"]).all()
+    assert (result.out_dir / "plan_new_schools.csv").exists() and (result.out_dir / "findings_proposed.csv").exists()
