@@ -135,24 +135,23 @@ def township_cells(rng: np.random.Generator, county: BaseGeometry,
     return out
 
 
-def estate_name(rng: np.random.Generator, used: set[str]) -> str:
+def _unique(rng: np.random.Generator, used: set[str], make, fallback: str) -> str:
+    """A name from ``make(rng)`` not yet in ``used`` (after 100 tries, ``fallback`` numbered)."""
     for _ in range(100):
-        name = rng.choice(ESTATE_WORDS) + rng.choice(ESTATE_TAILS)
+        name = make(rng)
         if name not in used:
-            used.add(name)
-            return name
-    name = f"{rng.choice(ESTATE_WORDS)}{rng.choice(ESTATE_TAILS)}{len(used)}期"
+            break
+    else:
+        name = fallback.format(n=len(used))
     used.add(name)
     return name
+
+
+def estate_name(rng: np.random.Generator, used: set[str]) -> str:
+    return _unique(rng, used, lambda r: r.choice(ESTATE_WORDS) + r.choice(ESTATE_TAILS), "新苑{n}期")
 
 
 def village_name(rng: np.random.Generator, used: set[str]) -> str:
-    for _ in range(100):
-        name = rng.choice(SURNAMES) + rng.choice(SURNAMES + ("前", "后", "东", "西", "南", "北", "大", "小")) \
-            + rng.choice(VILLAGE_TAILS) + "村"
-        if name not in used:
-            used.add(name)
-            return name
-    name = f"{rng.choice(SURNAMES)}家{len(used)}村"
-    used.add(name)
-    return name
+    prefixes = SURNAMES + ("前", "后", "东", "西", "南", "北", "大", "小")
+    return _unique(rng, used, lambda r: r.choice(SURNAMES) + r.choice(prefixes) + r.choice(VILLAGE_TAILS) + "村",
+                   "新{n}村")
