@@ -11,7 +11,6 @@ import importlib.metadata
 import os
 import platform
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -156,7 +155,6 @@ def bench_random(seed: int, time_limit: float | None, dense: bool) -> None:
     print("\n== random p-median: 2000 clients x 200 sites, p=20, 10 km square, weights 1-11")
     print(HEADER)
     cost, w = random_instance(seed=seed)
-    t0 = time.perf_counter()
     res = p_median(cost, w, 20, time_limit_s=time_limit)
     s = res.stats
     print(
@@ -169,7 +167,6 @@ def bench_random(seed: int, time_limit: float | None, dense: bool) -> None:
     if dense:
         d = p_median(cost, w, 20, time_limit_s=time_limit, sparse=False)
         print(row(f"rand{seed}-dense", d, None, f"vars={d.stats['variables']} rows={d.stats['rows']}"))
-    _ = t0
 
 
 def main(argv: list[str] | None = None) -> int:

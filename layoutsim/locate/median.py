@@ -146,7 +146,7 @@ def _greedy_swap(
     for _ in range(_SWAP_SWEEPS):
         improved = False
         for pos in range(len(chosen)):
-            if chosen[pos] in fixed or len(chosen) < 1:
+            if chosen[pos] in fixed:
                 continue
             sub = cost[:, chosen]
             if len(chosen) > 1:
