@@ -67,6 +67,8 @@ def _run(console: Console, scenario: Path, out: Path | None) -> None:
                   f"expansions (+{p['added_classes']} classes), {p['closures']} closures, "
                   f"{p['cost_cny'] / 1e8:.2f}亿元, unmet {p['unmet_pupils']:,} pupils; solver "
                   f"{'/'.join(p['solver_status'])}{gap} in {p['solver_seconds']:.1f} s")
+    for r in p["hard_rules_left"]:
+        console.print(f"    hard rule still broken: {r['rule_id']} at {r['places']} places: {r['why_en']}")
     console.print(f"  map: {result.out_dir / 'index.html'}   report: {result.out_dir / 'report.html'}")
 
 

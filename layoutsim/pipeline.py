@@ -88,6 +88,28 @@ def audit_proposal(scenario: Scenario, region: Region, pupils: pd.DataFrame, pro
                  assignment=proposal.assignment(), year=scenario.scenario.target_year)
 
 
+#: Rule kinds the optimizer turns into constraints; hard rules of other kinds are audited, not planned for.
+PLANNED_KINDS = {"housing_school", "school_size_cap", "class_size", "central_kindergarten",
+                 "closure_precondition"}
+
+
+def hard_rules_left(proposed_findings: pd.DataFrame) -> list[dict]:
+    """Hard rules the proposed layout still breaks, each with why the plan could not meet it."""
+    if proposed_findings.empty:
+        return []
+    hard = proposed_findings[proposed_findings["severity"] == "hard"]
+    out = []
+    for (rule_id, kind), g in hard.groupby(["rule_id", "kind"]):
+        if kind in PLANNED_KINDS:
+            why_zh, why_en = "无可用建设用地或用地不足，见 plan_notes.csv", "no site, or too few sites: see plan_notes.csv"
+        else:
+            why_zh = "优化模型未纳入此类规则（如按人口设置的职业、特教学校），须另行安排"
+            why_en = "not modelled by the optimizer (e.g. vocational or special schools by population): plan by hand"
+        out.append({"rule_id": rule_id, "kind": kind, "places": int(g["place_id"].nunique()),
+                    "why_zh": why_zh, "why_en": why_en})
+    return out
+
+
 def plan_summary(proposal: Plan, proposed_findings: pd.DataFrame) -> dict:
     """The plan's headline numbers for kpis.json."""
     solver = proposal.solver
@@ -103,6 +125,7 @@ def plan_summary(proposal: Plan, proposed_findings: pd.DataFrame) -> dict:
         "max_gap": float(solver["gap"].max()) if len(solver) and solver["gap"].notna().any() else None,
         "solver_seconds": round(float(solver["seconds"].sum()), 2) if len(solver) else 0.0,
         "findings_after": _per_rule(proposed_findings),
+        "hard_rules_left": hard_rules_left(proposed_findings),
     }
 
 

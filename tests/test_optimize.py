@@ -261,3 +261,27 @@ def test_area_budget_is_shared_between_counties_and_kept() -> None:
     assert len(p.solver) == 2 and p.solver["budget_cny"].sum() <= 6e7 + 1e-3
     assert len(p.new_schools) == 2  # 2 × 12 classes (2.5e7 each) fit; 2 × 18 (3.25e7 each) do not
     assert set(p.unmet["reason"]) == {"budget"}
+
+
+def _central_rule() -> dict:
+    return {"id": "central_kg", "kind": "central_kindergarten", "level": ["kindergarten"], "force": "hard",
+            "params": {"min_count": 1}, "source": {"plan": "测试", "section": "1", "text": "每个乡镇至少办好1所公办中心幼儿园",
+                                                                  "text_en": "a central kindergarten per township"}}
+
+
+def test_township_without_central_kindergarten_gets_one_on_its_site() -> None:
+    """东乡 (T2) has no public central kindergarten: the plan opens one on its reserved site, though the
+    pupils alone would not pay for it, and the proposed layout passes the audit's central-kindergarten check."""
+    reg = region([unit("U1", 200), unit("U2", 6000, urban=False, residents=600)],
+                 [school("K1", 100, stype="kindergarten", central=True, kindergarten=(6, 150)),
+                  school("K2", 5500, stype="kindergarten", kindergarten=(3, 60))],
+                 [candidate("C2", 6200, levels="kindergarten")])
+    pup = pupils(("U1", "kindergarten", 40.0), ("U2", "kindergarten", 20.0))
+    rules = book(_central_rule())
+    p = plan(reg, pup, rules, PlanConfig(), reach(), year=2025)
+    assert p.new_schools["candidate"].tolist() == ["C2"]
+    assert bool(p.new_schools["central"].iloc[0])
+    assert "每个乡镇至少办好1所公办中心幼儿园" in p.new_schools["reason_zh"].iloc[0]
+    layout = dataclasses.replace(reg, schools=p.proposed_schools(reg))
+    assert audit(reg, rules).shape[0] == 1  # today: 东乡 lacks one
+    assert audit(layout, rules).empty       # the plan mends it

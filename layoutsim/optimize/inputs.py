@@ -40,6 +40,7 @@ class Housing:
     candidates: tuple[int, ...]
     text_zh: str
     text_en: str
+    central: bool = False  # the kindergarten opened becomes the township's public central kindergarten
 
 
 @dataclass(frozen=True)
@@ -306,6 +307,46 @@ def _housing(res: pd.DataFrame, sc: pd.DataFrame, cd: pd.DataFrame, rulebook: ob
 _ZH = {"kindergarten": "幼儿园", "primary": "小学", "junior": "初中", "high": "高中"}
 
 
+def _central_kg(towns: pd.DataFrame, sc: pd.DataFrame, cd: pd.DataFrame, rulebook: object,
+                opt: dict[str, np.ndarray]) -> tuple[list[Housing], list[tuple[str, str, str, str]]]:
+    """Townships without a public central kindergarten: open a kindergarten on one of their sites.
+
+    Uses the same "one of these sites opens at this level" requirement as housing-linked schools. A
+    township that needs two (平顶山: 30,000+ residents) gets one per plan round here and a note.
+    """
+    out: list[Housing] = []
+    notes: list[tuple[str, str, str, str]] = []
+    li = LEVEL_INDEX["kindergarten"]
+    has = sc["type"].map(lambda t: "kindergarten" in SCHOOL_TYPES.get(t, ())).to_numpy(dtype=bool) \
+        & (sc["ownership"].to_numpy() == "public") & sc["central"].fillna(False).to_numpy(dtype=bool)
+    counts = sc.loc[has, "township"].astype(str).value_counts()
+    for rule in rulebook.of_kind("central_kindergarten"):  # type: ignore[attr-defined]
+        if rule.force in ("audit", "target"):
+            continue
+        p = rule.params
+        area = ["urban" if u else ("mountain" if t == "mountain" else "rural")
+                for u, t in zip(towns["urban"], towns["terrain"])]
+        sel = towns[towns["kind"].isin(p.township_kinds).to_numpy() & np.isin(area, rule.scope.areas)]
+        for _, t in sel.iterrows():
+            large = p.large_population is not None and t["population"] >= p.large_population
+            need = (p.large_min_count if large else p.min_count) - int(counts.get(str(t["code"]), 0))
+            if need <= 0:
+                continue
+            here = np.flatnonzero(cd["township"].astype(str).to_numpy() == str(t["code"])) if len(cd) else []
+            sites = [int(k) for k in here if np.any((opt["cand"] == k) & (opt["level"] == li))]
+            zh = f"{rule.id}：{t['name']}须有公办中心幼儿园——{rule.source.text}"
+            en = f"{rule.id}: {t['name']} needs a public central kindergarten"
+            if not sites:
+                notes.append(("no candidate site", str(t["code"]), zh + "；乡镇内无可用建设用地",
+                              en + "; the township has no site for one"))
+                continue
+            out.append(Housing(rule.id, rule.force == "hard", -1, li, tuple(sites), zh, en, central=True))
+            if need > 1:
+                notes.append(("partly met", str(t["code"]), zh + f"；还需{need - 1}所（乡镇内仅一处用地可建）",
+                              en + f"; {need - 1} more needed than the township's sites allow"))
+    return out, notes
+
+
 def county_problems(region: object, pupils: pd.DataFrame, rulebook: object, cfg: PlanConfig, reach: ReachConfig,
                     year: int) -> list[CountyProblem]:
     """One problem per county of the region, in the counties layer's order."""
@@ -326,6 +367,9 @@ def county_problems(region: object, pupils: pd.DataFrame, rulebook: object, cfg:
         demand = ra.demand[um]
         opt, combined = _options(cd, cfg, ra.class_size, caps)
         housing, keep, notes = _housing(res, sc, cd, rulebook, year, opt)
+        towns = region.townships[region.townships["county"].astype(str) == county]  # type: ignore[attr-defined]
+        central, central_notes = _central_kg(towns, sc, cd, rulebook, opt)
+        housing, notes = (*housing, *central), [*notes, *central_notes]
         s = _school_arrays(sc, ra.class_size, cfg, caps, closable_levels, keep)
         pu, pl, ps, pd_ = _pairs(res, demand, sc, s["cap"], cd, opt, reach, cfg)
         out.append(CountyProblem(

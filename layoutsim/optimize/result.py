@@ -21,7 +21,7 @@ LEVEL_ZH = {"kindergarten": "幼儿园", "primary": "小学", "junior": "初中"
 
 NEW_SCHOOL_COLUMNS = ("school", "candidate", "name", "county", "township", "type", "levels",
                       *(classes_col(lv) for lv in LEVELS), "classes", "seats", "pupils", "cost_cny",
-                      "reason_zh", "reason_en")
+                      "reason_zh", "reason_en", "central")
 EXPANSION_COLUMNS = ("school", "name", "county", "level", "added_classes", "seats_added", "pupils",
                      "cost_cny", "reason_zh", "reason_en")
 CLOSURE_COLUMNS = ("school", "name", "county", "pupils_moved", "receiving", "saving_cny", "reason_zh", "reason_en")
@@ -104,7 +104,8 @@ class Plan:
                 "inclusive": row["type"] == "kindergarten", "site_area_m2": float(c["site_area_m2"]),
                 "boarding": bool(set(row["levels"].split(";")) & {"junior", "high"})
                 and not urban.get(str(row["township"]), False),
-                "county": row["county"], "township": row["township"], "central": False, "proposed": True,
+                "county": row["county"], "township": row["township"], "proposed": True,
+                "central": bool(row["central"]),
                 "closing": False, "geometry": c.geometry,
             })
             if "synthetic" in sc.columns:
@@ -170,7 +171,8 @@ def county_tables(pb: CountyProblem, sol: CountySolution, ctx: CountyContext, cf
                 "township": str(c["township"]), "type": new_school_type(lvs), "levels": ";".join(lvs),
                 **{classes_col(lv): classes.get(lv, 0) for lv in LEVELS}, "classes": sum(classes.values()),
                 "seats": float(seats), "pupils": float(here["pupils"].sum()), "cost_cny": float(cost),
-                "reason_zh": zh, "reason_en": en})
+                "reason_zh": zh, "reason_en": en,
+                "central": "kindergarten" in lvs and any(hs.central and k in hs.candidates for hs in pb.housing)})
     # ---------------------------------------------------------------- expansions
     for j, li in zip(*np.nonzero(sol.expand > 0)):
         lv = LEVELS[li]
