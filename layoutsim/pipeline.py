@@ -66,6 +66,15 @@ def pupils_in(fc: Forecast, year: int) -> pd.DataFrame:
     return sel[["unit", "level", "pupils"]].reset_index(drop=True)
 
 
+def with_lonlat(new_schools: pd.DataFrame, region: Region) -> pd.DataFrame:
+    """New schools with the WGS84 position of their candidate site (for the map, Excel and QGIS)."""
+    if new_schools.empty or region.candidates.empty:
+        return new_schools.assign(lon=pd.Series(dtype=float), lat=pd.Series(dtype=float))
+    sites = region.candidates.to_crs("EPSG:4326").set_index(region.candidates["id"].astype(str)).geometry
+    where = new_schools["candidate"].astype(str).map(sites)
+    return new_schools.assign(lon=[g.x for g in where], lat=[g.y for g in where])
+
+
 def rulebook_of(scenario: Scenario) -> Rulebook:
     """The scenario's rulebook with its [rules] changes; an empty one when it names none."""
     if not scenario.scenario.rulebook:
@@ -207,7 +216,7 @@ def run(scenario: Scenario | str | Path, out_dir: Path | None = None, *, step: S
     proposal = propose(region, pupils, book, scenario.plan, scenario.reach, year=meta.target_year)
     new, expansions = phase(proposal.new_schools, proposal.expansions, proposal.flows, seat_outlook, region,
                             base_year=meta.base_year, target_year=meta.target_year)
-    proposal = dataclasses.replace(proposal, new_schools=new, expansions=expansions)
+    proposal = dataclasses.replace(proposal, new_schools=with_lonlat(new, region), expansions=expansions)
     proposed_findings = audit_proposal(scenario, region, pupils, proposal)
     table = school_table(region.schools, assignment)
     names = dict(zip(region.counties["adcode"], region.counties["name"]))
@@ -223,7 +232,7 @@ def run(scenario: Scenario | str | Path, out_dir: Path | None = None, *, step: S
     gap = seat_outlook.by_township[["township", "level", "year", "pupils", "seats"]]
     html = build_map(region, table, pupils, title=title, lang=meta.language, tiles=scenario.output.tiles,
                      tianditu_key=scenario.output.tianditu_key or None, findings=findings,
-                     unmet=assignment.unmet, seat_gap=gap, year=meta.target_year, plan=proposal)
+                     unmet=proposal.unmet, seat_gap=gap, year=meta.target_year, plan=proposal)
     report = build_report(region, table, pupils, indicators, title=title, lang=meta.language,
                           findings=findings, seat_gap=gap, rulebook=book, plan=proposal)
     step("write")
