@@ -59,6 +59,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "large_class_legend": ("紫色粗边：平均班额 > {}人（大班额）", "Purple ring: average class > {} pupils"),
     "unmet": ("未满足学位", "Unmet pupils"),
     "unmet_layer": ("未满足的学位需求", "Unmet demand"),
+    "catchments": ("服务范围", "Catchment"),
     "findings": ("项问题", "findings"),
     "findings_layer": ("规划审查问题", "Audit findings"),
     "place_kind": ("对象类型", "Place"),

@@ -75,6 +75,24 @@ def with_lonlat(new_schools: pd.DataFrame, region: Region) -> pd.DataFrame:
     return new_schools.assign(lon=[g.x for g in where], lat=[g.y for g in where])
 
 
+def catchment_lines(region: Region, proposal: Plan) -> pd.DataFrame:
+    """For each unit and level, the school (existing or new) taking most of its pupils in the plan."""
+    flows = proposal.flows.sort_values("pupils", ascending=False).drop_duplicates(["unit", "level"])
+    res = region.residential.to_crs("EPSG:4326").set_index("id")
+    sch = region.schools.to_crs("EPSG:4326").set_index("id")
+    where = {sid: (g.x, g.y, name) for sid, g, name in zip(sch.index, sch.geometry, sch["name"])}
+    for row in proposal.new_schools.itertuples(index=False):
+        where[row.school] = (row.lon, row.lat, row.name)
+    rows = []
+    for f in flows.itertuples(index=False):
+        if f.unit not in res.index or f.school not in where:
+            continue
+        u, (sx, sy, sname) = res.loc[f.unit], where[f.school]
+        rows.append((f.level, u["name"], sname, f.pupils, u.geometry.x, u.geometry.y, sx, sy))
+    return pd.DataFrame(rows, columns=["level", "unit_name", "school_name", "pupils", "unit_lon", "unit_lat",
+                                       "school_lon", "school_lat"])
+
+
 def rulebook_of(scenario: Scenario) -> Rulebook:
     """The scenario's rulebook with its [rules] changes; an empty one when it names none."""
     if not scenario.scenario.rulebook:
@@ -232,7 +250,8 @@ def run(scenario: Scenario | str | Path, out_dir: Path | None = None, *, step: S
     gap = seat_outlook.by_township[["township", "level", "year", "pupils", "seats"]]
     html = build_map(region, table, pupils, title=title, lang=meta.language, tiles=scenario.output.tiles,
                      tianditu_key=scenario.output.tianditu_key or None, findings=findings,
-                     unmet=proposal.unmet, seat_gap=gap, year=meta.target_year, plan=proposal)
+                     unmet=proposal.unmet, seat_gap=gap, year=meta.target_year, plan=proposal,
+                     catchments=catchment_lines(region, proposal))
     report = build_report(region, table, pupils, indicators, title=title, lang=meta.language,
                           findings=findings, seat_gap=gap, rulebook=book, plan=proposal)
     step("write")

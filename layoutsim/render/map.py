@@ -18,7 +18,7 @@ from ..i18n import t
 from ..schema import LARGE_CLASS
 from .mapdata import (
     GAP_STEPS, LARGE_RING, UTIL_COLOURS, Projector, context_layers, findings_layer, gap_layer, plan_layers,
-    school_layers, tiles_spec, unmet_layer, util_colour,
+    school_layers, tiles_spec, unmet_layer, util_colour, catchment_layers,
 )
 from .page import render_page
 from .plan import as_plan
@@ -47,7 +47,8 @@ def _legend(lang: str, synthetic: bool, has: set[str]) -> tuple[list[dict[str, A
 def map_spec(region, school_table: pd.DataFrame, pupils: pd.DataFrame, *, lang: str = "zh",
              tiles: str = "none", tianditu_key: str | None = None, findings: pd.DataFrame | None = None,
              plan: Any = None, unmet: pd.DataFrame | None = None, seat_gap: pd.DataFrame | None = None,
-             collapsed_layers: bool = False, year: int | None = None) -> dict[str, Any]:
+             collapsed_layers: bool = False, year: int | None = None,
+             catchments: pd.DataFrame | None = None) -> dict[str, Any]:
     """The map as a JSON-ready dict for planmap.js (also used by the compare page)."""
     proj = Projector(tiles)
     plan_frames = as_plan(plan, region.schools)
@@ -59,7 +60,7 @@ def map_spec(region, school_table: pd.DataFrame, pupils: pd.DataFrame, *, lang: 
         layers.insert(2, gap)
     layers += school_layers(region, school_table, proj, lang, findings)
     for extra in (unmet_layer(region, unmet, proj, lang), *plan_layers(plan_frames, proj, lang),
-                  findings_layer(findings, proj, lang)):
+                  *catchment_layers(catchments, proj, lang), findings_layer(findings, proj, lang)):
         if extra is not None:
             layers.append(extra)
     legend, notes = _legend(lang, region.synthetic, {layer["id"] for layer in layers})
@@ -73,7 +74,7 @@ def map_spec(region, school_table: pd.DataFrame, pupils: pd.DataFrame, *, lang: 
 def build_map(region, school_table: pd.DataFrame, pupils: pd.DataFrame, *, title: str, lang: str = "zh",
               tiles: str = "none", tianditu_key: str | None = None, findings: pd.DataFrame | None = None,
               plan: Any = None, unmet: pd.DataFrame | None = None, seat_gap: pd.DataFrame | None = None,
-              year: int | None = None) -> str:
+              year: int | None = None, catchments: pd.DataFrame | None = None) -> str:
     """The map as one self-contained HTML page.
 
     Parameters
@@ -100,7 +101,11 @@ def build_map(region, school_table: pd.DataFrame, pupils: pd.DataFrame, *, title
     seat_gap
         Optional ``township, level, year, pupils, seats``: a township layer of pupils − seats with a year
         slider and a level switch; the slider starts at ``year`` (e.g. the target year) when given.
+    catchments
+        Optional lines unit → school (``level, unit_name, school_name, pupils, unit_lon, unit_lat,
+        school_lon, school_lat``), one hidden layer per level.
     """
     spec = map_spec(region, school_table, pupils, lang=lang, tiles=tiles, tianditu_key=tianditu_key,
-                    findings=findings, plan=plan, unmet=unmet, seat_gap=seat_gap, year=year)
+                    findings=findings, plan=plan, unmet=unmet, seat_gap=seat_gap, year=year,
+                    catchments=catchments)
     return render_page("map.html", title=title, spec=spec, html_lang="zh-CN" if lang == "zh" else "en")

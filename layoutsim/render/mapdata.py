@@ -270,3 +270,28 @@ def gap_layer(region, seat_gap: pd.DataFrame | None, proj: Projector, lang: str)
             "levels": [{"key": lv, "label": t(lv, lang)} for lv in levels], "years": years,
             "start_level": "primary" if "primary" in levels else levels[0], "steps": GAP_STEPS,
             "legend": [[c, t(k, lang)] for c, k in zip(GAP_STEPS["colours"], GAP_KEYS)]}
+
+
+#: Line colour of each level's catchment (服务范围).
+CATCHMENT_COLOURS = {"kindergarten": "#e7298a", "primary": "#1b9e77", "junior": "#7570b3", "high": "#d95f02"}
+
+
+def catchment_layers(lines: pd.DataFrame | None, proj: Projector, lang: str) -> list[dict[str, Any]]:
+    """One hidden layer per level: a line from each residential unit to the school that takes most of its
+    pupils of that level. ``lines``: level, unit_name, school_name, pupils, unit_lon/lat, school_lon/lat."""
+    if lines is None or lines.empty:
+        return []
+    out = []
+    for level in LEVELS:
+        sel = lines[lines["level"] == level]
+        if sel.empty:
+            continue
+        feats = []
+        for r in sel.itertuples(index=False):
+            a, b = proj.point(r.unit_lon, r.unit_lat), proj.point(r.school_lon, r.school_lat)
+            feats.append(_feature({"type": "LineString", "coordinates": [a, b]}, {
+                "t": f"{r.unit_name} → {r.school_name}: {_n(r.pupils)}",
+                "s": {"color": CATCHMENT_COLOURS[level], "weight": 1.2, "opacity": 0.7}}))
+        out.append({"id": f"catchment_{level}", "name": f"{t('catchments', lang)}：{t(level, lang)}",
+                    "show": False, "features": feats})
+    return out
