@@ -22,7 +22,6 @@ from .region import Region, load_region
 from .render.map import build_map
 from .render.report import build_report
 from .rules import audit, load_rulebook, summarize
-from .rules.audit import FINDING_COLUMNS
 from .scenario import Scenario, dump_scenario, load_scenario
 from .simulate import Outlook, outlook, phase
 from .optimize import Plan, plan as propose, sweep
@@ -106,13 +105,11 @@ def _per_rule(findings: pd.DataFrame) -> list[dict]:
     return findings.groupby(["rule_id", "severity"]).size().rename("places").reset_index().to_dict(orient="records")
 
 
-def audit_proposal(scenario: Scenario, region: Region, pupils: pd.DataFrame, proposal: Plan) -> pd.DataFrame:
+def audit_proposal(book: Rulebook, region: Region, pupils: pd.DataFrame, proposal: Plan, year: int) -> pd.DataFrame:
     """Findings of the rulebook on the proposed layout: its schools, its assignment."""
-    if not scenario.scenario.rulebook:
-        return pd.DataFrame(columns=list(FINDING_COLUMNS))
     proposed = dataclasses.replace(region, schools=proposal.proposed_schools(region))
-    return audit(proposed, rulebook_of(scenario), pupils=pupils.rename(columns={"unit": "residential"}),
-                 assignment=proposal.assignment(), year=scenario.scenario.target_year)
+    return audit(proposed, book, pupils=pupils.rename(columns={"unit": "residential"}),
+                 assignment=proposal.assignment(), year=year)
 
 
 #: Rule kinds the optimizer turns into constraints; hard rules of other kinds are audited, not planned for.
@@ -166,19 +163,9 @@ def write_plan(folder: Path, proposal: Plan, proposed_findings: pd.DataFrame) ->
         table.to_csv(folder / name, index=False, encoding="utf-8-sig")
 
 
-def audit_layout(scenario: Scenario, region: Region, pupils: pd.DataFrame,
-                 assignment: Assignment | None = None) -> pd.DataFrame:
-    """Findings of the scenario's rulebook on a layout (empty when the scenario names no rulebook).
-
-    Today's layout is audited on its recorded enrolment and the distance to the nearest school; a
-    proposed layout passes its assignment, whose pupils and journeys are then what is checked.
-    """
-    if not scenario.scenario.rulebook:
-        return pd.DataFrame(columns=list(FINDING_COLUMNS))
-    book = rulebook_of(scenario)
-    flows = None if assignment is None else assignment.flows.rename(columns={"unit": "residential"})
-    return audit(region, book, pupils=pupils.rename(columns={"unit": "residential"}), assignment=flows,
-                 year=scenario.scenario.target_year)
+def audit_layout(book: Rulebook, region: Region, pupils: pd.DataFrame, year: int) -> pd.DataFrame:
+    """Findings of the rulebook on today's layout: its recorded enrolment, the distance to the nearest school."""
+    return audit(region, book, pupils=pupils.rename(columns={"unit": "residential"}), year=year)
 
 
 def write_outlook(folder: Path, view: Outlook) -> None:
@@ -227,15 +214,15 @@ def run(scenario: Scenario | str | Path, out_dir: Path | None = None, *, step: S
                                                 today.assignment)
     meta = scenario.scenario
     units_county = county_of_units(region)
-    findings = audit_layout(scenario, region, pupils)
+    book = rulebook_of(scenario)
+    findings = audit_layout(book, region, pupils, meta.target_year)
     seat_outlook = outlook(region, fc, assignment)
     step("plan")
-    book = rulebook_of(scenario)
     proposal = propose(region, pupils, book, scenario.plan, scenario.reach, year=meta.target_year)
     new, expansions = phase(proposal.new_schools, proposal.expansions, proposal.flows, seat_outlook, region,
                             base_year=meta.base_year, target_year=meta.target_year)
     proposal = dataclasses.replace(proposal, new_schools=with_lonlat(new, region), expansions=expansions)
-    proposed_findings = audit_proposal(scenario, region, pupils, proposal)
+    proposed_findings = audit_proposal(book, region, pupils, proposal, meta.target_year)
     table = school_table(region.schools, assignment)
     names = dict(zip(region.counties["adcode"], region.counties["name"]))
     indicators = {
@@ -283,8 +270,9 @@ def audit_only(scenario: Scenario | str | Path, out_dir: Path | None = None, *,
     """``layoutsim audit``: findings on today's layout and their summary per rule, written to ``out_dir``."""
     today = _today(scenario, step)
     sc = today.scenario
-    findings = audit_layout(sc, today.region, today.pupils)
-    summary = summarize(findings, rulebook_of(sc))
+    book = rulebook_of(sc)
+    findings = audit_layout(book, today.region, today.pupils, sc.scenario.target_year)
+    summary = summarize(findings, book)
     out = Path(out_dir) if out_dir else REPO_ROOT / "maps" / f"{sc.id}-audit"
     step("write")
     with atomic_dir(out) as tmp:

@@ -13,6 +13,8 @@ import numpy as np
 import pandas as pd
 from scipy.interpolate import RegularGridInterpolator
 
+from ..forecast.census import load_census
+
 _REF = resources.files("layoutsim") / "reference"
 
 #: Pupils per 1,000 residents by level. Henan 2023 observed (standards.md §1.6: kindergarten 33.0,
@@ -56,8 +58,8 @@ AREAS: dict[str, Area] = {
 @cache
 def census() -> pd.DataFrame:
     """The 2020 census table, one row per county-level statistical unit (city totals dropped)."""
-    with (_REF / "counties_2020.csv").open(encoding="utf-8") as fh:
-        df = pd.read_csv(fh, dtype={"adcode": str}, keep_default_na=False)
+    df = load_census().fillna({c: "" for c in ("streets_names_2020", "towns_names_2020", "xiang_names_2020",
+                                                "other_names_2020", "kind")})
     return df[~df["kind"].str.startswith("地级市")].reset_index(drop=True)
 
 
