@@ -29,6 +29,8 @@ def _parser() -> argparse.ArgumentParser:
     a.add_argument("scenario", type=Path)
     a.add_argument("--out", type=Path, help="output folder (default maps/<scenario id>-audit/)")
     a.add_argument("--json", action="store_true", help="print the findings as JSON on standard output")
+    a.add_argument("--proposed", action="store_true",
+                   help="audit the layout the optimizer proposes for the target year instead of today's")
     f = sub.add_parser("forecast", help="pupils by township, level and year to 2035, and seat early-warnings")
     f.add_argument("scenario", type=Path)
     f.add_argument("--out", type=Path, help="output folder (default maps/<scenario id>-forecast/)")
@@ -79,13 +81,13 @@ def _progress(console: Console):
     return progress, lambda name: progress.update(task, description=STEPS[name], advance=1)
 
 
-def _audit(console: Console, scenario: Path, out: Path | None, as_json: bool) -> None:
+def _audit(console: Console, scenario: Path, out: Path | None, as_json: bool, proposed: bool) -> None:
     from .pipeline import audit_only
 
     err = Console(stderr=True)
     progress, step = _progress(err)
     with progress:
-        findings, summary, folder = audit_only(scenario, out, step=step)
+        findings, summary, folder = audit_only(scenario, out, proposed=proposed, step=step)
     if as_json:
         sys.stdout.write(findings.to_json(orient="records", force_ascii=False) + "\n")
         return
@@ -189,7 +191,7 @@ def main(argv: list[str] | None = None) -> int:
 
             _run(console, REPO_ROOT / DEMO, args.out)
         elif args.command == "audit":
-            _audit(console, args.scenario, args.out, args.json)
+            _audit(console, args.scenario, args.out, args.json, args.proposed)
         elif args.command == "forecast":
             _forecast(console, args.scenario, args.out)
         elif args.command == "sweep":

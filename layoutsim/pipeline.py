@@ -265,13 +265,20 @@ def run(scenario: Scenario | str | Path, out_dir: Path | None = None, *, step: S
                      proposal, proposed_findings, out)
 
 
-def audit_only(scenario: Scenario | str | Path, out_dir: Path | None = None, *,
+def audit_only(scenario: Scenario | str | Path, out_dir: Path | None = None, *, proposed: bool = False,
                step: Step = lambda s: None) -> tuple[pd.DataFrame, pd.DataFrame, Path]:
-    """``layoutsim audit``: findings on today's layout and their summary per rule, written to ``out_dir``."""
+    """``layoutsim audit``: findings on today's layout (or, with ``proposed``, on the layout the optimizer
+    proposes for the target year) and their summary per rule, written to ``out_dir``."""
     today = _today(scenario, step)
     sc = today.scenario
     book = rulebook_of(sc)
-    findings = audit_layout(book, today.region, today.pupils, sc.scenario.target_year)
+    year = sc.scenario.target_year
+    if proposed:
+        step("plan")
+        proposal = propose(today.region, today.pupils, book, sc.plan, sc.reach, year=year)
+        findings = audit_proposal(book, today.region, today.pupils, proposal, year)
+    else:
+        findings = audit_layout(book, today.region, today.pupils, year)
     summary = summarize(findings, book)
     out = Path(out_dir) if out_dir else REPO_ROOT / "maps" / f"{sc.id}-audit"
     step("write")

@@ -58,3 +58,14 @@ def test_audit_command_json_and_files(tmp_path: Path) -> None:
     assert summary["places"].sum() >= len({(f["rule_id"], f["place_id"]) for f in findings}) > 0
     large = [f for f in findings if f["rule_id"] == "class.large"]
     assert large and all(f["measured"] > 55 for f in large)
+
+
+def test_audit_of_the_proposed_layout_has_no_large_classes(tmp_path: Path) -> None:
+    """The plan seats pupils at the standard class size, so the large classes of today are gone."""
+    scenario = str(ROOT / "scenarios" / "beiguan" / "baseline.toml")
+    today = json.loads(cli("audit", scenario, "--json", "--out", str(tmp_path / "a")).stdout)
+    proc = cli("audit", scenario, "--json", "--proposed", "--out", str(tmp_path / "b"))
+    assert proc.returncode == 0, proc.stderr
+    planned = json.loads(proc.stdout)
+    assert any(f["rule_id"] == "class.large" for f in today)
+    assert not any(f["rule_id"] in ("class.large", "class.super_large") for f in planned)
