@@ -114,6 +114,25 @@ def test_sparse_p_median_repairs_short_lists(monkeypatch: pytest.MonkeyPatch) ->
     assert res.objective == pytest.approx(brute_p_median(cost, w, 3), rel=1e-9)
 
 
+@pytest.mark.parametrize("p", [1, 2, 3])
+def test_radius_formulation_matches_brute_force(monkeypatch: pytest.MonkeyPatch, p: int) -> None:
+    """The radius path (used for small p on large instances) on small cases, integral and not."""
+    import layoutsim.locate.median as pm
+
+    monkeypatch.setattr(pm, "_RADIUS_MIN_SITES", 0)
+    monkeypatch.setattr(pm, "_LAGRANGE_ITERS", 3)  # leave a gap so the MIP runs
+    rng = np.random.default_rng(10 + p)
+    pts = rng.uniform(0, 10, (40, 2))
+    cost = np.hypot(*(pts[:, None, :] - pts[None, ::3, :]).transpose(2, 0, 1))
+    for c, w in ((cost, rng.uniform(0.5, 2, 40)), (np.round(cost * 10), rng.integers(1, 5, 40))):
+        res = pm.p_median(c, w, p)
+        assert res.status == "optimal"
+        best = brute_p_median(c, w, p)
+        assert res.objective == pytest.approx(best, rel=1e-9)
+        assert res.bound <= best * (1 + 1e-9) + 1e-9
+        assert res.stats.get("formulation") in ("radius", None)
+
+
 def test_cbc_matches_highs() -> None:
     rng = np.random.default_rng(1)
     cost, w = rng.uniform(0, 10, (30, 10)), rng.integers(1, 5, 30)

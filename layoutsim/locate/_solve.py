@@ -50,11 +50,17 @@ class SolveOutcome:
     seconds: float
 
 
-def _make_solver(solver: str, time_limit_s: float | None, mip_gap: float) -> pulp.LpSolver:
+def _make_solver(
+    solver: str, time_limit_s: float | None, mip_gap: float, abs_gap: float = 1e-9,
+    cutoff: float | None = None,
+) -> pulp.LpSolver:
     if solver == "highs":
         if not pulp.HiGHS().available():
             raise SolverError("HiGHS (highspy) is not available")
-        return pulp.HiGHS(msg=False, timeLimit=time_limit_s, gapRel=mip_gap, gapAbs=1e-9)
+        extra = {} if cutoff is None else {"objective_bound": float(cutoff)}
+        return pulp.HiGHS(
+            msg=False, timeLimit=time_limit_s, gapRel=mip_gap, gapAbs=abs_gap, **extra
+        )
     if solver == "cbc":
         return pulp.COIN_CMD(
             path=coin_api.pulp_cbc_path, msg=False, timeLimit=time_limit_s, gapRel=mip_gap
@@ -68,6 +74,8 @@ def run(
     solver: str = "highs",
     time_limit_s: float | None = None,
     mip_gap: float = DEFAULT_MIP_GAP,
+    abs_gap: float = 1e-9,
+    cutoff: float | None = None,
 ) -> SolveOutcome:
     """Solve ``prob`` and classify the outcome.
 
@@ -81,6 +89,11 @@ def run(
         Wall-clock limit for the solver.
     mip_gap : float
         Relative MIP gap tolerance.
+    abs_gap : float
+        Absolute MIP gap tolerance (HiGHS only).
+    cutoff : float, optional
+        HiGHS only: nodes whose bound reaches this value are pruned (pass a
+        value strictly above a known feasible objective).
 
     Returns
     -------
@@ -95,7 +108,7 @@ def run(
     """
     if time_limit_s is not None and time_limit_s <= 0:
         raise SolverError("time limit exhausted before the solver could start")
-    engine = _make_solver(solver, time_limit_s, mip_gap)
+    engine = _make_solver(solver, time_limit_s, mip_gap, abs_gap, cutoff)
     start = time.perf_counter()
     try:
         prob.solve(engine)
