@@ -160,7 +160,7 @@ def _empty_candidates(crs: str) -> gpd.GeoDataFrame:
 
 
 def _locate(points: gpd.GeoDataFrame, polygons: gpd.GeoDataFrame, key: str, where: str, what: str) -> pd.Series:
-    """The ``key`` of the polygon holding each point; a DataError lists the points in none."""
+    """The ``key`` of the county polygon holding each point; a DataError lists the points in none."""
     joined = gpd.sjoin(points[["geometry"]], polygons[[key, "geometry"]], how="left", predicate="within")
     joined = joined[~joined.index.duplicated(keep="first")]
     outside = joined[key].isna().to_numpy()
@@ -168,7 +168,7 @@ def _locate(points: gpd.GeoDataFrame, polygons: gpd.GeoDataFrame, key: str, wher
         problems = [f"{_row_label(points, i)} '{points['name'].iloc[i]}' at "
                     f"{points.to_crs('EPSG:4326').geometry.iloc[i].x:.5f}, "
                     f"{points.to_crs('EPSG:4326').geometry.iloc[i].y:.5f}" for i in np.flatnonzero(outside)[:50]]
-        raise DataError(f"{where}: {int(outside.sum())} {what} outside every {key == 'adcode' and 'county' or 'township'}", problems)
+        raise DataError(f"{where}: {int(outside.sum())} {what} outside every county", problems)
     return joined[key].astype(str)
 
 

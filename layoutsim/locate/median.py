@@ -382,6 +382,17 @@ def _build_radius(
     return prob, y, const
 
 
+def _open_sites(out: Any, y: Any, p: int, model: str) -> np.ndarray:
+    """The sites a solve opened; an "infeasible" answer or a wrong count is a solver failure, since the
+    best known solution is feasible in every model we build (below the radius model's cutoff too)."""
+    if out.status == "infeasible":
+        raise SolverError(f"{model} reported infeasible; this indicates a solver failure")
+    open_sites = np.flatnonzero(values(y) > 0.5)
+    if open_sites.size != p:
+        raise SolverError(f"solver returned {open_sites.size} open sites instead of {p}")
+    return open_sites
+
+
 def p_median(
     cost: np.ndarray,
     weights: np.ndarray | Iterable[float],
@@ -508,13 +519,7 @@ def p_median(
                     raise
         if out is not None:
             stats["solve_seconds"].append(out.seconds)
-            if out.status == "infeasible":
-                # The best known solution lies below the cutoff and is feasible
-                # in the model, so this cannot be a genuine answer.
-                raise SolverError("p-median radius model reported infeasible; solver failure")
-            open_sites = np.flatnonzero(values(y) > 0.5)
-            if open_sites.size != p:
-                raise SolverError(f"solver returned {open_sites.size} open sites instead of {p}")
+            open_sites = _open_sites(out, y, p, "p-median radius model")
             objective, _ = nearest_open_cost(c, w, open_sites)
             if objective < best_obj:
                 best_obj, best_open = objective, open_sites
@@ -544,11 +549,7 @@ def p_median(
                 raise
             break  # stopped by the time limit without a new solution: keep the incumbent
         stats["solve_seconds"].append(out.seconds)
-        if out.status == "infeasible":
-            raise SolverError("p-median model reported infeasible; this indicates a solver failure")
-        open_sites = np.flatnonzero(values(y) > 0.5)
-        if open_sites.size != p:
-            raise SolverError(f"solver returned {open_sites.size} open sites instead of {p}")
+        open_sites = _open_sites(out, y, p, "p-median model")
         objective, _ = nearest_open_cost(c, w, open_sites)
         if objective < best_obj:
             best_obj, best_open = objective, open_sites
