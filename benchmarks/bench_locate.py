@@ -87,7 +87,21 @@ def parse_selection(text: str, pool: list[str]) -> list[str]:
     return out
 
 
-def bench_pmed(data: Path, which: str, time_limit: float | None, dense: bool) -> None:
+def describe(stats: dict) -> str:
+    """How a p-median was solved: branch-and-bound nodes or MIP rounds and model size."""
+    lag = stats.get("lagrangian")
+    root = f"root lag={lag['lower']:.6g} in {lag['seconds']:.1f}s pairs={lag['pairs_kept']} " if lag else ""
+    if "nodes" in stats:
+        return root + f"bb nodes={stats['nodes']} iters={stats['iterations']}"
+    if not stats["variables"]:
+        return root + "closed at the root"
+    return root + (
+        f"mip rounds={stats['rounds']} vars={stats['variables']} "
+        f"solver_s={[round(x, 2) for x in stats['solve_seconds']]}"
+    )
+
+
+def bench_pmed(data: Path, which: str, time_limit: float | None, dense: bool, method: str) -> None:
     with open(data / "orlib" / "pmed" / "optimal.csv", newline="") as fh:
         opt = {r["instance"]: float(r["optimal"]) for r in csv.DictReader(fh)}
     ids = parse_selection(which, [str(k) for k in range(1, 41)])
@@ -98,13 +112,9 @@ def bench_pmed(data: Path, which: str, time_limit: float | None, dense: bool) ->
     total = 0.0
     for k in ids:
         inst = read_pmed(data / "orlib" / "pmed" / f"pmed{k}.txt")
-        res = p_median(inst.cost, inst.weights, inst.p, time_limit_s=time_limit)
+        res = p_median(inst.cost, inst.weights, inst.p, time_limit_s=time_limit, method=method)
         total += res.seconds
-        s = res.stats
-        extra = (
-            f"n={inst.n} p={inst.p} rounds={s['rounds']} vars={s['variables'][-1]} "
-            f"(dense {inst.n * inst.n + inst.n})"
-        )
+        extra = f"n={inst.n} p={inst.p} {describe(res.stats)}"
         print(row(inst.name, res, opt[inst.name], extra), flush=True)
         if dense:
             d = p_median(inst.cost, inst.weights, inst.p, time_limit_s=time_limit, sparse=False)
@@ -151,19 +161,12 @@ def bench_cap(data: Path, which: str, time_limit: float | None) -> None:
         print(f"{family} total seconds: {sec:.1f}")
 
 
-def bench_random(seed: int, time_limit: float | None, dense: bool) -> None:
+def bench_random(seed: int, time_limit: float | None, dense: bool, method: str) -> None:
     print("\n== random p-median: 2000 clients x 200 sites, p=20, 10 km square, weights 1-11")
     print(HEADER)
     cost, w = random_instance(seed=seed)
-    res = p_median(cost, w, 20, time_limit_s=time_limit)
-    s = res.stats
-    print(
-        row(f"rand{seed}", res, None,
-            f"rounds={s['rounds']} vars={s['variables']} rows={s['rows']} "
-            f"solver_s={[round(x, 2) for x in s['solve_seconds']]} "
-            f"lists mean={s['final_list_sizes']['mean']:.1f} max={s['final_list_sizes']['max']}"),
-        flush=True,
-    )
+    res = p_median(cost, w, 20, time_limit_s=time_limit, method=method)
+    print(row(f"rand{seed}", res, None, describe(res.stats)), flush=True)
     if dense:
         d = p_median(cost, w, 20, time_limit_s=time_limit, sparse=False)
         print(row(f"rand{seed}-dense", d, None, f"vars={d.stats['variables']} rows={d.stats['rows']}"))
@@ -182,12 +185,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=20240601, help="seed of the random instance")
     ap.add_argument("--dense", action="store_true",
                     help="also solve the p-medians without the candidate-list reduction")
+    ap.add_argument("--method", default="auto", choices=("auto", "mip", "lagrangian"),
+                    help="p-median method (see layoutsim.locate.p_median)")
     ap.add_argument("--time-limit", type=float, default=None, help="seconds per instance")
     args = ap.parse_args(argv)
     print(machine_info())
     if args.random:
-        bench_random(args.seed, args.time_limit, args.dense)
-    bench_pmed(args.data, args.pmed, args.time_limit, args.dense)
+        bench_random(args.seed, args.time_limit, args.dense, args.method)
+    bench_pmed(args.data, args.pmed, args.time_limit, args.dense, args.method)
     bench_cap(args.data, args.cap, args.time_limit)
     return 0
 

@@ -19,6 +19,7 @@ from layoutsim.locate import (
     read_pmed,
     read_pmedcap,
 )
+from layoutsim.locate._median_bb import branch_and_bound
 from layoutsim.locate._solve import SolveOutcome, run
 from layoutsim.locate.median import nearest_open_cost
 
@@ -88,9 +89,12 @@ def test_sparse_and_dense_p_median_agree() -> None:
     clients, sites = rng.uniform(0, 10, (150, 2)), rng.uniform(0, 10, (40, 2))
     cost = np.hypot(*(clients[:, None, :] - sites[None, :, :]).transpose(2, 0, 1))
     w = rng.integers(1, 12, 150)
-    sparse = p_median(cost, w, 4)
+    bb = p_median(cost, w, 4)
+    sparse = p_median(cost, w, 4, method="mip")
     dense = p_median(cost, w, 4, sparse=False)
-    assert sparse.status == dense.status == "optimal"
+    assert bb.status == sparse.status == dense.status == "optimal"
+    assert bb.stats["formulation"] == "lagrangian branch and bound"
+    assert bb.objective == pytest.approx(dense.objective, rel=1e-9)
     assert sparse.objective == pytest.approx(dense.objective, rel=1e-9)
     assert sparse.stats["variables"][-1] < dense.stats["variables"][-1]
 
@@ -102,42 +106,63 @@ def test_sparse_p_median_repairs_short_lists(monkeypatch: pytest.MonkeyPatch) ->
     monkeypatch.setattr(pm, "_K_MIN", 1)
     monkeypatch.setattr(pm, "_K_EXTRA", 0)
     monkeypatch.setattr(pm, "_SHARE_FACTOR", 0.0)
-    monkeypatch.setattr(pm, "_greedy_swap", lambda c, w, p, r, start=None: np.arange(p))  # poor start
+    monkeypatch.setattr(pm, "_heuristic", lambda c, w, p, r: np.arange(p))  # poor start
+    monkeypatch.setattr(pm, "_swap_search", lambda c, w, chosen, r: chosen)
     monkeypatch.setattr(pm, "_LAGRANGE_ITERS", 0)
     rng = np.random.default_rng(3)
     pts = rng.uniform(0, 10, (60, 2))
     cost = np.hypot(*(pts[:, None, :] - pts[None, ::2, :]).transpose(2, 0, 1))
     w = np.ones(60)
-    res = pm.p_median(cost, w, 3)
+    res = pm.p_median(cost, w, 3, method="mip")
     assert res.status == "optimal"
     assert res.stats["rounds"] >= 2
     assert res.objective == pytest.approx(brute_p_median(cost, w, 3), rel=1e-9)
 
 
-@pytest.mark.parametrize("p", [1, 2, 3])
-def test_radius_formulation_matches_brute_force(monkeypatch: pytest.MonkeyPatch, p: int) -> None:
-    """The radius path (used for small p on large instances) on small cases, integral and not."""
-    import layoutsim.locate.median as pm
+@PROPS
+@given(st.integers(6, 14), st.integers(4, 10), st.integers(1, 4), st.integers(0, 2**32 - 1), st.booleans())
+def test_branch_and_bound_from_a_poor_start(n: int, m: int, p: int, seed: int, integral: bool) -> None:
+    """Zero multipliers, every pair kept and an arbitrary incumbent force real branching."""
+    rng = np.random.default_rng(seed)
+    p = min(p, m)
+    cost = rng.integers(0, 30, (n, m)).astype(float) if integral else rng.uniform(0, 10, (n, m))
+    w = rng.integers(1, 5, n).astype(float)
+    required = np.array([int(rng.integers(m))] if p > 1 and rng.random() < 0.3 else [], dtype=np.int64)
+    start = np.unique(np.concatenate([required, np.setdiff1d(np.arange(m), required)[: p - required.size]]))
+    upper = nearest_open_cost(cost, w, start)[0]
+    best = brute_p_median(cost, w, p, required.tolist())
+    slack = 1.0 - 1e-9 if integral else 1e-9
+    res = branch_and_bound(cost, w, p, required, np.ones((n, m), dtype=bool), np.zeros(n), upper, start, slack=slack)
+    assert res.finished
+    assert res.upper == pytest.approx(best, rel=1e-9, abs=1e-9)
+    assert nearest_open_cost(cost, w, res.open_sites)[0] == pytest.approx(res.upper)
+    assert set(required.tolist()) <= set(res.open_sites.tolist()) and res.open_sites.size == p
+    assert res.bound <= best + 1e-9
+    assert res.bound >= best - slack - 1e-9
+    stopped = branch_and_bound(cost, w, p, required, np.ones((n, m), dtype=bool), np.zeros(n), upper, start,
+                               slack=slack, deadline=0.0)
+    assert not stopped.finished and stopped.nodes == 0 and stopped.bound <= best + 1e-9
 
-    monkeypatch.setattr(pm, "_RADIUS_MIN_SITES", 0)
-    monkeypatch.setattr(pm, "_LAGRANGE_ITERS", 3)  # leave a gap so the MIP runs
-    rng = np.random.default_rng(10 + p)
-    pts = rng.uniform(0, 10, (40, 2))
-    cost = np.hypot(*(pts[:, None, :] - pts[None, ::3, :]).transpose(2, 0, 1))
-    for c, w in ((cost, rng.uniform(0.5, 2, 40)), (np.round(cost * 10), rng.integers(1, 5, 40))):
-        res = pm.p_median(c, w, p)
-        assert res.status == "optimal"
-        best = brute_p_median(c, w, p)
-        assert res.objective == pytest.approx(best, rel=1e-9)
-        assert res.bound <= best * (1 + 1e-9) + 1e-9
-        assert res.stats.get("formulation") in ("radius", None)
+
+def test_p_median_time_limit_keeps_a_valid_bound() -> None:
+    rng = np.random.default_rng(6)  # a case the root does not close
+    clients, sites = rng.uniform(0, 10, (300, 2)), rng.uniform(0, 10, (120, 2))
+    cost = np.round(10 * np.hypot(*(clients[:, None, :] - sites[None, :, :]).transpose(2, 0, 1)))
+    w = rng.integers(1, 12, 300).astype(float)
+    full = p_median(cost, w, 5)
+    assert full.status == "optimal" and full.stats["nodes"] > 1 and full.gap == 0.0
+    assert full.objective == p_median(cost, w, 5, method="mip").objective
+    cut = p_median(cost, w, 5, time_limit_s=1e-6)
+    assert cut.status == "time_limit"
+    assert cut.bound <= full.objective * (1 + 1e-9)
+    assert cut.objective >= full.objective * (1 - 1e-9)
 
 
 def test_cbc_matches_highs() -> None:
     rng = np.random.default_rng(1)
     cost, w = rng.uniform(0, 10, (30, 10)), rng.integers(1, 5, 30)
-    a = p_median(cost, w, 3, solver="highs")
-    b = p_median(cost, w, 3, solver="cbc")
+    a = p_median(cost, w, 3, solver="highs", method="mip")
+    b = p_median(cost, w, 3, solver="cbc", method="mip")
     assert a.objective == pytest.approx(b.objective, rel=1e-9)
     assert b.status == "optimal"
     c = max_coverage(cost < 3, w, 2, solver="cbc")

@@ -36,7 +36,7 @@ truncated radius idea of Elloumi (2010) and García, Labbé & Marín (2011):
   only grow and are capped at :math:`m`, so the loop terminates, in the worst
   case at the dense model.
 
-The initial :math:`K_i` come from a quick greedy + swap heuristic:
+The initial :math:`K_i` come from the starting solution (see below):
 :math:`K_i = \max(k_{min}, \lceil 1.5\,m/p \rceil, 2 r_i + k_{extra})`, where
 :math:`r_i` (0-based) is the rank of the client's nearest open heuristic site.
 A client found outside its list gets
@@ -59,37 +59,27 @@ truncated model's bound stays a valid bound for the full problem; the
 Lagrangian bound is kept as a bound too.  On the OR-Library pmed set this
 removes 90-99 % of the pairs.
 
-Radius formulation for small p
-------------------------------
-For ``p <= 5`` on instances with at least 700 sites (HiGHS only) the reduced
-problem is solved once, without truncation, in the radius form of Elloumi
-(2010).  Client :math:`i`'s surviving sites give distinct distances
-:math:`D_{i1} < \dots < D_{iK_i}` and :math:`S_{ik}` the sites at distance
-:math:`D_{ik}`; continuous :math:`z_{ik}` (:math:`k < K_i`) means "client
-:math:`i` pays more than :math:`D_{ik}`":
+Lagrangian branch and bound for small p
+---------------------------------------
+For small p the LP bound is weakest (about 1 % below the optimum on pmed35-39)
+and HiGHS spends minutes on the degenerate root LP of 800-900 sites.  There
+(``method="auto"`` with ``p <= 20``) the kept pairs go instead to a depth-first
+branch and bound over the sites with the same Lagrangian bound at every node,
+reduction tests that fix sites open or closed and drop pairs, and every
+relaxed site choice evaluated as a solution (:mod:`layoutsim.locate._median_bb`,
+after Beasley 1985, 1993).  It proves pmed35-39 optimal in 5-45 s.  When all
+weights and costs are integers every solution value is an integer, so a node
+bound above :math:`U - 1` prunes the node and the final bound is rounded up.
 
-.. math::
-
-    \min \sum_i w_i \Big(D_{i1} + \sum_{k<K_i} (D_{i,k+1} - D_{ik}) z_{ik}\Big)
-    \ \text{s.t.}\ z_{i1} + \sum_{S_{i1}} y_j \ge 1,\
-    z_{ik} + \sum_{S_{ik}} y_j \ge z_{i,k-1},\ \sum_{S_{iK_i}} y_j \ge z_{i,K_i-1}.
-
-For binary :math:`y` it charges each client the distance to its nearest open
-*surviving* site and requires one to be open, i.e. it is exactly the reduced
-problem, which contains every optimum; its MIP bound is therefore valid for the
-full problem, and its open sites are evaluated in the full matrix as above.  Its
-LP bound equals the classic one, but the model has one variable per distinct
-distance instead of per pair.  HiGHS gets the best known value as a cutoff
-(``objective_bound``), and when all weights and costs are integers the
-optimum is an integer, so an absolute gap below 1 is a proof and the bound is
-rounded up to the next integer.  Measured: pmed35 (n = 800, p = 5) is proved in
-about 75 s this way, whereas the assignment model stalls at a 0.9 % gap; for
-``p = 10`` (pmed36, pmed39) HiGHS's root LP on the radius model is slower than
-on the assignment model and it does not help, hence the limit on ``p``.
+The starting solution is greedy addition followed by best-improvement swaps
+(Whitaker's fast interchange, evaluated for all pairs of sites at once).
 
 References
 ----------
 Beasley, J.E. (1985) A note on solving large p-median problems. EJOR 21:270-273.
+Beasley, J.E. (1993) Lagrangean heuristics for location problems. EJOR 65:383-399.
+Whitaker, R. (1983) A fast algorithm for the greedy interchange for large-scale
+clustering and median location problems. INFOR 21:95-108.
 
 Elloumi, S. (2010) A tighter formulation of the p-median problem. J. Comb.
 Optim. 19:69-83.  García, S., Labbé, M., Marín, A. (2011) Solving large
@@ -104,9 +94,11 @@ from typing import Any
 
 import numpy as np
 import pulp
+from scipy.sparse import csr_array
 
 from layoutsim.errors import LayoutsimError, SolverError
 from layoutsim.locate import _solve
+from layoutsim.locate._median_bb import branch_and_bound
 from layoutsim.locate._common import add_row, as_matrix, as_required, as_vector, values
 from layoutsim.locate.result import LocateResult, relative_gap
 
@@ -114,11 +106,13 @@ __all__ = ["p_median", "nearest_open_cost"]
 
 _K_MIN = 8
 _K_EXTRA = 4
-_SWAP_SWEEPS = 3
 _SHARE_FACTOR = 1.5
 _LAGRANGE_ITERS = 300
-_RADIUS_MAX_P = 5
-_RADIUS_MIN_SITES = 700
+#: ``method="auto"`` uses the Lagrangian branch and bound up to this p; beyond
+#: it the LP relaxation is (nearly) integral and the MIP is faster.
+_BB_MAX_P = 20
+#: Weights times costs below this sum are exact in floating point.
+_INTEGRAL_MAX = 2.0**50
 
 
 def nearest_open_cost(
@@ -150,59 +144,59 @@ def nearest_open_cost(
     return float(np.dot(weights, dist)), assignment
 
 
-def _greedy_swap(
-    cost: np.ndarray,
-    w: np.ndarray,
-    p: int,
-    required: np.ndarray,
-    start: np.ndarray | None = None,
-) -> np.ndarray:
-    """Greedy-add (from ``start`` or the required sites) then first-improvement swaps."""
-    n, m = cost.shape
-    chosen = [int(j) for j in (required if start is None else start)]
+def _greedy(cost: np.ndarray, w: np.ndarray, p: int, start: np.ndarray) -> np.ndarray:
+    """Add sites one at a time, each the one that lowers the total cost most."""
+    n = cost.shape[0]
+    chosen = [int(j) for j in start]
     cur = cost[:, chosen].min(axis=1) if chosen else np.full(n, np.inf)
     while len(chosen) < p:
-        if np.isinf(cur).any():
-            # No site open yet: total cost of each site alone.
-            totals = w @ cost
-        else:
-            totals = w @ np.minimum(cost, cur[:, None])
+        totals = w @ (cost if not chosen else np.minimum(cost, cur[:, None]))
         totals[chosen] = np.inf
         j = int(np.argmin(totals))
         chosen.append(j)
         cur = np.minimum(cur, cost[:, j])
-    fixed = set(int(j) for j in required)
+    return np.array(chosen, dtype=np.int64)
+
+
+def _swap_search(cost: np.ndarray, w: np.ndarray, chosen: np.ndarray, fixed: np.ndarray) -> np.ndarray:
+    """Best-improvement swaps (one site out, one in) until none lowers the cost.
+
+    With ``d1``/``d2`` each client's nearest and second-nearest open cost and
+    ``r(i)`` its nearest open site, swapping ``r`` out and ``j`` in changes the
+    cost by ``-sum_i w_i (d1_i - c_ij)^+ + sum_{i: r(i) = r} w_i [(d1_i - c_ij)^+
+    + min(d2_i, c_ij) - d1_i]``; both sums are formed for every pair at once
+    (Whitaker's fast interchange, vectorised).
+    """
+    n, m = cost.shape
+    chosen = np.array(chosen, dtype=np.int64)
+    if chosen.size < 2 or chosen.size >= m:
+        return np.sort(chosen)
+    movable = ~np.isin(chosen, fixed)
     rows = np.arange(n)
-    for _ in range(_SWAP_SWEEPS):
-        improved = False
-        for pos in range(len(chosen)):
-            if chosen[pos] in fixed:
-                continue
-            sub = cost[:, chosen]
-            if len(chosen) > 1:
-                part = np.argpartition(sub, 1, axis=1)[:, :2]
-                d0, d1 = sub[rows, part[:, 0]], sub[rows, part[:, 1]]
-                swap = d0 > d1
-                best = np.where(swap, d1, d0)
-                second = np.where(swap, d0, d1)
-                arg = np.where(swap, part[:, 1], part[:, 0])
-                without = np.where(arg == pos, second, best)
-            else:
-                best = sub[:, 0]
-                without = np.full(n, np.inf)
-            base = float(w @ best)
-            if np.isinf(without).any():
-                totals = w @ cost
-            else:
-                totals = w @ np.minimum(cost, without[:, None])
-            totals[chosen] = np.inf
-            j = int(np.argmin(totals))
-            if totals[j] < base * (1 - 1e-12):
-                chosen[pos] = j
-                improved = True
-        if not improved:
-            break
-    return np.array(sorted(chosen), dtype=np.int64)
+    while True:
+        sub = cost[:, chosen]
+        part = np.argpartition(sub, 1, axis=1)[:, :2]
+        first = np.where(sub[rows, part[:, 0]] <= sub[rows, part[:, 1]], part[:, 0], part[:, 1])
+        second = np.where(first == part[:, 0], part[:, 1], part[:, 0])
+        d1, d2 = sub[rows, first], sub[rows, second]
+        gain = np.maximum(d1[:, None] - cost, 0.0)
+        loss = w[:, None] * (gain + np.minimum(d2[:, None], cost) - d1[:, None])
+        owner = csr_array((np.ones(n), (first, rows)), shape=(chosen.size, n))
+        delta = owner @ loss - w @ gain
+        delta[:, chosen] = np.inf
+        delta[~movable] = np.inf
+        r, j = np.unravel_index(int(np.argmin(delta)), delta.shape)
+        if not delta[r, j] < -1e-9 * max(1.0, float(w @ d1)):
+            return np.sort(chosen)
+        chosen[r] = j
+
+
+def _heuristic(
+    cost: np.ndarray, w: np.ndarray, p: int, required: np.ndarray, start: np.ndarray | None = None
+) -> np.ndarray:
+    """Greedy (from ``start`` or the required sites) then best-improvement swaps."""
+    chosen = _greedy(cost, w, p, required if start is None else start)
+    return _swap_search(cost, w, chosen, required)
 
 
 def _lagrangian_keep(
@@ -212,7 +206,7 @@ def _lagrangian_keep(
     required: np.ndarray,
     upper: float,
     heur: np.ndarray,
-) -> tuple[np.ndarray, float, float, np.ndarray]:
+) -> tuple[np.ndarray, float, float, np.ndarray, np.ndarray]:
     """Subgradient Lagrangian bound and the client-site pairs that can be in an optimum.
 
     Relaxing the assignment rows with multipliers ``lam`` gives
@@ -232,6 +226,8 @@ def _lagrangian_keep(
         Best feasible value seen (the given one or a Lagrangian site choice).
     best_open : numpy.ndarray
         The open sites of that solution.
+    lam : numpy.ndarray
+        The multipliers of the lower bound.
     """
     n, m = cost.shape
     wc = w[:, None] * cost
@@ -286,7 +282,7 @@ def _lagrangian_keep(
     keep = forced <= upper + tol
     best_site = best_open[np.argmin(cost[:, best_open], axis=1)]
     keep[np.arange(n), best_site] = True  # the best known solution stays feasible
-    return keep, lower, upper, best_open
+    return keep, lower, upper, best_open, best_lam
 
 
 
@@ -332,59 +328,9 @@ def _build(
     return prob, y
 
 
-def _build_radius(
-    w: np.ndarray,
-    p: int,
-    required: np.ndarray,
-    lists: list[np.ndarray],
-    lcosts: list[np.ndarray],
-    m: int,
-) -> tuple[pulp.LpProblem, list[pulp.LpVariable], float]:
-    """Radius formulation (Elloumi 2010) over each client's surviving pairs.
-
-    Returns the model, the site variables and the objective constant
-    ``sum_i w_i D_i1`` (HiGHS through PuLP drops constants).
-    """
-    prob = pulp.LpProblem("p_median_radius", pulp.LpMinimize)
-    req = set(required.tolist())
-    y = [
-        prob.add_variable(f"y_{j}", 1 if j in req else 0, 1, cat=pulp.LpInteger)
-        for j in range(m)
-    ]
-    objective: list[tuple[pulp.LpVariable, float]] = []
-    const = 0.0
-    for i in range(len(lists)):
-        d, sites = lcosts[i], lists[i]
-        const += float(w[i] * d[0])
-        brk = np.flatnonzero(np.diff(d) > 0) + 1
-        starts = np.concatenate([[0], brk]).tolist()
-        ends = np.concatenate([brk, [len(d)]]).tolist()
-        prev = None
-        for k, (a, b) in enumerate(zip(starts, ends)):
-            terms = [(y[int(j)], 1.0) for j in sites[a:b]]
-            z = None
-            if k + 1 < len(starts):
-                z = prob.add_variable(f"z_{i}_{k}", 0, 1)
-                objective.append((z, float(w[i] * (d[starts[k + 1]] - d[a]))))
-                terms.append((z, 1.0))
-            rhs = 1.0
-            if prev is not None:
-                terms.append((prev, -1.0))
-                rhs = 0.0
-            prob.addConstraint(
-                pulp.LpConstraint(
-                    pulp.LpAffineExpression(terms), pulp.LpConstraintGE, f"r_{i}_{k}", rhs
-                )
-            )
-            prev = z
-    add_row(prob, y, 1.0, pulp.LpConstraintEQ, float(p), "count")
-    prob.setObjective(pulp.LpAffineExpression(objective))
-    return prob, y, const
-
-
 def _open_sites(out: Any, y: Any, p: int, model: str) -> np.ndarray:
     """The sites a solve opened; an "infeasible" answer or a wrong count is a solver failure, since the
-    best known solution is feasible in every model we build (below the radius model's cutoff too)."""
+    best known solution is feasible in every model we build (the reduced model too)."""
     if out.status == "infeasible":
         raise SolverError(f"{model} reported infeasible; this indicates a solver failure")
     open_sites = np.flatnonzero(values(y) > 0.5)
@@ -403,6 +349,7 @@ def p_median(
     solver: str = "highs",
     sparse: bool = True,
     mip_gap: float = _solve.DEFAULT_MIP_GAP,
+    method: str = "auto",
 ) -> LocateResult:
     """Choose ``p`` sites minimising the weighted distance to each client's nearest open site.
 
@@ -425,6 +372,12 @@ def p_median(
         ``False`` builds the dense model.
     mip_gap : float
         Relative gap at which a solve counts as optimal.
+    method : {"auto", "mip", "lagrangian"}
+        ``"mip"`` solves the candidate-list model with ``solver``;
+        ``"lagrangian"`` runs the Lagrangian branch and bound
+        (:mod:`layoutsim.locate._median_bb`); ``"auto"`` uses the branch and
+        bound for ``p <= 20``, where the LP bound is weakest, and the MIP above.
+        Both need ``sparse=True``; with ``sparse=False`` the dense MIP is solved.
 
     Returns
     -------
@@ -456,15 +409,15 @@ def p_median(
     sorted_cost = np.take_along_axis(c, order, axis=1)
     stats: dict[str, Any] = {"rounds": 0, "variables": [], "rows": [], "solve_seconds": []}
     if sparse and m > _K_MIN:
-        heur = _greedy_swap(c, w, p, req)
+        heur = _heuristic(c, w, p, req)
         upper, _ = nearest_open_cost(c, w, heur)
         t0 = time.perf_counter()
-        keep, lower, upper, heur = _lagrangian_keep(c, w, p, req, upper, heur)
+        keep, lower, upper, heur, lam = _lagrangian_keep(c, w, p, req, upper, heur)
         if upper > lower * (1 + 1e-6):
-            heur = _greedy_swap(c, w, p, req, start=heur)
+            heur = _swap_search(c, w, heur, req)
             better, _ = nearest_open_cost(c, w, heur)
             if better < upper - 1e-9 * abs(upper):
-                keep, lower, upper, heur = _lagrangian_keep(c, w, p, req, better, heur)
+                keep, lower, upper, heur, lam = _lagrangian_keep(c, w, p, req, better, heur)
         stats["lagrangian"] = {
             "seconds": time.perf_counter() - t0,
             "lower": lower,
@@ -492,45 +445,36 @@ def p_median(
     best_bound = lower if best_open is not None else -math.inf
     status = "time_limit"
     integral = bool(
-        np.all(w == np.round(w)) and np.all(c == np.round(c)) and float(np.abs(w).sum() * np.abs(c).max()) < 2**52
+        np.all(w == np.round(w)) and np.all(c == np.round(c))
+        and float(np.abs(w).sum() * np.abs(c).max()) < _INTEGRAL_MAX
     )
-    use_radius = (
-        best_open is not None and solver == "highs" and p <= _RADIUS_MAX_P
-        and m >= _RADIUS_MIN_SITES
-        and best_obj - best_bound > mip_gap * max(abs(best_obj), 1.0) + 1e-9
+    if method not in ("auto", "mip", "lagrangian"):
+        raise LayoutsimError(f'method must be "auto", "mip" or "lagrangian", got {method!r}')
+    if best_open is not None and integral:  # every solution value is an integer
+        best_bound = math.ceil(best_bound - 1e-9 * max(1.0, abs(best_bound)))
+    if best_open is not None and best_obj - best_bound <= mip_gap * max(abs(best_obj), 1.0) + 1e-9:
+        status = "optimal"  # the Lagrangian bound closed the gap at the root
+    use_bb = (
+        status != "optimal" and best_open is not None
+        and (method == "lagrangian" or (method == "auto" and p <= _BB_MAX_P))
     )
-    if use_radius:
-        prob, y, const = _build_radius(w, p, req, lists, lcosts, m)
-        stats["formulation"] = "radius"
-        stats["rounds"] += 1
-        stats["variables"].append(int(prob.numVariables()))
-        stats["rows"].append(int(prob.numConstraints()))
-        cutoff = best_obj + (0.5 if integral else 1e-9 * max(1.0, abs(best_obj)) + 1e-9) - const
-        remaining = None if time_limit_s is None else time_limit_s - (time.perf_counter() - start)
-        out = None
-        if remaining is None or remaining > 0:
-            try:
-                out = _solve.run(
-                    prob, solver=solver, time_limit_s=remaining, mip_gap=mip_gap,
-                    abs_gap=0.999 if integral else 1e-9, cutoff=cutoff,
-                )
-            except SolverError:
-                if time_limit_s is None:
-                    raise
-        if out is not None:
-            stats["solve_seconds"].append(out.seconds)
-            open_sites = _open_sites(out, y, p, "p-median radius model")
-            objective, _ = nearest_open_cost(c, w, open_sites)
-            if objective < best_obj:
-                best_obj, best_open = objective, open_sites
-            if math.isfinite(out.bound):
-                bound = out.bound + const
-                if integral:  # every solution value is an integer
-                    bound = math.ceil(bound - 1e-6 * max(1.0, abs(bound)))
-                best_bound = max(best_bound, bound)
-        if best_obj - best_bound <= mip_gap * max(abs(best_obj), 1.0) + 1e-9:
+    if use_bb:
+        # Integer data: every solution value is an integer, so a node whose bound
+        # exceeds U - 1 (by more than rounding error) holds nothing better than U.
+        eps = 1e-9 * max(1.0, abs(best_obj))
+        slack = mip_gap * max(abs(best_obj), 1.0)
+        if integral:
+            slack = max(slack, 1.0 - eps)
+        deadline = None if time_limit_s is None else start + time_limit_s
+        bb = branch_and_bound(c, w, p, req, keep, lam, best_obj, best_open, slack=slack, deadline=deadline)
+        stats["formulation"] = "lagrangian branch and bound"
+        stats["nodes"], stats["iterations"] = bb.nodes, bb.iterations
+        best_obj, best_open = bb.upper, bb.open_sites
+        bound = math.ceil(bb.bound - eps / 2) if integral and math.isfinite(bb.bound) else bb.bound
+        best_bound = max(best_bound, bound)
+        if bb.finished or best_obj - best_bound <= mip_gap * max(abs(best_obj), 1.0) + 1e-9:
             status = "optimal"
-    while not use_radius:
+    while not use_bb and status != "optimal":
         remaining = None
         if time_limit_s is not None:
             remaining = time_limit_s - (time.perf_counter() - start)
