@@ -23,6 +23,7 @@ from .render.map import build_map
 from .render.report import build_report
 from .rules import audit, load_rulebook, summarize
 from .scenario import Scenario, dump_scenario, load_scenario
+from .schema import LEVELS
 from .simulate import Outlook, outlook, phase
 from .optimize import Plan, plan as propose, sweep
 from .rules import Rulebook
@@ -114,7 +115,7 @@ def audit_proposal(book: Rulebook, region: Region, pupils: pd.DataFrame, proposa
 
 #: Rule kinds the optimizer turns into constraints; hard rules of other kinds are audited, not planned for.
 PLANNED_KINDS = {"housing_school", "school_size_cap", "class_size", "central_kindergarten",
-                 "closure_precondition"}
+                 "closure_precondition", "county_population_school"}
 
 
 def hard_rules_left(proposed_findings: pd.DataFrame) -> list[dict]:
@@ -124,11 +125,14 @@ def hard_rules_left(proposed_findings: pd.DataFrame) -> list[dict]:
     hard = proposed_findings[proposed_findings["severity"] == "hard"]
     out = []
     for (rule_id, kind), g in hard.groupby(["rule_id", "kind"]):
-        if kind in PLANNED_KINDS:
+        if kind in PLANNED_KINDS and g["level"].isin(LEVELS).all():
             why_zh, why_en = "无可用建设用地或用地不足，见 plan_notes.csv", "no site, or too few sites: see plan_notes.csv"
+        elif kind in PLANNED_KINDS:
+            why_zh = "职业、特殊教育等学校不在学位测算范围内，优化模型不安排，须另行规划"
+            why_en = "vocational and special schools are outside the pupil forecast, so the optimizer does not site them: plan by hand"
         else:
-            why_zh = "优化模型未纳入此类规则（如按人口设置的职业、特教学校），须另行安排"
-            why_en = "not modelled by the optimizer (e.g. vocational or special schools by population): plan by hand"
+            why_zh = "优化模型未纳入此类规则，须另行安排"
+            why_en = "not modelled by the optimizer: plan by hand"
         out.append({"rule_id": rule_id, "kind": kind, "places": int(g["place_id"].nunique()),
                     "why_zh": why_zh, "why_en": why_en})
     return out

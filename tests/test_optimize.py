@@ -263,6 +263,36 @@ def test_area_budget_is_shared_between_counties_and_kept() -> None:
     assert set(p.unmet["reason"]) == {"budget"}
 
 
+def _county_rule(rule_id: str, level: str, types: list[str], min_count: int, count: str = "proposed") -> dict:
+    return {"id": rule_id, "kind": "county_population_school", "level": [level], "force": "hard",
+            "params": {"school_types": types, "count": count,
+                       "steps": [{"min_population": 0, "min_count": 1},
+                                 {"min_population": 50000, "min_count": min_count}]},
+            "source": {"plan": "测试", "section": "1", "text": "县新建普通高中", "text_en": "new high schools"}}
+
+
+def test_county_population_rule_builds_new_high_schools() -> None:
+    """A county of 100,000 (step 50,000+: two new high schools) gets two, though its few high-school pupils
+    fit in the existing one; a vocational rule (outside the pupil forecast) becomes a note, not a school."""
+    reg = region([unit("U1", 200), unit("U2", 6000, urban=False)],
+                 [school("H1", 100, stype="high", high=(30, 1400))],
+                 [candidate("C1", 1500, levels="high"), candidate("C2", 6200, levels="high"),
+                  candidate("C3", 9000, levels="high")])
+    pup = pupils(("U1", "high", 300.0), ("U2", "high", 200.0))
+    rules = book(_county_rule("county.high_new", "high", ["high", "complete_middle", "twelve_year"], 2),
+                 _county_rule("county.vocational", "vocational", ["vocational"], 1, count="all"))
+    without = plan(reg, pup, book(), PlanConfig(), reach(), year=2025)
+    assert without.new_schools.empty
+    p = plan(reg, pup, rules, PlanConfig(), reach(), year=2025)
+    assert len(p.new_schools) == 2 and set(p.new_schools["levels"]) == {"high"}
+    assert all("县新建普通高中" in r for r in p.new_schools["reason_zh"])
+    notes = " ".join(p.notes["message_en"])
+    assert "county.vocational" in notes and "outside the pupil forecast" in notes
+    layout = dataclasses.replace(reg, schools=p.proposed_schools(reg))
+    assert set(audit(reg, rules)["rule_id"]) == {"county.high_new", "county.vocational"}
+    assert set(audit(layout, rules)["rule_id"]) == {"county.vocational"}  # the plan mends the high schools
+
+
 def _central_rule() -> dict:
     return {"id": "central_kg", "kind": "central_kindergarten", "level": ["kindergarten"], "force": "hard",
             "params": {"min_count": 1}, "source": {"plan": "测试", "section": "1", "text": "每个乡镇至少办好1所公办中心幼儿园",

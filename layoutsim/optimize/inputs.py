@@ -31,7 +31,10 @@ LEVEL_INDEX = {lv: i for i, lv in enumerate(LEVELS)}
 
 @dataclass(frozen=True)
 class Housing:
-    """A housing-linked rule asks that one of ``candidates`` opens at ``level`` (index into LEVELS)."""
+    """A rule asks that ``count`` of ``candidates`` open at ``level`` (index into LEVELS).
+
+    Housing-linked schools, township central kindergartens and new schools by county population.
+    """
 
     rule_id: str
     hard: bool
@@ -41,6 +44,7 @@ class Housing:
     text_zh: str
     text_en: str
     central: bool = False  # the kindergarten opened becomes the township's public central kindergarten
+    count: int = 1
 
 
 @dataclass(frozen=True)
@@ -347,6 +351,46 @@ def _central_kg(towns: pd.DataFrame, sc: pd.DataFrame, cd: pd.DataFrame, ruleboo
     return out, notes
 
 
+def _county_schools(county: pd.Series, sc: pd.DataFrame, cd: pd.DataFrame, rulebook: object,
+                    opt: dict[str, np.ndarray]) -> tuple[list[Housing], list[tuple[str, str, str, str]]]:
+    """Schools a county of its population must have (e.g. 驻马店: new high schools by population).
+
+    A rule of a level the model plans becomes "``count`` of the county's sites open at this level"; one of
+    other kinds of school (vocational, special: outside the pupil forecast) becomes a note.
+    """
+    out: list[Housing] = []
+    notes: list[tuple[str, str, str, str]] = []
+    for rule in rulebook.of_kind("county_population_school"):  # type: ignore[attr-defined]
+        p = rule.params
+        if rule.force in ("audit", "target") or (p.county_kinds is not None and county["kind"] not in p.county_kinds):
+            continue
+        steps = [st for st in p.steps if county["population"] >= st.min_population]
+        if not steps:
+            continue
+        # today's layout has no proposed schools: for count = "proposed" every one is still to build
+        have = 0 if p.count == "proposed" else int(sc["type"].isin(p.school_types).sum())
+        need = max(steps, key=lambda st: st.min_population).min_count - have
+        if need <= 0:
+            continue
+        zh = f"{rule.id}：{county['name']}应{'新建' if p.count == 'proposed' else '有'}{need}所——{rule.source.text}"
+        en = f"{rule.id}: {county['name']} needs {need} {'new ' if p.count == 'proposed' else ''}school(s)"
+        levels = [lv for lv in rule.level if lv in LEVEL_INDEX]
+        if len(levels) != len(rule.level) or not levels:
+            notes.append(("outside the model", str(county["adcode"]),
+                          zh + "；此类学校不在学位测算范围内，须另行安排",
+                          en + "; such schools are outside the pupil forecast: plan them by hand"))
+            continue
+        li = LEVEL_INDEX[levels[0]]
+        sites = sorted({int(k) for k in opt["cand"][opt["level"] == li]})
+        if len(sites) < need:
+            notes.append(("no candidate site", str(county["adcode"]), zh + f"；县内仅{len(sites)}处可建用地",
+                          en + f"; the county has {len(sites)} site(s) for one"))
+        if sites:
+            out.append(Housing(rule.id, rule.force == "hard", -1, li, tuple(sites), zh, en,
+                               count=min(need, len(sites))))
+    return out, notes
+
+
 def county_problems(region: object, pupils: pd.DataFrame, rulebook: object, cfg: PlanConfig, reach: ReachConfig,
                     year: int) -> list[CountyProblem]:
     """One problem per county of the region, in the counties layer's order."""
@@ -369,7 +413,11 @@ def county_problems(region: object, pupils: pd.DataFrame, rulebook: object, cfg:
         housing, keep, notes = _housing(res, sc, cd, rulebook, year, opt)
         towns = region.townships[region.townships["county"].astype(str) == county]  # type: ignore[attr-defined]
         central, central_notes = _central_kg(towns, sc, cd, rulebook, opt)
-        housing, notes = (*housing, *central), [*notes, *central_notes]
+        crow = region.counties[region.counties["adcode"].astype(str) == county].iloc[0]  # type: ignore[attr-defined]
+        crow = crow.copy()
+        crow["adcode"] = county
+        by_pop, by_pop_notes = _county_schools(crow, sc, cd, rulebook, opt)
+        housing, notes = (*housing, *central, *by_pop), [*notes, *central_notes, *by_pop_notes]
         s = _school_arrays(sc, ra.class_size, cfg, caps, closable_levels, keep)
         pu, pl, ps, pd_ = _pairs(res, demand, sc, s["cap"], cd, opt, reach, cfg)
         out.append(CountyProblem(

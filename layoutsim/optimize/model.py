@@ -185,10 +185,10 @@ class _Builder:
             # a hard rule's slack costs more than any school, so it is used only when nothing else is
             # feasible (a budget below the tied school's cost): the model stays feasible and says so
             h = pulp.LpVariable(f"h{n}", cat=pulp.LpBinary)
-            row.append((h, 1.0))
+            row.append((h, float(hs.count)))
             self.obj.append((h, HARD_PENALTY_CNY * SCALE if hs.hard else pen))
             self.soft.append((h, hs.text_en + (" (not opened: hard rule broken)" if hs.hard else " (not opened)")))
-            self.add(row, pulp.LpConstraintGE, 1.0)
+            self.add(row, pulp.LpConstraintGE, float(hs.count))
         # 先建后撤: closing j needs every unit within its reach seated in full
         if self.x:
             n_s = pb.n_s
