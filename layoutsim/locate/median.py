@@ -67,7 +67,7 @@ and HiGHS spends minutes on the degenerate root LP of 800-900 sites.  There
 branch and bound over the sites with the same Lagrangian bound at every node,
 reduction tests that fix sites open or closed and drop pairs, and every
 relaxed site choice evaluated as a solution (:mod:`layoutsim.locate._median_bb`,
-after Beasley 1985, 1993).  It proves pmed35-39 optimal in 5-45 s.  When all
+after Beasley 1985, 1993).  It proves pmed35-39 optimal in 3-55 s (pmed36 the slowest).  When all
 weights and costs are integers every solution value is an integer, so a node
 bound above :math:`U - 1` prunes the node and the final bound is rounded up.
 
@@ -366,7 +366,7 @@ def p_median(
     time_limit_s : float, optional
         Wall-clock budget for all solver calls together.
     solver : {"highs", "cbc"}
-        MIP solver.
+        MIP solver of the MIP method (not used by the branch and bound).
     sparse : bool
         Use the candidate-list reduction (exact; see the module docstring).
         ``False`` builds the dense model.
