@@ -156,9 +156,24 @@ def bench_cap(data: Path, which: str, time_limit: float | None) -> None:
             continue
         family = "capa/b/c" if override else "cap41-134"
         totals[family] = totals.get(family, 0.0) + res.seconds
-        print(row(name, res, float(r["optimal"]), f"m={len(inst.capacity)} n={len(inst.demand)}"), flush=True)
+        notes = f"m={len(inst.capacity)} n={len(inst.demand)} {cap_notes(res)}"
+        print(row(name, res, float(r["optimal"]), notes), flush=True)
     for family, sec in totals.items():
         print(f"{family} total seconds: {sec:.1f}")
+
+
+def cap_notes(res) -> str:
+    """What the Lagrangian site fixing did (facility.py): per target tried, sites fixed closed/open."""
+    s = res.stats
+    if "targets" not in s:
+        return ""
+    tries = " ".join(
+        f"{c}/{o}:{t:.1f}s" for c, o, t in zip(s["fixed_closed"], s["fixed_open"], s["solve_seconds"])
+    )
+    return (
+        f"lagrange_s={s['reduce_seconds']:.1f} L={s['lagrangian_bound']:.1f} "
+        f"U={s['heuristic']:.1f} closed/open:solve_s [{tries}]"
+    )
 
 
 def bench_random(seed: int, time_limit: float | None, dense: bool, method: str) -> None:
