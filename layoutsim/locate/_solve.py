@@ -51,15 +51,14 @@ class SolveOutcome:
 
 
 def _make_solver(
-    solver: str, time_limit_s: float | None, mip_gap: float, abs_gap: float = 1e-9,
-    cutoff: float | None = None,
+    solver: str, time_limit_s: float | None, mip_gap: float, cutoff: float | None = None,
 ) -> pulp.LpSolver:
     if solver == "highs":
         if not pulp.HiGHS().available():
             raise SolverError("HiGHS (highspy) is not available")
         extra = {} if cutoff is None else {"objective_bound": float(cutoff)}
         return pulp.HiGHS(
-            msg=False, timeLimit=time_limit_s, gapRel=mip_gap, gapAbs=abs_gap, **extra
+            msg=False, timeLimit=time_limit_s, gapRel=mip_gap, gapAbs=1e-9, **extra
         )
     if solver == "cbc":
         return pulp.COIN_CMD(
@@ -74,7 +73,6 @@ def run(
     solver: str = "highs",
     time_limit_s: float | None = None,
     mip_gap: float = DEFAULT_MIP_GAP,
-    abs_gap: float = 1e-9,
     cutoff: float | None = None,
 ) -> SolveOutcome:
     """Solve ``prob`` and classify the outcome.
@@ -89,8 +87,6 @@ def run(
         Wall-clock limit for the solver.
     mip_gap : float
         Relative MIP gap tolerance.
-    abs_gap : float
-        Absolute MIP gap tolerance (HiGHS only).
     cutoff : float, optional
         HiGHS only: nodes whose bound reaches this value are pruned (pass a
         value strictly above a known feasible objective).
@@ -108,7 +104,7 @@ def run(
     """
     if time_limit_s is not None and time_limit_s <= 0:
         raise SolverError("time limit exhausted before the solver could start")
-    engine = _make_solver(solver, time_limit_s, mip_gap, abs_gap, cutoff)
+    engine = _make_solver(solver, time_limit_s, mip_gap, cutoff)
     start = time.perf_counter()
     try:
         prob.solve(engine)

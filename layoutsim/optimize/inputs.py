@@ -351,7 +351,7 @@ def _central_kg(towns: pd.DataFrame, sc: pd.DataFrame, cd: pd.DataFrame, ruleboo
     return out, notes
 
 
-def _county_schools(county: pd.Series, sc: pd.DataFrame, cd: pd.DataFrame, rulebook: object,
+def _county_schools(adcode: str, county: pd.Series, sc: pd.DataFrame, rulebook: object,
                     opt: dict[str, np.ndarray]) -> tuple[list[Housing], list[tuple[str, str, str, str]]]:
     """Schools a county of its population must have (e.g. 驻马店: new high schools by population).
 
@@ -376,14 +376,14 @@ def _county_schools(county: pd.Series, sc: pd.DataFrame, cd: pd.DataFrame, ruleb
         en = f"{rule.id}: {county['name']} needs {need} {'new ' if p.count == 'proposed' else ''}school(s)"
         levels = [lv for lv in rule.level if lv in LEVEL_INDEX]
         if len(levels) != len(rule.level) or not levels:
-            notes.append(("outside the model", str(county["adcode"]),
+            notes.append(("outside the model", adcode,
                           zh + "；此类学校不在学位测算范围内，须另行安排",
                           en + "; such schools are outside the pupil forecast: plan them by hand"))
             continue
         li = LEVEL_INDEX[levels[0]]
         sites = sorted({int(k) for k in opt["cand"][opt["level"] == li]})
         if len(sites) < need:
-            notes.append(("no candidate site", str(county["adcode"]), zh + f"；县内仅{len(sites)}处可建用地",
+            notes.append(("no candidate site", adcode, zh + f"；县内仅{len(sites)}处可建用地",
                           en + f"; the county has {len(sites)} site(s) for one"))
         if sites:
             out.append(Housing(rule.id, rule.force == "hard", -1, li, tuple(sites), zh, en,
@@ -414,9 +414,7 @@ def county_problems(region: object, pupils: pd.DataFrame, rulebook: object, cfg:
         towns = region.townships[region.townships["county"].astype(str) == county]  # type: ignore[attr-defined]
         central, central_notes = _central_kg(towns, sc, cd, rulebook, opt)
         crow = region.counties[region.counties["adcode"].astype(str) == county].iloc[0]  # type: ignore[attr-defined]
-        crow = crow.copy()
-        crow["adcode"] = county
-        by_pop, by_pop_notes = _county_schools(crow, sc, cd, rulebook, opt)
+        by_pop, by_pop_notes = _county_schools(county, crow, sc, rulebook, opt)
         housing, notes = (*housing, *central, *by_pop), [*notes, *central_notes, *by_pop_notes]
         s = _school_arrays(sc, ra.class_size, cfg, caps, closable_levels, keep)
         pu, pl, ps, pd_ = _pairs(res, demand, sc, s["cap"], cd, opt, reach, cfg)
