@@ -9,6 +9,7 @@ from pydantic import ValidationError
 
 from layoutsim.errors import LayoutsimError
 from layoutsim.optimize import PlanConfig, Weights, plan, sweep
+from layoutsim.region import Region
 from layoutsim.rules import audit
 from optimize_fixtures import (
     book, candidate, housing_rule, pupils, reach, region, school, size_rule, unit,
@@ -245,7 +246,8 @@ def test_budget_below_a_hard_housing_school_keeps_the_model_feasible() -> None:
     assert p.notes[["kind", "id"]].values.tolist() == [["hard rule broken", "housing.primary"]]
 
 
-def test_area_budget_is_shared_between_counties_and_kept() -> None:
+def two_counties() -> tuple[Region, pd.DataFrame]:
+    """``crowded()`` plus a second county like it 20 km east, each short of a school."""
     reg, pup = crowded()
     second = region([unit("V1", 200)], [school("R1", 0, primary=(12, 540))], [candidate("D1", 400, land_cost_cny=1e7)])
     for layer in ("counties", "townships", "residential", "schools", "candidates"):
@@ -256,11 +258,27 @@ def test_area_budget_is_shared_between_counties_and_kept() -> None:
         frame.geometry = frame.geometry.translate(20000, 0)
         reg = dataclasses.replace(reg, **{layer: pd.concat([getattr(reg, layer), frame], ignore_index=True)})
     pup = pd.concat([pup, pupils(("V1", "primary", 1300.0))], ignore_index=True)
+    return reg, pup
+
+
+def test_area_budget_is_shared_between_counties_and_kept() -> None:
+    reg, pup = two_counties()
     p = plan(reg, pup, book(), cfg(max_added_classes=0, budget_cny=6e7), reach(), year=2025)
     assert p.cost_cny <= 6e7
     assert len(p.solver) == 2 and p.solver["budget_cny"].sum() <= 6e7 + 1e-3
     assert len(p.new_schools) == 2  # 2 × 12 classes (2.5e7 each) fit; 2 × 18 (3.25e7 each) do not
     assert set(p.unmet["reason"]) == {"budget"}
+
+
+def test_unspent_budget_goes_whole_to_a_county_that_can_use_it() -> None:
+    """3e7 split in proportion gives each county 1.5e7, too little for any school (2.5e7 at the least), so
+    both spend nothing; offered whole, the pool buys one school in one county."""
+    reg, pup = two_counties()
+    p = plan(reg, pup, book(), cfg(max_added_classes=0, budget_cny=3e7), reach(), year=2025)
+    assert len(p.new_schools) == 1
+    assert 2.5e7 - 1 <= p.cost_cny <= 3e7
+    assert p.solver["budget_cny"].sum() == pytest.approx(3e7)
+    assert (p.solver["cost_cny"] <= p.solver["budget_cny"] + 1e-6).all()
 
 
 def _county_rule(rule_id: str, level: str, types: list[str], min_count: int, count: str = "proposed") -> dict:

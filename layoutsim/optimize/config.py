@@ -89,7 +89,8 @@ class PlanConfig(_Strict):
     budget_cny: float | None = Field(
         None, ge=0,
         description="Capital budget for the whole area (new classes, added classes, land); None = unlimited. "
-                    "Split across counties in proportion to what each would spend without a budget.",
+                    "Split across counties in proportion to what each would spend without a budget; what they "
+                    "leave unspent goes to the counties that gain most from it (see optimize/planner.py).",
     )
     weights: Weights = Field(default_factory=Weights, description="Objective weights (CNY equivalents).")
     costs: Costs = Field(default_factory=Costs, description="Unit costs.")

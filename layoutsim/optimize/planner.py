@@ -2,8 +2,12 @@
 
 A budget is for the whole area. Counties are solved apart, so the budget is shared out first: each county
 is solved without a budget; when their total is within the budget that is the plan, otherwise each county
-gets the budget in proportion to what it wanted and is solved again, and what the counties leave unspent
-(modules are lumpy) is shared once more among those still short (a heuristic split, not a joint optimum).
+gets the budget in proportion to what it wanted and is solved again. Modules are lumpy, so a thin share
+can buy nothing while pupils go unseated: what the counties leave unspent (the pool) is then offered,
+whole, to every county still short of its wish; their offers are accepted in order of objective gained per
+extra yuan while the pool lasts, and this repeats up to ``REDISTRIBUTE_ROUNDS`` times (a heuristic split,
+not a joint optimum). Each county's reported budget is what it spends plus its original share of the pool
+left at the end, so the budgets add up to the area's.
 """
 from __future__ import annotations
 
@@ -27,6 +31,9 @@ if TYPE_CHECKING:  # the scenario may import PlanConfig from here: no runtime im
     from layoutsim.scenario import ReachConfig
 
 log = logging.getLogger(__name__)
+
+#: Rounds of offering the unspent budget to the counties still short (each solves those counties again).
+REDISTRIBUTE_ROUNDS = 3
 
 SWEEP_COLUMNS = ("point", "budget_cny", "weight_cost", "weight_pupil_km", "weight_unmet", "cost_cny", "pupil_km",
                  "unmet_pupils", "new_schools", "added_classes", "closures", "worst_status", "max_gap", "seconds")
@@ -122,19 +129,32 @@ def plan(region: object, pupils: pd.DataFrame, rulebook: object, config: PlanCon
 
 def _redistribute(problems: list[CountyProblem], solutions: list[CountySolution], wanted: np.ndarray,
                   config: PlanConfig) -> tuple[list[CountyProblem], list[CountySolution]]:
-    """One more round: what counties left unspent (modules are lumpy) goes to those still short of their wish."""
-    spent = np.array([s.capital_cny for s in solutions])
-    left = float(config.budget_cny or 0.0) - spent.sum()
-    short = np.clip(wanted - spent, 0.0, None)
-    if left <= 0 or short.sum() <= 0:
-        return problems, solutions
-    extra = left * short / short.sum()
-    again = [i for i in np.flatnonzero(short > 0)]
-    problems = [dataclasses.replace(pb, budget_cny=float(s.capital_cny + (extra[i] if i in again else 0.0)))
-                for i, (pb, s) in enumerate(zip(problems, solutions))]
+    """Offer the unspent pool to the counties still short; accept the best gains per yuan (module docstring)."""
+    budget = float(config.budget_cny or 0.0)
+    share = np.array([pb.budget_cny or 0.0 for pb in problems])
     solutions = list(solutions)
-    for i, sol in zip(again, _solve_all([problems[i] for i in again], config)):
-        solutions[i] = sol
+    for _ in range(REDISTRIBUTE_ROUNDS):
+        spent = np.array([s.capital_cny for s in solutions])
+        pool = budget - spent.sum()
+        short = [int(i) for i in np.flatnonzero(wanted > spent + 1.0)]
+        if pool <= 1.0 or not short:
+            break
+        offers = _solve_all([dataclasses.replace(problems[i], budget_cny=float(spent[i] + pool)) for i in short],
+                            config)
+        ranked = sorted(((solutions[i].objective - sol.objective) / (sol.capital_cny - spent[i]), i, sol)
+                        for i, sol in zip(short, offers)
+                        if sol.capital_cny > spent[i] + 1.0 and sol.objective < solutions[i].objective)
+        accepted = False
+        for _, i, sol in reversed(ranked):
+            extra = sol.capital_cny - spent[i]
+            if extra <= pool + 1e-6:
+                solutions[i], pool, accepted = sol, pool - extra, True
+        if not accepted:
+            break
+    spent = np.array([s.capital_cny for s in solutions])
+    pool = max(budget - spent.sum(), 0.0)
+    weights = share / share.sum() if share.sum() > 0 else np.full(len(share), 1.0 / max(len(share), 1))
+    problems = [dataclasses.replace(pb, budget_cny=float(s + pool * w)) for pb, s, w in zip(problems, spent, weights)]
     return problems, solutions
 
 
