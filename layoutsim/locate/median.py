@@ -339,6 +339,97 @@ def _open_sites(out: Any, y: Any, p: int, model: str) -> np.ndarray:
     return open_sites
 
 
+def _within_gap(value: float, bound: float, mip_gap: float) -> bool:
+    """Whether ``bound`` proves ``value`` optimal within the relative gap ``mip_gap``."""
+    return value - bound <= mip_gap * max(abs(value), 1.0) + 1e-9
+
+
+def _candidate_lists(
+    c: np.ndarray, p: int, keep: np.ndarray | None, heur: np.ndarray | None
+) -> tuple[list[np.ndarray], list[np.ndarray], np.ndarray, np.ndarray]:
+    """Each client's kept sites and costs, nearest first, their counts and the initial list lengths ``k``.
+
+    Without ``keep`` (the dense model) every site is kept and every list is whole.
+    """
+    n, m = c.shape
+    order = np.argsort(c, axis=1, kind="stable")
+    sorted_cost = np.take_along_axis(c, order, axis=1)
+    if keep is None or heur is None:
+        sizes = np.full(n, m)
+        return [order[i] for i in range(n)], [sorted_cost[i] for i in range(n)], sizes, sizes.copy()
+    keep_sorted = np.take_along_axis(keep, order, axis=1)
+    lists = [order[i][keep_sorted[i]] for i in range(n)]
+    lcosts = [sorted_cost[i][keep_sorted[i]] for i in range(n)]
+    sizes = keep_sorted.sum(axis=1)
+    # Rank of the heuristic site within each client's surviving list.
+    inv = np.cumsum(keep_sorted, axis=1) - 1
+    rank_full = np.argsort(order, axis=1)[:, heur].min(axis=1)
+    rank = inv[np.arange(n), rank_full]
+    share = math.ceil(_SHARE_FACTOR * m / p)
+    return lists, lcosts, sizes, np.minimum(sizes, np.maximum(max(_K_MIN, share), 2 * rank + _K_EXTRA))
+
+
+def _mip_rounds(
+    c: np.ndarray, w: np.ndarray, p: int, req: np.ndarray, keep: np.ndarray | None,
+    best_open: np.ndarray | None, best_obj: float, best_bound: float, *,
+    solver: str, mip_gap: float, deadline: float | None, stats: dict[str, Any],
+) -> tuple[float, np.ndarray | None, float, str]:
+    """Solve the candidate-list model, growing short lists until the bound meets the best solution.
+
+    Returns the best value, its sites, the bound and the status.
+    """
+    n, m = c.shape
+    lists, lcosts, sizes, k = _candidate_lists(c, p, keep, best_open)
+    status = "time_limit"
+    while True:
+        remaining = None
+        if deadline is not None:
+            remaining = deadline - time.perf_counter()
+            if remaining <= 0:
+                if best_open is None:
+                    raise SolverError("p-median: time limit reached before a solve finished")
+                break
+        prob, y = _build(c, w, p, req, lists, lcosts, k)
+        stats["rounds"] += 1
+        stats["variables"].append(int(k.sum() + np.count_nonzero(k < sizes) + m))
+        stats["rows"].append(int(k.sum() + n + 1))
+        try:
+            out = _solve.run(prob, solver=solver, time_limit_s=remaining, mip_gap=mip_gap)
+        except SolverError:
+            if best_open is None or deadline is None:
+                raise
+            break  # stopped by the time limit without a new solution: keep the incumbent
+        stats["solve_seconds"].append(out.seconds)
+        open_sites = _open_sites(out, y, p, "p-median model")
+        objective, _ = nearest_open_cost(c, w, open_sites)
+        if objective < best_obj:
+            best_obj, best_open = objective, open_sites
+        if math.isfinite(out.bound):
+            # Every round's model is a relaxation of the (reduced) full problem.
+            best_bound = max(best_bound, out.bound)
+        if _within_gap(best_obj, best_bound, mip_gap):
+            status = "optimal"
+            break
+        if out.status != "optimal":
+            break
+        # Clients with no open site among their first k_i candidates: the far
+        # variable under-charged them.  Grow their lists past the first open site.
+        is_open = np.zeros(m, dtype=bool)
+        is_open[open_sites] = True
+        first_open = np.array(
+            [int(np.argmax(is_open[lst])) if is_open[lst].any() else len(lst) for lst in lists]
+        )
+        grow = np.flatnonzero((first_open >= k) & (k < sizes))
+        if grow.size == 0:  # cannot happen in exact arithmetic; guards the loop
+            if relative_gap(best_obj, best_bound) > 1e-6:
+                raise SolverError("p-median: could not prove optimality (numerical trouble)")
+            status = "optimal"
+            break
+        k[grow] = np.minimum(sizes[grow], np.maximum(2 * k[grow], 2 * first_open[grow] + _K_EXTRA))
+    stats["final_list_sizes"] = {"mean": float(k.mean()), "max": int(k.max())}
+    return best_obj, best_open, best_bound, status
+
+
 def p_median(
     cost: np.ndarray,
     weights: np.ndarray | Iterable[float],
@@ -404,9 +495,10 @@ def p_median(
     if not (isinstance(p, (int, np.integer)) and req.size <= p <= m and p >= 1):
         raise LayoutsimError(f"p must be an integer with max(1, len(required)) <= p <= {m}, got {p}")
     p = int(p)
+    if method not in ("auto", "mip", "lagrangian"):
+        raise LayoutsimError(f'method must be "auto", "mip" or "lagrangian", got {method!r}')
+    deadline = None if time_limit_s is None else start + time_limit_s
 
-    order = np.argsort(c, axis=1, kind="stable")
-    sorted_cost = np.take_along_axis(c, order, axis=1)
     stats: dict[str, Any] = {"rounds": 0, "variables": [], "rows": [], "solve_seconds": []}
     if sparse and m > _K_MIN:
         heur = _heuristic(c, w, p, req)
@@ -424,23 +516,9 @@ def p_median(
             "upper": upper,
             "pairs_kept": int(keep.sum()),
         }
-        keep_sorted = np.take_along_axis(keep, order, axis=1)
-        lists = [order[i][keep_sorted[i]] for i in range(n)]
-        lcosts = [sorted_cost[i][keep_sorted[i]] for i in range(n)]
-        sizes = keep_sorted.sum(axis=1)
-        # Rank of the heuristic site within each client's surviving list.
-        inv = np.cumsum(keep_sorted, axis=1) - 1
-        rank_full = np.argsort(order, axis=1)[:, heur].min(axis=1)
-        rank = inv[np.arange(n), rank_full]
-        share = math.ceil(_SHARE_FACTOR * m / p)
-        k = np.minimum(sizes, np.maximum(max(_K_MIN, share), 2 * rank + _K_EXTRA))
     else:
-        lists = [order[i] for i in range(n)]
-        lcosts = [sorted_cost[i] for i in range(n)]
-        sizes = np.full(n, m)
-        k = sizes.copy()
-
-    best_open: np.ndarray | None = heur if (sparse and m > _K_MIN) else None
+        keep = heur = lam = None
+    best_open: np.ndarray | None = heur
     best_obj = upper if best_open is not None else math.inf
     best_bound = lower if best_open is not None else -math.inf
     status = "time_limit"
@@ -448,11 +526,9 @@ def p_median(
         np.all(w == np.round(w)) and np.all(c == np.round(c))
         and float(np.abs(w).sum() * np.abs(c).max()) < _INTEGRAL_MAX
     )
-    if method not in ("auto", "mip", "lagrangian"):
-        raise LayoutsimError(f'method must be "auto", "mip" or "lagrangian", got {method!r}')
     if best_open is not None and integral:  # every solution value is an integer
         best_bound = math.ceil(best_bound - 1e-9 * max(1.0, abs(best_bound)))
-    if best_open is not None and best_obj - best_bound <= mip_gap * max(abs(best_obj), 1.0) + 1e-9:
+    if best_open is not None and _within_gap(best_obj, best_bound, mip_gap):
         status = "optimal"  # the Lagrangian bound closed the gap at the root
     use_bb = (
         status != "optimal" and best_open is not None
@@ -465,65 +541,22 @@ def p_median(
         slack = mip_gap * max(abs(best_obj), 1.0)
         if integral:
             slack = max(slack, 1.0 - eps)
-        deadline = None if time_limit_s is None else start + time_limit_s
         bb = branch_and_bound(c, w, p, req, keep, lam, best_obj, best_open, slack=slack, deadline=deadline)
         stats["formulation"] = "lagrangian branch and bound"
         stats["nodes"], stats["iterations"] = bb.nodes, bb.iterations
         best_obj, best_open = bb.upper, bb.open_sites
         bound = math.ceil(bb.bound - eps / 2) if integral and math.isfinite(bb.bound) else bb.bound
         best_bound = max(best_bound, bound)
-        if bb.finished or best_obj - best_bound <= mip_gap * max(abs(best_obj), 1.0) + 1e-9:
+        if bb.finished or _within_gap(best_obj, best_bound, mip_gap):
             status = "optimal"
-    while not use_bb and status != "optimal":
-        remaining = None
-        if time_limit_s is not None:
-            remaining = time_limit_s - (time.perf_counter() - start)
-            if remaining <= 0:
-                if best_open is None:
-                    raise SolverError("p-median: time limit reached before a solve finished")
-                break
-        prob, y = _build(c, w, p, req, lists, lcosts, k)
-        stats["rounds"] += 1
-        stats["variables"].append(int(k.sum() + np.count_nonzero(k < sizes) + m))
-        stats["rows"].append(int(k.sum() + n + 1))
-        try:
-            out = _solve.run(prob, solver=solver, time_limit_s=remaining, mip_gap=mip_gap)
-        except SolverError:
-            if best_open is None or time_limit_s is None:
-                raise
-            break  # stopped by the time limit without a new solution: keep the incumbent
-        stats["solve_seconds"].append(out.seconds)
-        open_sites = _open_sites(out, y, p, "p-median model")
-        objective, _ = nearest_open_cost(c, w, open_sites)
-        if objective < best_obj:
-            best_obj, best_open = objective, open_sites
-        if math.isfinite(out.bound):
-            # Every round's model is a relaxation of the (reduced) full problem.
-            best_bound = max(best_bound, out.bound)
-        if best_obj - best_bound <= mip_gap * max(abs(best_obj), 1.0) + 1e-9:
-            status = "optimal"
-            break
-        if out.status != "optimal":
-            break
-        # Clients with no open site among their first k_i candidates: the far
-        # variable under-charged them.  Grow their lists past the first open site.
-        is_open = np.zeros(m, dtype=bool)
-        is_open[open_sites] = True
-        first_open = np.array(
-            [int(np.argmax(is_open[lst])) if is_open[lst].any() else len(lst) for lst in lists]
-        )
-        grow = np.flatnonzero((first_open >= k) & (k < sizes))
-        if grow.size == 0:  # cannot happen in exact arithmetic; guards the loop
-            if relative_gap(best_obj, best_bound) > 1e-6:
-                raise SolverError("p-median: could not prove optimality (numerical trouble)")
-            status = "optimal"
-            break
-        k[grow] = np.minimum(sizes[grow], np.maximum(2 * k[grow], 2 * first_open[grow] + _K_EXTRA))
+    if not use_bb and status != "optimal":
+        best_obj, best_open, best_bound, status = _mip_rounds(
+            c, w, p, req, keep, best_open, best_obj, best_bound, solver=solver, mip_gap=mip_gap,
+            deadline=deadline, stats=stats)
     assert best_open is not None
     objective, assignment = nearest_open_cost(c, w, best_open)
     bound = min(best_bound, objective) if math.isfinite(best_bound) else math.nan
     gap = relative_gap(objective, bound)
-    stats["final_list_sizes"] = {"mean": float(k.mean()), "max": int(k.max())}
     return LocateResult(
         status=status,
         objective=objective,
