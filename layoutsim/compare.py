@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from .errors import ScenarioError
 from .i18n import t
 from .render.charts import PALETTE
 from .render.indicators import township_gap
@@ -38,9 +39,22 @@ HEAD_ROWS = (("pupils", "n", None), ("seats", "n", True), ("utilisation", "pct",
              ("cost_cny", "cny", False), ("findings", "n", False))
 
 
-def _label(r: RunResult, lang: str) -> str:
-    m = r.scenario.scenario
-    return m.title_en if lang == "en" and m.title_en else m.title
+def _labels(results: list[RunResult], lang: str) -> list[str]:
+    """Each run's title; runs sharing a title are told apart by their scenario id (charts key on labels)."""
+    metas = [r.scenario.scenario for r in results]
+    titles = [m.title_en if lang == "en" and m.title_en else m.title for m in metas]
+    return [f"{title}（{m.id}）" if titles.count(title) > 1 else title for title, m in zip(titles, metas)]
+
+
+def check_distinct(scenarios: list[Any]) -> None:
+    """Raise a ScenarioError when two of the scenarios to compare share an id (their outputs would collide)."""
+    ids = [sc.id for sc in scenarios]
+    same = sorted({i for i in ids if ids.count(i) > 1})
+    if same:
+        raise ScenarioError(
+            "compare needs scenarios with different ids; give each its own [scenario] id",
+            [f"id {i!r}: " + ", ".join(str(sc.source or "?") for sc in scenarios if sc.id == i) for i in same],
+        )
 
 
 def _gap(r: RunResult) -> pd.DataFrame:
@@ -146,8 +160,9 @@ def compare_html(results: list[RunResult], *, lang: str | None = None) -> str:
     """The comparison page of two or more runs, as one self-contained HTML string."""
     if len(results) < 2:
         raise ValueError("compare needs at least two runs")
+    check_distinct([r.scenario for r in results])
     lang = lang or results[0].scenario.scenario.language
-    labels = [_label(r, lang) for r in results]
+    labels = _labels(results, lang)
     plans = [as_plan(getattr(r, "plan", None), r.region.schools) for r in results]
     findings = [getattr(r, "findings", None) for r in results]
     gaps = [_gap(r) for r in results]

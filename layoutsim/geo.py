@@ -90,6 +90,33 @@ def to_wgs84(gdf: gpd.GeoDataFrame, crs_name: str) -> gpd.GeoDataFrame:
     return out.to_crs(WGS84)
 
 
+def lonlat_hint(lon: float, lat: float, bounds: tuple[float, float, float, float] | None = None) -> str:
+    """Why a point read as longitude/latitude may be wrong, or "" when nothing stands out.
+
+    ``bounds`` (min lon, min lat, max lon, max lat) is where the points should lie, e.g. the counties'
+    bounding box: a point that lands inside it once its two numbers are exchanged was given swapped.
+    """
+    if not (np.isfinite(lon) and np.isfinite(lat)):
+        return "the coordinates are not finite numbers"
+    swapped_in = bounds is not None and bounds[0] <= lat <= bounds[2] and bounds[1] <= lon <= bounds[3]
+    if swapped_in or (abs(lat) > 90 and abs(lat) <= 180 and abs(lon) <= 90):
+        return "longitude and latitude look swapped (x must be the longitude, y the latitude)"
+    if abs(lon) > 180 or abs(lat) > 90:
+        return ("these look like projected coordinates (metres) or another CRS, not longitude/latitude: "
+                "set crs = \"EPSG:<code>\" for this layer in the scenario's [data] table, or save the file "
+                "in WGS84 / CGCS2000 longitude and latitude")
+    return ""
+
+
+def with_hints(lines: list[str], hints: list[str], limit: int = 50) -> tuple[str, list[str]]:
+    """A hint every line shares (to say once, in the heading) and the first ``limit`` lines, each with its
+    own hint when they differ, then how many more there are."""
+    more = [f"… and {len(lines) - limit} more"] if len(lines) > limit else []
+    if hints and hints[0] and len(set(hints)) == 1:
+        return f": {hints[0]}", lines[:limit] + more
+    return "", [f"{line}: {hint}" if hint else line for line, hint in zip(lines[:limit], hints)] + more
+
+
 def local_crs(gdf: gpd.GeoDataFrame) -> CRS:
     """A metric CRS for the area: the UTM zone of its centre (Henan spans zones 49 and 50)."""
     return gdf.to_crs(WGS84).estimate_utm_crs()

@@ -5,12 +5,14 @@ column mapping renames the file's columns to ours, so a bureau's own table works
 """
 from __future__ import annotations
 
+import codecs
 import json
 import warnings
 import shutil
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
+from io import StringIO
 from pathlib import Path
 
 import geopandas as gpd
@@ -18,19 +20,40 @@ import pandas as pd
 import pyogrio
 
 from .errors import DataError
-from .geo import to_wgs84
+from .geo import lonlat_hint, to_wgs84, with_hints
 from .scenario import LayerSource
 
 VECTOR_SUFFIXES = {".gpkg", ".geojson", ".json", ".shp", ".fgb"}
 PARQUET_SUFFIXES = {".parquet", ".geoparquet"}
 
 
+#: Byte-order marks and the encoding each one announces (UTF-32's before UTF-16's: it starts the same).
+_BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
+         (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
+
+
+def _csv_text(path: Path) -> str:
+    """The text of a CSV: by its byte-order mark, else UTF-8, GB18030 (Excel's Chinese default), UTF-16."""
+    data = path.read_bytes()
+    encodings = next(([enc] for bom, enc in _BOMS if data.startswith(bom)), None)
+    if encodings is None:  # no mark: UTF-16 only when NUL bytes say the text is not 8-bit
+        encodings = ["utf-8", "gb18030"] + (["utf-16-le", "utf-16-be"] if b"\x00" in data else [])
+    for enc in encodings:
+        try:
+            text = data.decode(enc)
+        except UnicodeDecodeError:
+            continue
+        if "\x00" not in text:
+            return text
+    raise DataError(
+        f"{path}: the file's encoding is not UTF-8 or GB18030 (nor UTF-16 with a byte-order mark); "
+        "save it as UTF-8: in Excel 另存为 → \"CSV UTF-8 (逗号分隔)\", in WPS or a text editor choose encoding UTF-8"
+    )
+
+
 def _read_csv(source: LayerSource) -> gpd.GeoDataFrame:
     path = source.path
-    try:
-        df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    except UnicodeDecodeError:
-        df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="gb18030")
+    df = pd.read_csv(StringIO(_csv_text(Path(path))), dtype=str, keep_default_na=False)
     missing = [c for c in (source.lon, source.lat) if c not in df.columns]
     if missing:
         raise DataError(
@@ -41,8 +64,10 @@ def _read_csv(source: LayerSource) -> gpd.GeoDataFrame:
     lat = pd.to_numeric(df[source.lat], errors="coerce")
     bad = df.index[lon.isna() | lat.isna() | ~lon.between(-180, 180) | ~lat.between(-90, 90)]
     if len(bad):
-        problems = [f"row {i + 1}: lon {df.at[i, source.lon]!r}, lat {df.at[i, source.lat]!r}" for i in bad[:50]]
-        raise DataError(f"{path}: {len(bad)} rows without a valid longitude/latitude", problems)
+        shared, problems = with_hints(
+            [f"row {i + 1}: lon {df.at[i, source.lon]!r}, lat {df.at[i, source.lat]!r}" for i in bad],
+            [lonlat_hint(lon[i], lat[i]) for i in bad])
+        raise DataError(f"{path}: {len(bad)} rows without a valid longitude/latitude{shared}", problems)
     geometry = gpd.points_from_xy(lon, lat)
     return gpd.GeoDataFrame(df.drop(columns=[source.lon, source.lat]), geometry=geometry)
 
@@ -59,7 +84,11 @@ def read_layer(source: LayerSource) -> gpd.GeoDataFrame:
             if suffix == ".csv":
                 gdf = _read_csv(source)
             elif suffix in PARQUET_SUFFIXES:
-                gdf = gpd.read_parquet(path)
+                try:
+                    gdf = gpd.read_parquet(path)
+                except ImportError:
+                    raise DataError(f"{path}: reading GeoParquet needs the pyarrow package: pip install pyarrow "
+                                    "(or save the layer as GeoPackage or GeoJSON)") from None
             elif suffix in VECTOR_SUFFIXES:
                 gdf = pyogrio.read_dataframe(path, layer=source.layer)
             else:

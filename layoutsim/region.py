@@ -6,6 +6,7 @@ local metric CRS so distances are in metres.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,7 +16,7 @@ import pandas as pd
 from pyproj import CRS
 
 from .errors import DataError
-from .geo import local_crs
+from .geo import WGS84, local_crs, lonlat_hint, with_hints
 from .io import read_layer
 from .scenario import DataConfig, LayerSource
 from .schema import (
@@ -35,10 +36,31 @@ _CHOICES: dict[tuple[str, str], tuple[str, ...]] = {
     ("townships", "terrain"): TERRAIN,
 }
 
-#: Columns that must not be negative.
-_NON_NEGATIVE = {"population", "residents", "site_area_m2", "land_cost_cny"} | {
-    f(lv) for lv in LEVELS for f in (classes_col, enrolment_col)
+#: Columns holding several values of a choice ("kindergarten;primary"), split by :func:`split_list`.
+_LISTS = {("candidates", "levels"): LEVELS}
+
+#: Plausible ranges (inclusive) of numeric columns, in one place. A value outside is a typing slip or a
+#: wrong unit (yuan for 万元, m² for mu); it would overflow an integer or swamp the model, so it is reported.
+_RANGES: dict[str, tuple[int, int]] = {
+    # Henan had 99 million residents in 2020: no county or township of it holds 100 million
+    "population": (0, 100_000_000),
+    # a residential unit is an estate or a village (the largest in the data: 18,000): a million is beyond any
+    "residents": (0, 1_000_000),
+    # the largest schools in China (毛坦厂中学, 衡水中学) have 10,000–20,000 pupils in all levels together
+    **{enrolment_col(lv): (0, 20_000) for lv in LEVELS},
+    # 500 classes of 45 pupils is 22,500: beyond the enrolment bound
+    **{classes_col(lv): (0, 500) for lv in LEVELS},
+    # a site of under 1 m² is a slip; the largest campuses are about 1 km², 10 km² is a small town
+    "site_area_m2": (1, 10_000_000),
+    # 0 for allocated land (划拨); 100亿元 is more than any school site costs (the data: 2亿 at most)
+    "land_cost_cny": (0, 10_000_000_000),
+    # years of the plans (2020–2035) with a wide margin, as the scenario's own years
+    "completion_year": (1900, 2100),
+    "earliest_year": (1900, 2100),
 }
+
+#: Layers that may have no rows (an area may have no candidate sites).
+_MAY_BE_EMPTY = {"candidates"}
 
 
 @dataclass(frozen=True)
@@ -62,9 +84,50 @@ class Region:
         )
 
 
+def plain(value: object) -> str:
+    """A value as a reader writes it in a message: 12.5, -3, 1e+30, inf, 'text' (no numpy reprs)."""
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    return repr(value)
+
+
+def split_list(text: object) -> list[str]:
+    """The values of a list cell such as a candidate's levels ("kindergarten;primary", "primary, junior").
+
+    The separators are those of :func:`layoutsim.optimize.inputs.split_levels` (which cannot import this:
+    the scenario imports the optimizer's settings, and the Region the scenario).
+    """
+    return [t for t in re.split(r"[\s,;|/]+", str(text or "")) if t]
+
+
 def _row_label(df: pd.DataFrame, i: int) -> str:
     ident = next((df[c].iloc[i] for c in ("id", "code", "adcode") if c in df.columns), None)
-    return f"row {i + 1}" + (f" (id {ident})" if ident not in (None, "") else "")
+    if ident is None or pd.isna(ident) or ident == "":
+        return f"row {i + 1}"
+    return f"row {i + 1} (id {ident if isinstance(ident, str) else plain(ident)})"
+
+
+def _check_range(df: pd.DataFrame, col: str, num: pd.Series, problems: list[str]) -> pd.Series:
+    """Rows whose number is not finite or outside the column's plausible range (:data:`_RANGES`), noted."""
+    lo, hi = _RANGES.get(col, (-np.inf, np.inf))
+    values = num.to_numpy(dtype=float)
+    with np.errstate(invalid="ignore"):
+        finite = np.isfinite(values)
+        low, high = finite & (values < lo), finite & (values > hi)
+    nonfinite = ~finite & ~np.isnan(values)
+    for i in np.flatnonzero(nonfinite | low | high):
+        if nonfinite[i]:
+            why = "is not a finite number"
+        elif low[i]:
+            why = "is negative" if lo == 0 else f"is below the plausible minimum {lo}"
+        else:
+            why = f"is above the plausible maximum {f'{hi:,}' if hi >= 10_000 else hi}"  # 20,000 but 2100
+        problems.append(f"{_row_label(df, i)}: '{col}' = {plain(values[i])} {why}")
+    return pd.Series(nonfinite | low | high, index=num.index)
 
 
 def _coerce(df: pd.DataFrame, col: str, kind: str, problems: list[str]) -> pd.Series:
@@ -78,21 +141,21 @@ def _coerce(df: pd.DataFrame, col: str, kind: str, problems: list[str]) -> pd.Se
         out = out.str.replace(r"\.0$", "", regex=True) if col in ("id", "code", "adcode", "county", "township") else out
         bad = blank & (not optional)
     elif base in ("int", "float"):
-        num = pd.to_numeric(raw.where(~blank), errors="coerce")
+        num = pd.to_numeric(raw.where(~blank), errors="coerce").astype("float64")
         bad = (num.isna() & ~blank) | (blank & (not optional))
         if base == "int":
-            frac = num.notna() & (num.round() != num)
-            bad = bad | frac
-            out = num.round().astype("Int64")
-        else:
-            out = num.astype(float)
+            bad = bad | (np.isfinite(num) & (num.round() != num))
+        # a value the range check names is reported once, there, and not converted (1e30 overflows Int64)
+        num = num.where(~(bad | _check_range(df, col, num.where(~bad), problems)))
+        out = num.round().astype("Int64") if base == "int" else num
     else:  # bool
         text = raw.astype(str).str.strip().str.lower()
         is_true, is_false = text.isin(_TRUE), text.isin(_FALSE)
         bad = ~(is_true | is_false)
         out = is_true
     for i in np.flatnonzero(np.asarray(bad)):
-        problems.append(f"{_row_label(df, i)}: column '{col}' has {raw.iloc[i]!r}, expected {base}")
+        value = "is empty" if blank.iloc[i] else f"has {plain(raw.iloc[i])}"
+        problems.append(f"{_row_label(df, i)}: column '{col}' {value}, expected {base}")
     return out
 
 
@@ -102,6 +165,11 @@ def validate_layer(name: str, gdf: gpd.GeoDataFrame, where: str) -> gpd.GeoDataF
     Raises DataError listing every problem (missing columns, bad values, bad geometry, duplicate ids).
     """
     gdf = gdf.reset_index(drop=True)
+    if len(gdf) == 0:
+        if name in _MAY_BE_EMPTY:
+            return _empty_layer(name, str(gdf.crs or WGS84))
+        raise DataError(f"{where}: layer '{name}' has no rows; a planning area needs at least one",
+                        ["check that the scenario's [data] table names the right file (and layer = of a GeoPackage)"])
     required = LAYERS[name]
     missing = [c for c in required if c not in gdf.columns]
     if missing:
@@ -125,15 +193,18 @@ def validate_layer(name: str, gdf: gpd.GeoDataFrame, where: str) -> gpd.GeoDataF
         out[SYNTHETIC_COL] = _coerce(gdf, SYNTHETIC_COL, "bool", problems)
     else:
         out[SYNTHETIC_COL] = False
-    for (layer, col), choices in _CHOICES.items():
-        if layer == name:
-            for i in np.flatnonzero(~out[col].isin(choices).to_numpy()):
-                if out[col].iloc[i] != "":
-                    problems.append(f"{_row_label(out, i)}: '{col}' is {out[col].iloc[i]!r}; expected one of {', '.join(choices)}")
-    for col in _NON_NEGATIVE & set(required):
-        values = pd.to_numeric(out[col], errors="coerce")
-        for i in np.flatnonzero((values < 0).fillna(False).to_numpy()):
-            problems.append(f"{_row_label(out, i)}: '{col}' = {values.iloc[i]} is negative")
+    for (layer, col), choices in {**_CHOICES, **_LISTS}.items():
+        if layer != name:
+            continue
+        for i, value in enumerate(out[col]):
+            if (layer, col) in _LISTS:
+                wrong = [v for v in split_list(value) if v not in choices]
+                what = f"has unknown level{'s' if len(wrong) > 1 else ''} {', '.join(map(repr, wrong))}"
+            else:
+                wrong = [value] if value not in choices and value != "" else []
+                what = f"is {value!r}"
+            if wrong:
+                problems.append(f"{_row_label(out, i)}: '{col}' {what}; expected one of {', '.join(choices)}")
     geoms = out.geometry
     for i in np.flatnonzero((geoms.isna() | geoms.is_empty).to_numpy()):
         problems.append(f"{_row_label(out, i)}: empty or missing geometry")
@@ -154,21 +225,37 @@ def validate_layer(name: str, gdf: gpd.GeoDataFrame, where: str) -> gpd.GeoDataF
     return out
 
 
-def _empty_candidates(crs: str) -> gpd.GeoDataFrame:
-    cols = {c: pd.Series(dtype=object) for c in (*LAYERS["candidates"], *OPTIONAL["candidates"], SYNTHETIC_COL)}
+def _empty_layer(name: str, crs: str) -> gpd.GeoDataFrame:
+    cols = {c: pd.Series(dtype=object) for c in (*LAYERS[name], *OPTIONAL[name], SYNTHETIC_COL)}
     return gpd.GeoDataFrame(cols, geometry=gpd.GeoSeries([], crs=crs), crs=crs)
 
 
+def _place_problems(gdf: gpd.GeoDataFrame, rows: np.ndarray,
+                    bounds: tuple[float, float, float, float] | None) -> tuple[str, list[str]]:
+    """What looks wrong with the places of these rows (said once if shared), and a line per row."""
+    corner = gdf.geometry.iloc[rows].bounds  # a point's own coordinates; a polygon's south-west corner
+    lines = [f"{_row_label(gdf, i)} '{gdf['name'].iloc[i]}' at {x:.5f}, {y:.5f}"
+             for i, x, y in zip(rows, corner["minx"], corner["miny"])]
+    return with_hints(lines, [lonlat_hint(x, y, bounds) for x, y in zip(corner["minx"], corner["miny"])])
+
+
+def _check_lonlat(gdf: gpd.GeoDataFrame, where: str, what: str) -> None:
+    """A DataError naming the rows of a WGS84 layer with coordinates beyond longitude/latitude."""
+    b = gdf.geometry.bounds
+    wrong = ~(b["minx"].ge(-180) & b["maxx"].le(180) & b["miny"].ge(-90) & b["maxy"].le(90)).to_numpy()
+    if wrong.any():
+        shared, lines = _place_problems(gdf, np.flatnonzero(wrong), None)
+        raise DataError(f"{where}: {int(wrong.sum())} {what} not in longitude/latitude{shared}", lines)
+
+
 def _locate(points: gpd.GeoDataFrame, polygons: gpd.GeoDataFrame, key: str, where: str, what: str) -> pd.Series:
-    """The ``key`` of the county polygon holding each point; a DataError lists the points in none."""
+    """The ``key`` of the county polygon holding each point (both WGS84); a DataError lists points in none."""
     joined = gpd.sjoin(points[["geometry"]], polygons[[key, "geometry"]], how="left", predicate="within")
     joined = joined[~joined.index.duplicated(keep="first")]
     outside = joined[key].isna().to_numpy()
     if outside.any():
-        problems = [f"{_row_label(points, i)} '{points['name'].iloc[i]}' at "
-                    f"{points.to_crs('EPSG:4326').geometry.iloc[i].x:.5f}, "
-                    f"{points.to_crs('EPSG:4326').geometry.iloc[i].y:.5f}" for i in np.flatnonzero(outside)[:50]]
-        raise DataError(f"{where}: {int(outside.sum())} {what} outside every county", problems)
+        shared, lines = _place_problems(points, np.flatnonzero(outside), tuple(polygons.total_bounds))
+        raise DataError(f"{where}: {int(outside.sum())} {what} outside every county{shared}", lines)
     return joined[key].astype(str)
 
 
@@ -182,6 +269,10 @@ def _check_references(region: dict[str, gpd.GeoDataFrame], sources: dict[str, st
     for i, t in enumerate(region["residential"]["township"]):
         if t not in towns:
             problems.append(f"{sources['residential']}: {_row_label(region['residential'], i)}: township {t!r} is not in the townships layer")
+    units = set(region["residential"]["id"])
+    for i, t in enumerate(region["candidates"]["tied_to"]):
+        if t and t not in units:
+            problems.append(f"{sources['candidates']}: {_row_label(region['candidates'], i)}: tied_to {t!r} is not in the residential layer")
     if problems:
         raise DataError("layers refer to places that do not exist", problems)
 
@@ -196,14 +287,19 @@ def load_region(config: DataConfig) -> Region:
             continue
         sources[name] = str(Path(source.path))
         layers[name] = validate_layer(name, read_layer(source), sources[name])
+    for name in ("counties", "townships"):
+        _check_lonlat(layers[name], sources[name], name)
+    # every point in a county, checked in longitude/latitude: swapped or projected points stay readable
+    county = {name: _locate(layers[name], layers["counties"], "adcode", sources[name], name).to_numpy()
+              for name in ("residential", "schools", "candidates") if len(layers.get(name, ()))}
     crs = local_crs(layers["counties"])
     region = {name: gdf.to_crs(crs) for name, gdf in layers.items()}
-    region.setdefault("candidates", _empty_candidates(crs.to_string()))
+    region.setdefault("candidates", _empty_layer("candidates", crs.to_string()))
     _check_references(region, sources)
     for name in ("schools", "candidates"):
         gdf = region[name]
         if len(gdf):
-            gdf["county"] = _locate(gdf, region["counties"], "adcode", sources[name], name).to_numpy()
+            gdf["county"] = county[name]
             township = gpd.sjoin_nearest(gdf[["geometry"]], region["townships"][["code", "geometry"]], how="left")
             gdf["township"] = township[~township.index.duplicated()]["code"].astype(str).to_numpy()
     return Region(crs=crs, **region)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import tomllib
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import tomli_w
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -20,6 +20,8 @@ from .schema import LAYERS
 
 Level = Literal["kindergarten", "primary", "junior", "high"]
 LAYER_NAMES = tuple(LAYERS)
+Metres = Annotated[float, Field(gt=0)]
+Reach = dict[Literal["urban", "rural"], Metres]
 
 
 class _Strict(BaseModel):
@@ -102,11 +104,11 @@ class ReachConfig(_Strict):
     about a 30-minute journey (国办发〔2018〕27号 for grades 1–3) by the usual mode of each level.
     """
 
-    kindergarten: dict[Literal["urban", "rural"], float] = Field(default_factory=lambda: _reach(300, 2000))
-    primary: dict[Literal["urban", "rural"], float] = Field(default_factory=lambda: _reach(500, 2000))
-    junior: dict[Literal["urban", "rural"], float] = Field(default_factory=lambda: _reach(1000, 10000))
-    high: dict[Literal["urban", "rural"], float] = Field(default_factory=lambda: _reach(5000, 30000))
-    limit: dict[Level, dict[Literal["urban", "rural"], float]] = Field(default_factory=lambda: {
+    kindergarten: Reach = Field(default_factory=lambda: _reach(300, 2000))
+    primary: Reach = Field(default_factory=lambda: _reach(500, 2000))
+    junior: Reach = Field(default_factory=lambda: _reach(1000, 10000))
+    high: Reach = Field(default_factory=lambda: _reach(5000, 30000))
+    limit: dict[Level, Reach] = Field(default_factory=lambda: {
         "kindergarten": _reach(1500, 4000), "primary": _reach(2500, 6000),
         "junior": _reach(5000, 15000), "high": _reach(30000, 60000),
     })
@@ -231,13 +233,30 @@ def _load_raw(path: Path, seen: tuple[Path, ...] = ()) -> dict[str, Any]:
     return _merge(_load_raw(path.parent / parent, (*seen, path)), raw)
 
 
-def _format_errors(path: Path, exc: ValidationError) -> ScenarioError:
-    problems = []
-    for err in exc.errors():
-        loc = ".".join(str(p) for p in err["loc"]) or "(top)"
-        msg = "unknown key" if err["type"] == "extra_forbidden" else err["msg"]
-        problems.append(f"{loc}: {msg}")
-    return ScenarioError(f"{path}: the scenario is not valid", problems)
+def _key(err: Any) -> str:
+    return ".".join(str(p) for p in err["loc"]) or "(top)"
+
+
+#: Strict-mode errors of a number or true/false given as something else.
+_TYPE_ERRORS = {"int_type": "an integer", "float_type": "a number", "bool_type": "true or false"}
+
+
+def _quoted_values(data: dict[str, Any], known: set[str]) -> list[str]:
+    """Numbers and true/false written as strings (``target_year = "2025"``).
+
+    Pydantic's lax mode would quietly convert them; TOML has real numbers and booleans, so a quoted one is a
+    slip. A strict validation finds them in every section; its other complaints (a path given as a string,
+    an array for a tuple, a table key that is a year) are what TOML cannot express and are ignored, as are
+    the keys in ``known`` (already reported by the lax validation).
+    """
+    try:
+        Scenario.model_validate(data, strict=True)
+    except ValidationError as exc:
+        return [f"{_key(err)}: expected {_TYPE_ERRORS[err['type']]}, got the string {err['input']!r} (write it "
+                "without quotes)" for err in exc.errors()
+                if err["type"] in _TYPE_ERRORS and isinstance(err["input"], str) and err["loc"][-1] != "[key]"
+                and _key(err) not in known]
+    return []
 
 
 def load_scenario(path: str | Path) -> Scenario:
@@ -249,11 +268,17 @@ def load_scenario(path: str | Path) -> Scenario:
         With every problem, each naming its key, when the file is missing, unreadable or invalid.
     """
     path = Path(path)
-    raw = _load_raw(path)
+    data = {**_load_raw(path), "source": path.resolve()}
+    errors: list[Any] = []
     try:
-        return Scenario.model_validate({**raw, "source": path.resolve()})
+        scenario = Scenario.model_validate(data)
     except ValidationError as exc:
-        raise _format_errors(path, exc) from None
+        errors = exc.errors()
+    problems = [f"{_key(e)}: {'unknown key' if e['type'] == 'extra_forbidden' else e['msg']}" for e in errors]
+    problems += _quoted_values(data, {_key(e) for e in errors})
+    if problems:
+        raise ScenarioError(f"{path}: the scenario is not valid", problems)
+    return scenario
 
 
 def dump_scenario(scenario: Scenario) -> str:
