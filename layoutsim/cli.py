@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import signal
 import sys
 from pathlib import Path
 
@@ -12,6 +13,9 @@ from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from .errors import LayoutsimError
 
+#: Exit statuses (README, "Exit status").
+EXIT_OK, EXIT_BAD_INPUT, EXIT_NO_PLAN, EXIT_INTERRUPTED = 0, 2, 3, 130
+
 DEMO = "scenarios/beiguan/baseline.toml"
 STEPS = {"load": "读取数据 loading layers", "demand": "计算学生数 pupils", "assign": "分配学位 assigning", "plan": "优化布局 optimizing",
          "map": "绘制地图 drawing the map", "write": "写出结果 writing outputs"}
@@ -19,6 +23,8 @@ STEPS = {"load": "读取数据 loading layers", "demand": "计算学生数 pupil
 
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="layoutsim", description="School-layout and capacity planning simulator.")
+    p.add_argument("-v", "--verbose", action="store_true",
+                   help="progress notes and, at the end, the solver's logs on standard error")
     sub = p.add_subparsers(dest="command", required=True)
     r = sub.add_parser("run", help="run a scenario and write its map and tables")
     r.add_argument("scenario", type=Path)
@@ -51,10 +57,10 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
-def _run(console: Console, scenario: Path, out: Path | None) -> None:
+def _run(console: Console, scenario: Path, out: Path | None) -> int:
     from .pipeline import run
 
-    progress, step = _progress(console)
+    progress, step = _progress()
     with progress:
         result = run(scenario, out, step=step)
     area = result.kpis["area"]
@@ -72,11 +78,25 @@ def _run(console: Console, scenario: Path, out: Path | None) -> None:
     for r in p["hard_rules_left"]:
         console.print(f"    hard rule still broken: {r['rule_id']} at {r['places']} places: {r['why_en']}")
     console.print(f"  map: {result.out_dir / 'index.html'}   report: {result.out_dir / 'report.html'}")
+    return _plan_status(result.plan.counties_without_plan, result.out_dir)
 
 
-def _progress(console: Console):
+def _plan_status(counties: list[str], folder: Path) -> int:
+    """Exit status of a command that plans: 3 when some county got no plan (told on standard error)."""
+    if not counties:
+        return EXIT_OK
+    Console(stderr=True).print(
+        f"error: no plan for {len(counties)} county model(s) ({', '.join(counties)}): the solver found no "
+        f"solution within its time limit or failed; their pupils are reported unmet with reason 'solver'. "
+        f"See {folder / 'plan_solver.csv'} and {folder / 'logs'}; raise [plan] time_limit_s.",
+        markup=False, highlight=False, soft_wrap=True)
+    return EXIT_NO_PLAN
+
+
+def _progress():
+    """A transient progress line on standard error (standard output carries only the results)."""
     progress = Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
-                        console=console, transient=True)
+                        console=Console(stderr=True), transient=True)
     task = progress.add_task("start", total=len(STEPS))
     return progress, lambda name: progress.update(task, description=STEPS[name], advance=1)
 
@@ -84,8 +104,7 @@ def _progress(console: Console):
 def _audit(console: Console, scenario: Path, out: Path | None, as_json: bool, proposed: bool) -> None:
     from .pipeline import audit_only
 
-    err = Console(stderr=True)
-    progress, step = _progress(err)
+    progress, step = _progress()
     with progress:
         findings, summary, folder = audit_only(scenario, out, proposed=proposed, step=step)
     if as_json:
@@ -101,7 +120,7 @@ def _audit(console: Console, scenario: Path, out: Path | None, as_json: bool, pr
 def _forecast(console: Console, scenario: Path, out: Path | None) -> None:
     from .pipeline import forecast_only
 
-    progress, step = _progress(console)
+    progress, step = _progress()
     with progress:
         view, folder = forecast_only(scenario, out, step=step)
     for level, g in view.totals.groupby("level", sort=False):
@@ -132,11 +151,11 @@ def _budgets(values: list[str]) -> list[float | None]:
     return out
 
 
-def _sweep(console: Console, scenario: Path, budgets: list[str], out: Path | None) -> None:
+def _sweep(console: Console, scenario: Path, budgets: list[str], out: Path | None) -> int:
     from .pipeline import sweep_only
 
     values = _budgets(budgets)
-    progress, step = _progress(console)
+    progress, step = _progress()
     with progress:
         curve, folder = sweep_only(scenario, values, out, step=step)
     console.print(f"{'budget 亿元':>12}{'cost 亿元':>10}{'pupil-km':>12}{'unmet':>10}{'new':>6}{'+classes':>9}  solver")
@@ -145,23 +164,33 @@ def _sweep(console: Console, scenario: Path, budgets: list[str], out: Path | Non
         console.print(f"{budget:>12}{r.cost_cny / 1e8:>10.2f}{r.pupil_km:>12,.0f}{r.unmet_pupils:>10,.0f}"
                       f"{r.new_schools:>6}{r.added_classes:>9}  {r.worst_status}, gap ≤ {r.max_gap:.2%}")
     console.print(f"trade-off curve → {folder / 'tradeoff.csv'}")
+    from .optimize.result import has_plan
+
+    return _plan_status([f"budget {b}" for b, st in zip(curve["budget_cny"], curve["worst_status"])
+                         if not has_plan(st)], folder)
 
 
-def _compare(console: Console, scenarios: list[Path], out: Path | None) -> None:
-    from .compare import compare
+def _compare(console: Console, scenarios: list[Path], out: Path | None) -> int:
+    from .compare import check_distinct, compare
+    from .io import check_out_dir
     from .pipeline import REPO_ROOT, run
     from .scenario import load_scenario
 
     if len(scenarios) < 2:
         raise LayoutsimError("compare needs at least two scenario files")
     loaded = [load_scenario(path) for path in scenarios]
+    check_distinct(loaded)
     folder = out or REPO_ROOT / "maps" / ("compare-" + "-vs-".join(sc.id for sc in loaded))
+    runs = [folder.parent / f"{folder.name}-runs" / sc.id for sc in loaded]
+    for path in [folder, *runs]:  # every folder checked before the first run
+        check_out_dir(path)
     results = []
-    for sc in loaded:  # each run's own outputs beside the comparison
-        progress, step = _progress(console)
+    for sc, path in zip(loaded, runs):  # each run's own outputs beside the comparison
+        progress, step = _progress()
         with progress:
-            results.append(run(sc, folder.parent / f"{folder.name}-runs" / sc.id, step=step))
+            results.append(run(sc, path, step=step))
     console.print(f"compare: {compare(results, folder)}")
+    return max(_plan_status(r.plan.counties_without_plan, r.out_dir) for r in results)
 
 
 def _synth(console: Console, area: str, seed: int | None, out: Path | None) -> None:
@@ -178,43 +207,59 @@ def _synth(console: Console, area: str, seed: int | None, out: Path | None) -> N
         console.print(f"{key}: " + ", ".join(f"{n:,} {layer}" for layer, n in counts.items()) + f" → {folder}")
 
 
+def _terminate(signum: int, frame: object) -> None:
+    """SIGTERM ends a run like Ctrl-C: the half-written output folder is removed, the workers are killed."""
+    raise KeyboardInterrupt
+
+
+def _dispatch(args: argparse.Namespace, console: Console) -> int:
+    if args.command in ("run", "demo"):
+        from .pipeline import REPO_ROOT
+
+        return _run(console, args.scenario if args.command == "run" else REPO_ROOT / DEMO, args.out)
+    if args.command == "audit":
+        _audit(console, args.scenario, args.out, args.json, args.proposed)
+    elif args.command == "forecast":
+        _forecast(console, args.scenario, args.out)
+    elif args.command == "sweep":
+        return _sweep(console, args.scenario, args.budgets, args.out)
+    elif args.command == "compare":
+        return _compare(console, args.scenarios, args.out)
+    elif args.command == "validate":
+        _validate(console, args.scenario)
+    elif args.command == "synth":
+        _synth(console, args.area, args.seed, args.out)
+    return EXIT_OK
+
+
+def _validate(console: Console, scenario: Path) -> None:
+    from .pipeline import rulebook_of
+    from .region import load_region
+    from .scenario import load_scenario
+
+    sc = load_scenario(scenario)
+    book = rulebook_of(sc)
+    region = load_region(sc.data)
+    console.print(f"{scenario}: valid; {len(region.schools)} schools, {len(region.residential)} residential "
+                  f"units, {len(region.townships)} townships; rulebook {book.id} ({len(book.rules)} rules)")
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    logging.basicConfig(level=logging.WARNING, format="note: %(message)s")
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="note: %(message)s")
     console = Console(stderr=False, soft_wrap=True)
     err = Console(stderr=True)
+    previous = signal.signal(signal.SIGTERM, _terminate)
     try:
-        if args.command == "run":
-            _run(console, args.scenario, args.out)
-        elif args.command == "demo":
-            from .pipeline import REPO_ROOT
-
-            _run(console, REPO_ROOT / DEMO, args.out)
-        elif args.command == "audit":
-            _audit(console, args.scenario, args.out, args.json, args.proposed)
-        elif args.command == "forecast":
-            _forecast(console, args.scenario, args.out)
-        elif args.command == "sweep":
-            _sweep(console, args.scenario, args.budgets, args.out)
-        elif args.command == "compare":
-            _compare(console, args.scenarios, args.out)
-        elif args.command == "validate":
-            from .region import load_region
-            from .scenario import load_scenario
-
-            sc = load_scenario(args.scenario)
-            region = load_region(sc.data)
-            console.print(f"{args.scenario}: valid; {len(region.schools)} schools, "
-                          f"{len(region.residential)} residential units, {len(region.townships)} townships")
-        elif args.command == "synth":
-            _synth(console, args.area, args.seed, args.out)
+        return _dispatch(args, console)
     except LayoutsimError as exc:
         err.print(f"error: {exc}", markup=False, highlight=False, soft_wrap=True)
-        return 2
+        return EXIT_BAD_INPUT
     except KeyboardInterrupt:
-        err.print("interrupted")
-        return 130
-    return 0
+        err.print("interrupted: nothing was written")
+        return EXIT_INTERRUPTED
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 if __name__ == "__main__":

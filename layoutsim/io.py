@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import codecs
 import json
+import os
+import re
 import warnings
 import shutil
 import tempfile
@@ -115,26 +117,112 @@ def read_layer(source: LayerSource) -> gpd.GeoDataFrame:
     return to_wgs84(gdf, source.crs)
 
 
+#: The file layoutsim writes into every output folder it makes: only a folder holding it may be replaced.
+OUTPUT_MARKER = ".layoutsim-output"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process
+        return True
+    return True
+
+
+def _clean_leftovers(final: Path) -> None:
+    """Remove the temporary folders of earlier runs into ``final`` whose process is gone (killed runs)."""
+    for left in final.parent.glob(f".{final.name}.*-*"):
+        m = re.fullmatch(rf"\.{re.escape(final.name)}\.(?:partial|old)-(\d+)(?:-\w+)?", left.name)
+        if m and left.is_dir() and (left / OUTPUT_MARKER).is_file() and not _alive(int(m.group(1))):
+            shutil.rmtree(left, ignore_errors=True)
+
+
+def check_out_dir(final: Path) -> Path:
+    """Check up front that ``final`` may be (re)written as an output folder; return it absolute.
+
+    Refuses, with a :class:`DataError`, anything that is not a new folder, an empty folder or a previous
+    layoutsim output (a folder holding :data:`OUTPUT_MARKER`): a file, the current folder or one above it,
+    a path under a file, a folder of the user's own files, a parent that cannot be written.
+    """
+    final = Path(os.path.abspath(Path(final).expanduser()))
+    where = f"--out {final}"
+    cwd = Path.cwd().resolve()
+    if final.resolve() == cwd or final.resolve() in cwd.parents:
+        raise DataError(f"{where}: is the current folder or one above it; name a new folder for the outputs")
+    for parent in [final, *final.parents]:
+        if parent.exists() and not parent.is_dir():
+            what = "is a file" if parent == final else f"lies under {parent}, which is a file"
+            raise DataError(f"{where}: {what}, not a folder; name a folder for the outputs")
+    if final.is_dir() and any(final.iterdir()) and not (final / OUTPUT_MARKER).is_file():
+        raise DataError(f"{where}: the folder exists and is not a layoutsim output folder (no {OUTPUT_MARKER} in "
+                        "it); layoutsim replaces only its own outputs: name a new or empty folder")
+    base = next(p for p in [final, *final.parents] if p.exists())
+    if not os.access(base, os.W_OK | os.X_OK):
+        raise DataError(f"{where}: cannot write in {base} (permission denied)")
+    return final
+
+
 @contextmanager
-def atomic_dir(final: Path) -> Iterator[Path]:
-    """Yield a temporary folder beside ``final``; move it into place whole only if the block succeeds."""
-    final = Path(final)
-    final.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{final.name}.", dir=final.parent))
+def atomic_dir(final: Path, *, about: str = "") -> Iterator[Path]:
+    """Yield a temporary folder beside ``final``; move it into place whole only if the block succeeds.
+
+    ``final`` is checked first (:func:`check_out_dir`); an existing ``final`` is replaced only if layoutsim
+    wrote it. The temporary folder carries the marker and the process id, so a run killed half way leaves
+    a folder the next run into the same place removes.
+    """
+    final = check_out_dir(final)
+    try:
+        final.parent.mkdir(parents=True, exist_ok=True)
+        _clean_leftovers(final)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{final.name}.partial-{os.getpid()}-", dir=final.parent))
+    except OSError as exc:
+        raise DataError(f"--out {final}: cannot create the output folder: {exc.strerror or exc}") from None
     tmp.chmod(0o755)  # mkdtemp makes it private; outputs are for sharing
+    (tmp / OUTPUT_MARKER).write_text(f"written by layoutsim {about}\n".replace("  ", " "), encoding="utf-8")
     try:
         yield tmp
+        if final.exists():
+            old = final.with_name(f".{final.name}.old-{os.getpid()}")
+            shutil.rmtree(old, ignore_errors=True)
+            final.rename(old)
+            tmp.rename(final)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            tmp.rename(final)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    if final.exists():
-        old = final.with_name(f".{final.name}.old")
-        shutil.rmtree(old, ignore_errors=True)
-        final.rename(old)
-        tmp.rename(final)
-        shutil.rmtree(old, ignore_errors=True)
-    else:
-        tmp.rename(final)
+
+
+#: Columns a planner reads as whole numbers: pupils, seats, classes, yuan, metres (by name; see rounded()).
+_WHOLE = ("pupils", "seats", "enrolment", "classes", "shortfall", "surplus", "deficit")
+_WHOLE_UNITS = ("_cny", "_m", "_m2", "year")
+
+
+def rounded(table: pd.DataFrame) -> pd.DataFrame:
+    """A table as a person reads it: pupils, seats, classes, yuan and metres whole; shares and gaps to 4
+    decimals; other numbers to 2. Missing values stay missing."""
+    out = table.copy()
+    for col in out.columns:
+        if not pd.api.types.is_float_dtype(out[col]):
+            continue
+        name = str(col)
+        if (any(key in name for key in _WHOLE) or name.endswith(_WHOLE_UNITS)) and \
+                not name.endswith(("_share", "utilisation")):
+            out[col] = out[col].round().astype("Int64")
+        elif name in ("gap", "mip_gap") or name.endswith(("_share", "utilisation", "_rate")):
+            out[col] = out[col].round(4)
+        else:
+            out[col] = out[col].round(2)
+    return out
+
+
+def write_table(path: Path, table: pd.DataFrame) -> None:
+    """Write a planner-facing table as CSV: rounded (:func:`rounded`), UTF-8 with BOM so Excel on a
+    Chinese Windows reads it."""
+    rounded(table).to_csv(path, index=False, encoding="utf-8-sig")
 
 
 def write_json(path: Path, data: object) -> None:

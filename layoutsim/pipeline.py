@@ -16,7 +16,7 @@ from shapely import LineString
 
 from .assign import Assignment, assign_nearest
 from .forecast import Forecast, forecast
-from .io import atomic_dir, write_gpkg, write_json
+from .io import atomic_dir, write_gpkg, write_json, write_table
 from .metrics import kpis, school_table
 from .region import Region, load_region
 from .render.map import build_map
@@ -152,6 +152,7 @@ def plan_summary(proposal: Plan, proposed_findings: pd.DataFrame) -> dict:
         "solver_status": sorted(set(solver["status"])) if len(solver) else [],
         "max_gap": float(solver["gap"].max()) if len(solver) and solver["gap"].notna().any() else None,
         "solver_seconds": round(float(solver["seconds"].sum()), 2) if len(solver) else 0.0,
+        "counties_without_plan": proposal.counties_without_plan,
         "findings_after": _per_rule(proposed_findings),
         "hard_rules_left": hard_rules_left(proposed_findings),
     }
@@ -164,7 +165,7 @@ def write_plan(folder: Path, proposal: Plan, proposed_findings: pd.DataFrame) ->
               "plan_unmet.csv": proposal.unmet, "plan_solver.csv": proposal.solver,
               "plan_notes.csv": proposal.notes, "findings_proposed.csv": proposed_findings}
     for name, table in tables.items():
-        table.to_csv(folder / name, index=False, encoding="utf-8-sig")
+        write_table(folder / name, table)
 
 
 def audit_layout(book: Rulebook, region: Region, pupils: pd.DataFrame, year: int) -> pd.DataFrame:
@@ -178,7 +179,7 @@ def write_outlook(folder: Path, view: Outlook) -> None:
               "forecast_total.csv": view.totals, "peaks_county.csv": view.peaks,
               "warnings_township.csv": view.township_warnings, "warnings_catchment.csv": view.catchment_warnings}
     for name, table in tables.items():
-        table.to_csv(folder / name, index=False, encoding="utf-8-sig", float_format="%.1f")
+        write_table(folder / name, table)
 
 
 def _flow_lines(region: Region, flows: pd.DataFrame) -> gpd.GeoDataFrame:
@@ -197,10 +198,8 @@ class _Today:
     assignment: Assignment
 
 
-def _today(scenario: Scenario | str | Path, step: Step) -> _Today:
+def _today(scenario: Scenario, step: Step) -> _Today:
     """Load, forecast, and assign the target year's pupils to today's schools."""
-    if not isinstance(scenario, Scenario):
-        scenario = load_scenario(scenario)
     step("load")
     region = load_region(scenario.data)
     step("demand")
@@ -211,8 +210,23 @@ def _today(scenario: Scenario | str | Path, step: Step) -> _Today:
     return _Today(scenario, region, fc, pupils, assignment)
 
 
+def _load(scenario: Scenario | str | Path) -> Scenario:
+    return scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
+
+
 def run(scenario: Scenario | str | Path, out_dir: Path | None = None, *, step: Step = lambda s: None) -> RunResult:
-    """Run a scenario and write its outputs (default ``maps/<scenario id>/``)."""
+    """Run a scenario and write its outputs (default ``maps/<scenario id>/``).
+
+    The output folder is checked before anything is computed and filled whole or not at all
+    (:func:`layoutsim.io.atomic_dir`); the solver's logs go to its ``logs/`` folder.
+    """
+    scenario = _load(scenario)
+    with atomic_dir(Path(out_dir) if out_dir else default_out_dir(scenario), about=scenario.id) as tmp:
+        result = _run_into(scenario, tmp, step)
+    return dataclasses.replace(result, out_dir=Path(out_dir) if out_dir else default_out_dir(scenario))
+
+
+def _run_into(scenario: Scenario, tmp: Path, step: Step) -> RunResult:
     today = _today(scenario, step)
     scenario, region, fc, pupils, assignment = (today.scenario, today.region, today.forecast, today.pupils,
                                                 today.assignment)
@@ -222,7 +236,8 @@ def run(scenario: Scenario | str | Path, out_dir: Path | None = None, *, step: S
     findings = audit_layout(book, region, pupils, meta.target_year)
     seat_outlook = outlook(region, fc, assignment)
     step("plan")
-    proposal = propose(region, pupils, book, scenario.plan, scenario.reach, year=meta.target_year)
+    proposal = propose(region, pupils, book, scenario.plan, scenario.reach, year=meta.target_year,
+                       log_dir=_logs(tmp))
     new, expansions = phase(proposal.new_schools, proposal.expansions, proposal.flows, seat_outlook, region,
                             base_year=meta.base_year, target_year=meta.target_year)
     proposal = dataclasses.replace(proposal, new_schools=with_lonlat(new, region), expansions=expansions)
@@ -246,76 +261,82 @@ def run(scenario: Scenario | str | Path, out_dir: Path | None = None, *, step: S
     report = build_report(region, table, pupils, indicators, title=title, lang=meta.language,
                           findings=findings, seat_gap=gap, rulebook=book, plan=proposal)
     step("write")
-    out = Path(out_dir) if out_dir else default_out_dir(scenario)
-    with atomic_dir(out) as tmp:
-        (tmp / "index.html").write_text(html, encoding="utf-8")
-        (tmp / "report.html").write_text(report, encoding="utf-8")
-        write_json(tmp / "kpis.json", indicators)
-        (tmp / "scenario.resolved.toml").write_text(dump_scenario(scenario), encoding="utf-8")
-        assignment.flows.to_csv(tmp / "assignment.csv", index=False)
-        assignment.unmet.to_csv(tmp / "unmet.csv", index=False)
-        table.to_csv(tmp / "schools.csv", index=False)
-        findings.to_csv(tmp / "findings.csv", index=False)
-        write_outlook(tmp, seat_outlook)
-        write_plan(tmp, proposal, proposed_findings)
-        util = table.pivot_table(index="school", columns="level", values="utilisation")
-        schools = region.schools.join(util.add_prefix("utilisation_"), on="id")
-        write_gpkg(tmp / "plan.gpkg", {
-            "counties": region.counties, "townships": region.townships, "residential": region.residential,
-            "schools": schools, "candidates": region.candidates,
-            "assignment": _flow_lines(region, assignment.flows),
-        })
+    (tmp / "index.html").write_text(html, encoding="utf-8")
+    (tmp / "report.html").write_text(report, encoding="utf-8")
+    write_json(tmp / "kpis.json", indicators)
+    (tmp / "scenario.resolved.toml").write_text(dump_scenario(scenario), encoding="utf-8")
+    write_table(tmp / "assignment.csv", assignment.flows)
+    write_table(tmp / "unmet.csv", assignment.unmet)
+    write_table(tmp / "schools.csv", table)
+    write_table(tmp / "findings.csv", findings)
+    write_outlook(tmp, seat_outlook)
+    write_plan(tmp, proposal, proposed_findings)
+    util = table.pivot_table(index="school", columns="level", values="utilisation")
+    schools = region.schools.join(util.add_prefix("utilisation_"), on="id")
+    write_gpkg(tmp / "plan.gpkg", {
+        "counties": region.counties, "townships": region.townships, "residential": region.residential,
+        "schools": schools, "candidates": region.candidates,
+        "assignment": _flow_lines(region, assignment.flows),
+    })
     return RunResult(scenario, region, pupils, assignment, table, indicators, findings, fc, seat_outlook,
-                     proposal, proposed_findings, out)
+                     proposal, proposed_findings, tmp)
+
+
+def _logs(tmp: Path) -> Path:
+    """The output folder's ``logs/``: one solver log per county model."""
+    folder = tmp / "logs"
+    folder.mkdir(exist_ok=True)
+    return folder
 
 
 def audit_only(scenario: Scenario | str | Path, out_dir: Path | None = None, *, proposed: bool = False,
                step: Step = lambda s: None) -> tuple[pd.DataFrame, pd.DataFrame, Path]:
     """``layoutsim audit``: findings on today's layout (or, with ``proposed``, on the layout the optimizer
     proposes for the target year) and their summary per rule, written to ``out_dir``."""
-    today = _today(scenario, step)
-    sc = today.scenario
-    book = rulebook_of(sc)
-    year = sc.scenario.target_year
-    if proposed:
-        step("plan")
-        proposal = propose(today.region, today.pupils, book, sc.plan, sc.reach, year=year)
-        findings = audit_proposal(book, today.region, today.pupils, proposal, year)
-    else:
-        findings = audit_layout(book, today.region, today.pupils, year)
-    summary = summarize(findings, book)
+    sc = _load(scenario)
     out = Path(out_dir) if out_dir else REPO_ROOT / "maps" / f"{sc.id}-audit"
-    step("write")
-    with atomic_dir(out) as tmp:
-        findings.to_csv(tmp / "findings.csv", index=False, encoding="utf-8-sig")
-        summary.to_csv(tmp / "summary.csv", index=False, encoding="utf-8-sig")
+    with atomic_dir(out, about=sc.id) as tmp:
+        today = _today(sc, step)
+        book = rulebook_of(sc)
+        year = sc.scenario.target_year
+        if proposed:
+            step("plan")
+            proposal = propose(today.region, today.pupils, book, sc.plan, sc.reach, year=year, log_dir=_logs(tmp))
+            findings = audit_proposal(book, today.region, today.pupils, proposal, year)
+        else:
+            findings = audit_layout(book, today.region, today.pupils, year)
+        summary = summarize(findings, book)
+        step("write")
+        write_table(tmp / "findings.csv", findings)
+        write_table(tmp / "summary.csv", summary)
     return findings, summary, out
 
 
 def forecast_only(scenario: Scenario | str | Path, out_dir: Path | None = None, *,
                   step: Step = lambda s: None) -> tuple[Outlook, Path]:
     """``layoutsim forecast``: pupils by county, township, level and year against today's seats, warnings."""
-    today = _today(scenario, step)
-    view = outlook(today.region, today.forecast, today.assignment)
-    out = Path(out_dir) if out_dir else REPO_ROOT / "maps" / f"{today.scenario.id}-forecast"
-    step("write")
-    with atomic_dir(out) as tmp:
+    sc = _load(scenario)
+    out = Path(out_dir) if out_dir else REPO_ROOT / "maps" / f"{sc.id}-forecast"
+    with atomic_dir(out, about=sc.id) as tmp:
+        today = _today(sc, step)
+        view = outlook(today.region, today.forecast, today.assignment)
+        step("write")
         write_outlook(tmp, view)
-        (tmp / "scenario.resolved.toml").write_text(dump_scenario(today.scenario), encoding="utf-8")
+        (tmp / "scenario.resolved.toml").write_text(dump_scenario(sc), encoding="utf-8")
     return view, out
 
 
 def sweep_only(scenario: Scenario | str | Path, budgets: list[float | None], out_dir: Path | None = None, *,
                step: Step = lambda s: None) -> tuple[pd.DataFrame, Path]:
     """``layoutsim sweep``: one plan per budget, the trade-off of cost against journeys and unmet seats."""
-    today = _today(scenario, step)
-    sc = today.scenario
-    step("plan")
-    curve = sweep(today.region, today.pupils, rulebook_of(sc), sc.plan, sc.reach,
-                  year=sc.scenario.target_year, budgets=budgets)
+    sc = _load(scenario)
     out = Path(out_dir) if out_dir else REPO_ROOT / "maps" / f"{sc.id}-sweep"
-    step("write")
-    with atomic_dir(out) as tmp:
-        curve.to_csv(tmp / "tradeoff.csv", index=False, encoding="utf-8-sig")
+    with atomic_dir(out, about=sc.id) as tmp:
+        today = _today(sc, step)
+        step("plan")
+        curve = sweep(today.region, today.pupils, rulebook_of(sc), sc.plan, sc.reach,
+                      year=sc.scenario.target_year, budgets=budgets, log_dir=_logs(tmp))
+        step("write")
+        write_table(tmp / "tradeoff.csv", curve)
         (tmp / "scenario.resolved.toml").write_text(dump_scenario(sc), encoding="utf-8")
     return curve, out

@@ -10,6 +10,8 @@ proves optimality and NaN otherwise.
 from __future__ import annotations
 
 import math
+import os
+import sys
 import time
 from dataclasses import dataclass
 
@@ -18,7 +20,7 @@ from pulp.apis import coin_api
 
 from layoutsim.errors import SolverError
 
-__all__ = ["SolveOutcome", "run", "DEFAULT_MIP_GAP", "SOLVERS"]
+__all__ = ["SolveOutcome", "run", "quiet_highs", "DEFAULT_MIP_GAP", "SOLVERS"]
 
 #: Relative MIP gap at which a solve counts as optimal.  HiGHS's own default
 #: (1e-4) is far too loose to reproduce published optima to 1e-6.
@@ -50,12 +52,41 @@ class SolveOutcome:
     seconds: float
 
 
+_BANNER_SHOWN = False
+
+
+def quiet_highs() -> None:
+    """Keep HiGHS's banner off standard output.
+
+    HiGHS (1.16) prints a banner on stdout the first time a process creates a solver, before any option
+    (``output_flag``) can be set, which breaks ``--json`` outputs. So the first solver of each process is
+    created here with file descriptor 1 pointed at the null device; the rest print nothing.
+    """
+    global _BANNER_SHOWN
+    if _BANNER_SHOWN:
+        return
+    import highspy
+
+    sys.stdout.flush()
+    saved = os.dup(1)
+    null = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(null, 1)
+        highspy.Highs()
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+        os.close(null)
+    _BANNER_SHOWN = True
+
+
 def _make_solver(
     solver: str, time_limit_s: float | None, mip_gap: float, cutoff: float | None = None,
 ) -> pulp.LpSolver:
     if solver == "highs":
         if not pulp.HiGHS().available():
             raise SolverError("HiGHS (highspy) is not available")
+        quiet_highs()
         extra = {} if cutoff is None else {"objective_bound": float(cutoff)}
         return pulp.HiGHS(
             msg=False, timeLimit=time_limit_s, gapRel=mip_gap, gapAbs=1e-9, **extra

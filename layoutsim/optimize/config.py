@@ -137,6 +137,12 @@ class PlanConfig(_Strict):
         description="Objective penalty per in-principle (原则上) rule broken by the plan. Assumption: about a "
                     "new school's land; hard rules are constraints.",
     )
+    max_variables: int = Field(
+        1_500_000, gt=0,
+        description="Largest county model built, in variables, estimated from its arrays before building. "
+                    "PuLP holds about 0.6 KB per variable with its rows (measured), HiGHS as much again: "
+                    "1.5 million is about 2 GB and already beyond a minute of solving on 2 cores.",
+    )
     time_limit_s: float = Field(60.0, gt=0, description="Time limit per county model (seconds).")
     mip_gap: float = Field(0.01, ge=0, lt=1, description="Relative optimality gap at which a county model stops.")
     solver: Literal["highs", "cbc"] = Field("highs", description="MILP solver: HiGHS (highspy) or CBC.")

@@ -21,12 +21,14 @@ import logging
 import math
 import time
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pulp
 from pulp.apis import coin_api
 
 from layoutsim.errors import SolverError
+from layoutsim.locate._solve import quiet_highs
 from layoutsim.optimize.config import PlanConfig
 from layoutsim.optimize.inputs import L, CountyProblem
 
@@ -198,25 +200,37 @@ class _Builder:
                 self.add([(self.u[i, li], 1.0), (self.x[j], d)], pulp.LpConstraintLE, d)
 
 
-def _solver(cfg: PlanConfig, time_limit: float | None = None) -> pulp.LpSolver:
-    limit = cfg.time_limit_s if time_limit is None else time_limit
+def _solver(cfg: PlanConfig, log_file: Path | None = None) -> pulp.LpSolver:
+    """The county's solver, silent on stdout; with ``log_file``, HiGHS writes its log there."""
     if cfg.solver == "highs":
-        solver = pulp.HiGHS(msg=False, timeLimit=limit, gapRel=cfg.mip_gap, threads=cfg.threads)
+        quiet_highs()
+        log = {} if log_file is None else {"msg": True, "log_to_console": False, "log_file": str(log_file)}
+        solver = pulp.HiGHS(**{"msg": False, **log}, timeLimit=cfg.time_limit_s, gapRel=cfg.mip_gap,
+                            threads=cfg.threads)
     else:
         # COIN_CMD on PuLP's bundled binary: PULP_CBC_CMD is deprecated in PuLP 3.3
-        solver = pulp.COIN_CMD(path=coin_api.pulp_cbc_path, msg=False, timeLimit=limit, gapRel=cfg.mip_gap,
-                               threads=cfg.threads)
+        solver = pulp.COIN_CMD(path=coin_api.pulp_cbc_path, msg=False, timeLimit=cfg.time_limit_s,
+                               gapRel=cfg.mip_gap, threads=cfg.threads,
+                               **({} if log_file is None else {"logPath": str(log_file)}))
     if not solver.available():
         raise SolverError(f"the {cfg.solver} solver is not available; install highspy or use solver = \"cbc\"")
     return solver
+
+
+def unsolved(pb: CountyProblem, status: str, seconds: float, bound: float = float("nan"),
+             variables: int = 0, constraints: int = 0) -> CountySolution:
+    """A county without a plan (no solution in time, or its worker failed): nothing built, all demand unmet."""
+    return CountySolution(np.zeros(len(pb.pair_unit)), pb.demand.copy(), np.zeros(len(pb.opt_cand), bool),
+                          np.zeros((pb.n_s, L), int), np.zeros(pb.n_s, bool), (), 0.0, status,
+                          float("nan"), bound, float("nan"), seconds, variables, constraints)
 
 
 def _value(v: pulp.LpVariable) -> float:
     return float(v.varValue) if v.varValue is not None else 0.0
 
 
-def solve_county(pb: CountyProblem, cfg: PlanConfig) -> CountySolution:
-    """Build and solve one county; a model without a solution in time falls back to "build nothing"."""
+def solve_county(pb: CountyProblem, cfg: PlanConfig, log_file: Path | None = None) -> CountySolution:
+    """Build and solve one county; a model without a solution in time is :func:`unsolved` (says so)."""
     t0 = time.perf_counter()
     b = _Builder(pb, cfg)
     b.build()
@@ -226,7 +240,7 @@ def solve_county(pb: CountyProblem, cfg: PlanConfig) -> CountySolution:
                               np.zeros(pb.n_s, bool), (), 0.0, "optimal", 0.0, 0.0, 0.0,
                               time.perf_counter() - t0, 0, 0)
     try:
-        b.prob.solve(_solver(cfg))
+        b.prob.solve(_solver(cfg, log_file))
     except pulp.PulpSolverError as exc:
         raise SolverError(f"county {pb.county}: the {cfg.solver} solver failed: {exc}") from None
     seconds = time.perf_counter() - t0
@@ -236,9 +250,7 @@ def solve_county(pb: CountyProblem, cfg: PlanConfig) -> CountySolution:
     n_u = len(pb.unit_ids)
     if not has_solution:
         log.warning("county %s: no solution (%s); reporting all demand unmet", pb.county, status)
-        return CountySolution(np.zeros(len(b.f)), pb.demand.copy(), np.zeros(len(b.z), bool),
-                              np.zeros((pb.n_s, L), int), np.zeros(pb.n_s, bool), (), 0.0, status,
-                              float("nan"), bound, float("nan"), seconds, n_var, n_con)
+        return unsolved(pb, status, seconds, bound, n_var, n_con)
     flows = np.clip(np.array([_value(v) for v in b.f]), 0.0, None)
     unmet = np.zeros((n_u, L))
     for (i, li), v in b.u.items():
@@ -270,7 +282,7 @@ def _stats(prob: pulp.LpProblem, cfg: PlanConfig, has_solution: bool) -> tuple[s
         if not mip:
             return "optimal", float(h.getObjectiveValue()), 0.0
         bound, gap = float(info.mip_dual_bound), float(info.mip_gap)
-        status = "optimal" if text == "optimal" else ("time limit" if "time" in text else text)
+        status = "optimal" if text == "optimal" else ("time limit" if "time" in text else "feasible")
         return status, bound, gap if math.isfinite(gap) else float("nan")
     if not has_solution:
         return "no solution", float("nan"), float("nan")

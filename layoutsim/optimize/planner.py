@@ -12,9 +12,16 @@ left at the end, so the budgets add up to the area's.
 from __future__ import annotations
 
 import dataclasses
-from concurrent.futures import ProcessPoolExecutor
 import logging
-from collections.abc import Sequence
+import multiprocessing
+import os
+import signal
+import sys
+import time
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from pathlib import Path
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -23,7 +30,7 @@ import pandas as pd
 from layoutsim.errors import LayoutsimError
 from layoutsim.optimize.config import PlanConfig, Weights
 from layoutsim.optimize.inputs import CountyProblem, county_problems
-from layoutsim.optimize.model import CountySolution, solve_county
+from layoutsim.optimize.model import CountySolution, solve_county, unsolved
 from layoutsim.optimize.result import CountyContext, Plan, assemble, county_tables
 from layoutsim.schema import LEVELS, enrolment_col
 
@@ -31,6 +38,11 @@ if TYPE_CHECKING:  # the scenario may import PlanConfig from here: no runtime im
     from layoutsim.scenario import ReachConfig
 
 log = logging.getLogger(__name__)
+
+#: Seconds on top of twice a county's time limit before its worker counts as hung (:func:`hang_limit_s`).
+HANG_MARGIN_S = 120.0
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
+_SPAWN = multiprocessing.get_context("spawn")
 
 #: Rounds of offering the unspent budget to the counties still short (each solves those counties again).
 REDISTRIBUTE_ROUNDS = 3
@@ -67,29 +79,102 @@ def _contexts(region: object, problems: list[CountyProblem], year: int) -> list[
     return out
 
 
-def _solve_one(pb: CountyProblem, config: PlanConfig) -> CountySolution:
-    sol = solve_county(pb, config)
+def _solve_one(pb: CountyProblem, config: PlanConfig, log_dir: Path | None = None) -> CountySolution:
+    log_file = None if log_dir is None else Path(log_dir) / f"solver-{pb.county}.log"
+    sol = solve_county(pb, config, log_file)
     log.info("county %s: %s, objective %.4g, gap %.3g, %.1f s, %d variables", pb.county, sol.status,
              sol.objective, sol.gap, sol.seconds, sol.variables)
     return sol
 
 
-def _solve_all(problems: list[CountyProblem], config: PlanConfig) -> list[CountySolution]:
+def hang_limit_s(config: PlanConfig) -> float:
+    """Seconds a county may run in a worker before it counts as hung: its time limit twice (one queued
+    behind another county's, one its own) plus model building and start-up."""
+    return 2 * config.time_limit_s + HANG_MARGIN_S
+
+
+def _die_with_parent() -> None:
+    """Worker initializer: on Linux, the kernel kills the worker when the run's process dies (even kill -9)."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+        if os.getppid() == 1:  # the parent died before the line above
+            os._exit(1)
+
+
+def _stop(pool: ProcessPoolExecutor) -> None:
+    """Kill the pool's workers now and release it without waiting (a hung solver ignores everything else)."""
+    for proc in list((getattr(pool, "_processes", None) or {}).values()):
+        proc.kill()
+    pool.shutdown(wait=False, cancel_futures=True)
+
+
+def _solve_all(problems: list[CountyProblem], config: PlanConfig, log_dir: Path | None = None, *,
+               solve: Callable[..., CountySolution] = _solve_one) -> list[CountySolution]:
     """Solve the counties' models, ``config.workers`` at a time in worker processes.
 
     Each county is its own model, so the results do not depend on the order or the number of workers.
-    Largest models start first so the workers finish together.
+    Largest models start first so the workers finish together. Workers are started fresh (``spawn``): a
+    forked child of a process that has already run HiGHS hangs in its thread pool. A county whose worker
+    dies, or runs past :func:`hang_limit_s`, is reported as failed (:func:`unsolved`); the others go on.
+    ``solve`` is what a worker runs for a county (tests put a hanging one there).
     """
     if config.workers <= 1 or len(problems) <= 1:
-        return [_solve_one(pb, config) for pb in problems]
+        return [solve(pb, config, log_dir) for pb in problems]
     order = sorted(range(len(problems)), key=lambda i: -len(problems[i].pair_unit))
-    with ProcessPoolExecutor(max_workers=min(config.workers, len(problems))) as pool:
-        futures = {i: pool.submit(_solve_one, problems[i], config) for i in order}
-        return [futures[i].result() for i in range(len(problems))]
+    done: dict[int, CountySolution] = {}
+    broke: set[int] = set()  # counties whose worker died once: a second death is theirs
+    while len(done) < len(problems):
+        todo = [i for i in order if i not in done]
+        pool = ProcessPoolExecutor(max_workers=min(config.workers, len(todo)), mp_context=_SPAWN,
+                                   initializer=_die_with_parent)
+        try:
+            futures = {pool.submit(solve, problems[i], config, log_dir): i for i in todo}
+            _collect(futures, problems, config, done, broke)
+        finally:
+            _stop(pool)
+    return [done[i] for i in range(len(problems))]
+
+
+def _failed(pb: CountyProblem, why: str, seconds: float) -> CountySolution:
+    log.warning("county %s: failed: %s", pb.county, why)
+    return unsolved(pb, f"failed: {why}", seconds)
+
+
+def _collect(futures: dict[Future, int], problems: list[CountyProblem], config: PlanConfig,
+             done: dict[int, CountySolution], broke: set[int]) -> None:
+    """Gather finished counties into ``done``. Return early when the pool must be restarted: a county hung
+    (recorded as failed) or a worker died (its counties are tried once more; a second death is a failure)."""
+    started: dict[Future, float] = {}
+    pending = set(futures)
+    while pending:
+        finished, pending = wait(pending, timeout=1.0, return_when=FIRST_COMPLETED)
+        now = time.monotonic()
+        restart = False
+        for fut in finished:
+            i = futures[fut]
+            try:
+                done[i] = fut.result()
+            except BrokenProcessPool:
+                restart = True
+                if i in broke:
+                    done[i] = _failed(problems[i], "the worker solving it died twice (out of memory or killed)",
+                                      now - started.get(fut, now))
+                broke.add(i)
+        for fut in pending:
+            if fut.running():
+                started.setdefault(fut, now)
+        for fut in [f for f in pending if now - started.get(f, now) > hang_limit_s(config)]:
+            restart = True
+            done[futures[fut]] = _failed(problems[futures[fut]], f"no answer from its worker in "
+                                         f"{hang_limit_s(config):.0f} s (the solver hung)", now - started[fut])
+        if restart:
+            return
 
 
 def plan(region: object, pupils: pd.DataFrame, rulebook: object, config: PlanConfig, reach: ReachConfig, *,
-         year: int) -> Plan:
+         year: int, log_dir: Path | None = None) -> Plan:
     """Propose new schools, expansions and closures and assign pupils, county by county.
 
     Parameters
@@ -106,6 +191,8 @@ def plan(region: object, pupils: pd.DataFrame, rulebook: object, config: PlanCon
         The scenario's ``[reach]``: how far a pupil may live from a school of a level.
     year
         Target year: candidates with ``earliest_year`` after it are not available; estates count once built.
+    log_dir
+        Folder for the solver's log of each county (``solver-<county>.log``); None = no logs.
 
     Returns
     -------
@@ -114,21 +201,51 @@ def plan(region: object, pupils: pd.DataFrame, rulebook: object, config: PlanCon
     """
     _check_pupils(pupils)
     problems = county_problems(region, pupils, rulebook, config, reach, year)
-    solutions = _solve_all(problems, config)
+    _check_size(problems, config)
+    solutions = _solve_all(problems, config, log_dir)
     if config.budget_cny is not None:
         wanted = np.array([s.capital_cny for s in solutions])
         if wanted.sum() > config.budget_cny + 1e-6:
             share = config.budget_cny * wanted / wanted.sum()
             problems = [dataclasses.replace(pb, budget_cny=float(b)) for pb, b in zip(problems, share)]
-            solutions = _solve_all(problems, config)
-            problems, solutions = _redistribute(problems, solutions, wanted, config)
+            solutions = _solve_all(problems, config, log_dir)
+            problems, solutions = _redistribute(problems, solutions, wanted, config, log_dir)
+    _echo_logs(problems, log_dir)
     contexts = _contexts(region, problems, year)
     parts = [(pb, sol, county_tables(pb, sol, ctx, config)) for pb, sol, ctx in zip(problems, solutions, contexts)]
     return assemble(year, parts)
 
 
+def model_variables(pb: CountyProblem) -> int:
+    """Variables a county model will have (model.py: flows, unmet, modules, sites, expansions, closures)."""
+    return int(len(pb.pair_unit) + np.count_nonzero(pb.demand > 1e-9) + len(pb.opt_cand)
+               + len(np.unique(pb.opt_cand)) + np.count_nonzero(pb.school_exp_max > 0) + pb.school_closable.sum())
+
+
+def _check_size(problems: list[CountyProblem], config: PlanConfig) -> None:
+    """Stop before building a model too large for memory or the time limit, with what to change."""
+    big = [(pb, model_variables(pb)) for pb in problems if model_variables(pb) > config.max_variables]
+    if big:
+        raise LayoutsimError(
+            f"the plan's county models would be too large (more than [plan] max_variables = "
+            f"{config.max_variables:,} variables)",
+            [f"county {pb.county}: about {n:,} variables from {len(pb.unit_ids):,} residential units; "
+             f"aggregate the residential points (villages, estates) or lower [plan] k_nearest "
+             f"(now {config.k_nearest})" for pb, n in big])
+
+
+def _echo_logs(problems: list[CountyProblem], log_dir: Path | None) -> None:
+    """The solver's log of each county on the log (standard error under ``--verbose``)."""
+    if log_dir is None or not log.isEnabledFor(logging.INFO):
+        return
+    for pb in problems:
+        path = Path(log_dir) / f"solver-{pb.county}.log"
+        if path.is_file():
+            log.info("solver log of county %s (%s):\n%s", pb.county, path.name, path.read_text(errors="replace"))
+
+
 def _redistribute(problems: list[CountyProblem], solutions: list[CountySolution], wanted: np.ndarray,
-                  config: PlanConfig) -> tuple[list[CountyProblem], list[CountySolution]]:
+                  config: PlanConfig, log_dir: Path | None) -> tuple[list[CountyProblem], list[CountySolution]]:
     """Offer the unspent pool to the counties still short; accept the best gains per yuan (module docstring)."""
     budget = float(config.budget_cny or 0.0)
     share = np.array([pb.budget_cny or 0.0 for pb in problems])
@@ -140,7 +257,7 @@ def _redistribute(problems: list[CountyProblem], solutions: list[CountySolution]
         if pool <= 1.0 or not short:
             break
         offers = _solve_all([dataclasses.replace(problems[i], budget_cny=float(spent[i] + pool)) for i in short],
-                            config)
+                            config, log_dir)
         ranked = sorted(((solutions[i].objective - sol.objective) / (sol.capital_cny - spent[i]), i, sol)
                         for i, sol in zip(short, offers)
                         if sol.capital_cny > spent[i] + 1.0 and sol.objective < solutions[i].objective)
@@ -160,7 +277,7 @@ def _redistribute(problems: list[CountyProblem], solutions: list[CountySolution]
 
 def sweep(region: object, pupils: pd.DataFrame, rulebook: object, config: PlanConfig, reach: ReachConfig, *,
           year: int, budgets: Sequence[float | None] | None = None,
-          weights: Sequence[Weights | dict[str, float]] | None = None) -> pd.DataFrame:
+          weights: Sequence[Weights | dict[str, float]] | None = None, log_dir: Path | None = None) -> pd.DataFrame:
     """The trade-off curve: one plan per budget (or per set of weights), one row per plan.
 
     Give exactly one of ``budgets`` and ``weights``. Columns: :data:`SWEEP_COLUMNS`.
@@ -174,7 +291,7 @@ def sweep(region: object, pupils: pd.DataFrame, rulebook: object, config: PlanCo
                    for w in weights or ()]
     rows = []
     for n, cfg in enumerate(configs):
-        p = plan(region, pupils, rulebook, cfg, reach, year=year)
+        p = plan(region, pupils, rulebook, cfg, reach, year=year, log_dir=log_dir)
         rows.append({
             "point": n, "budget_cny": cfg.budget_cny, "weight_cost": cfg.weights.cost,
             "weight_pupil_km": cfg.weights.pupil_km, "weight_unmet": cfg.weights.unmet, "cost_cny": p.cost_cny,

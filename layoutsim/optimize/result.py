@@ -41,6 +41,11 @@ UNMET_REASONS = {
 }
 
 
+def has_plan(status: str) -> bool:
+    """Did a county's solve give a plan? Not after a time limit without a solution, or a failed worker."""
+    return status in ("optimal", "feasible", "time limit")
+
+
 def _frame(rows: list[dict], columns: tuple[str, ...]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=list(columns))
 
@@ -73,6 +78,11 @@ class Plan:
     @property
     def unmet_pupils(self) -> float:
         return float(self.unmet["pupils"].sum())
+
+    @property
+    def counties_without_plan(self) -> list[str]:
+        """Counties whose solve gave no plan (their pupils are all in ``unmet`` with reason "solver")."""
+        return [str(c) for c, st in zip(self.solver["county"], self.solver["status"]) if not has_plan(st)]
 
     def assignment(self) -> pd.DataFrame:
         """Flows as the audit reads them (``residential``, ``school``, ``level``, ``pupils``, ``distance_m``)."""
@@ -234,10 +244,7 @@ def _unmet_rows(pb: CountyProblem, sol: CountySolution, cfg: PlanConfig) -> list
     """Unmet pupils per unit and level, with the reason the plan could not seat them."""
     rows = []
     n_s = pb.n_s
-    if sol.status.startswith("time limit, no") or sol.status == "no solution":
-        reason_all: str | None = "solver"
-    else:
-        reason_all = None
+    reason_all = None if has_plan(sol.status) else "solver"
     opened_cost = {(int(pb.opt_cand[o]), int(pb.opt_level[o])): float(pb.opt_cost[o]) for o in np.flatnonzero(sol.opened)}
     open_sites = {int(pb.opt_cand[o]) for o in np.flatnonzero(sol.opened)}
     left = None if pb.budget_cny is None else pb.budget_cny - sol.capital_cny
