@@ -198,7 +198,7 @@ def atomic_dir(final: Path, *, about: str = "") -> Iterator[Path]:
 
 #: Columns a planner reads as whole numbers: pupils, seats, classes, yuan, metres (by name; see rounded()).
 _WHOLE = ("pupils", "seats", "enrolment", "classes", "shortfall", "surplus", "deficit")
-_WHOLE_UNITS = ("_cny", "_m", "_m2", "year")
+_WHOLE_UNITS = ("_cny", "_m", "_m2", "_km", "year")
 
 
 def rounded(table: pd.DataFrame) -> pd.DataFrame:
@@ -212,7 +212,7 @@ def rounded(table: pd.DataFrame) -> pd.DataFrame:
         if (any(key in name for key in _WHOLE) or name.endswith(_WHOLE_UNITS)) and \
                 not name.endswith(("_share", "utilisation")):
             out[col] = out[col].round().astype("Int64")
-        elif name in ("gap", "mip_gap") or name.endswith(("_share", "utilisation", "_rate")):
+        elif name.endswith(("gap", "_share", "utilisation", "_rate")):
             out[col] = out[col].round(4)
         else:
             out[col] = out[col].round(2)

@@ -168,3 +168,19 @@ def test_validate_loads_the_rulebook(project: Path, capsys: pytest.CaptureFixtur
     (project / "scenario.toml").write_text(text + '\n[rules]\ndisable = ["no.such.rule"]\n', encoding="utf-8")
     assert cli.main(["validate", str(project / "scenario.toml")]) == 2
     assert "no.such.rule" in capsys.readouterr().err
+
+
+def test_rounded_shows_people_whole_pupils_and_yuan() -> None:
+    import pandas as pd
+
+    from layoutsim.io import rounded
+
+    table = pd.DataFrame({"pupils": [1883.0585671865003], "unmet_pupils": [42.79499999999999],
+                          "cost_cny": [7_200_000.4], "distance_m": [1234.56], "pupil_km": [823777.9],
+                          "max_gap": [0.000412345], "utilisation": [0.876543], "seconds": [0.29871],
+                          "deficit_year": [float("nan")], "name": ["北关区第三高级中学"]})
+    row = rounded(table).iloc[0]
+    assert (row["pupils"], row["unmet_pupils"], row["cost_cny"], row["distance_m"], row["pupil_km"]) == \
+        (1883, 43, 7_200_000, 1235, 823778)
+    assert row["max_gap"] == 0.0004 and row["utilisation"] == 0.8765 and row["seconds"] == 0.3
+    assert pd.isna(row["deficit_year"]) and row["name"] == "北关区第三高级中学"
