@@ -16,7 +16,6 @@ import pandas as pd
 from .errors import ScenarioError
 from .i18n import t
 from .render.charts import PALETTE
-from .render.indicators import township_gap
 from .render.map import map_spec
 from .render.page import render_page
 from .render.plan import PlanFrames, as_plan
@@ -58,14 +57,8 @@ def check_distinct(scenarios: list[Any]) -> None:
 
 
 def _gap(r: RunResult) -> pd.DataFrame:
-    outlook = getattr(r, "outlook", None)
-    by_town = getattr(outlook, "by_township", None)
-    if by_town is not None and len(by_town):
-        return by_town[["township", "level", "year", "pupils", "seats"]]
-    gap = getattr(r, "seat_gap", None)
-    if gap is not None and len(gap):
-        return gap
-    return township_gap(r.region, r.pupils, r.schools, int(r.kpis.get("target_year") or 0))
+    """Pupils against today's seats by township, level and year (the run's early-warning outlook)."""
+    return r.outlook.by_township[["township", "level", "year", "pupils", "seats"]]
 
 
 def _fmt(v: Any, kind: str) -> str:
@@ -108,7 +101,7 @@ def _indicator_rows(results: list[RunResult], heads: list[dict], lang: str) -> l
 
 
 def _site_key(df: pd.DataFrame) -> pd.Series:
-    ident = df["id"].astype(str) if "id" in df.columns else pd.Series("", index=df.index)
+    ident = df["school"].astype(str) if "school" in df.columns else pd.Series("", index=df.index)
     place = df["lon"].round(4).astype(str) + "," + df["lat"].round(4).astype(str)
     return ident.where(ident != "", df["name"].astype(str) + "@" + place)
 

@@ -58,14 +58,14 @@ def findings_frame(result) -> pd.DataFrame:
 
 def plan_frames(result) -> dict:
     s = result.region.schools.to_crs(4326).set_index("id")
-    new = gpd.GeoDataFrame({"id": ["N1"], "name": ["新城配套小学"], "level": ["primary"], "classes": [24],
+    new = gpd.GeoDataFrame({"school": ["N1"], "name": ["新城配套小学"], "levels": ["primary"], "classes": [24],
                             "cost_cny": [8.0e7], "reason_zh": ["锦绣新城配套"]},
                            geometry=[Point(s.loc["S1"].geometry.x + 0.02, s.loc["S1"].geometry.y + 0.01)], crs=4326)
     return {"new_schools": new,
-            "expansions": pd.DataFrame({"school": ["S3"], "level": ["junior"], "classes_added": [6],
+            "expansions": pd.DataFrame({"school": ["S3"], "level": ["junior"], "added_classes": [6],
                                         "cost_cny": [1.5e7], "reason_zh": ["初中学位不足"]}),
             "closures": pd.DataFrame({"school": ["S2"], "reason_zh": ["生源不足，并入城关第一小学"],
-                                      "merged_into": ["S1"]})}
+                                      "receiving": ["S1"]})}
 
 
 def seat_gap_frame() -> pd.DataFrame:
@@ -224,3 +224,23 @@ def test_english_labels(tiny_run) -> None:
     html = build_map(r.region, r.schools, r.pupils, title="Sample county", lang="en")
     assert '<html lang="en">' in html and "Primary schools" in html and "Search a school" in html
     assert not re.search(r"<script[^>]+src\s*=", html)
+
+
+def test_render_reads_the_optimizers_own_tables(tiny_run) -> None:
+    """The renderer read ``classes_added``/``merged_into`` while the optimizer writes ``added_classes``/
+    ``receiving``: every expansion showed "+0" classes. Built from the run's real plan."""
+    from layoutsim.render.plan import _COLUMNS, DEFINED, OPEN_BY
+
+    for name, cols in _COLUMNS.items():
+        assert set(cols) - {OPEN_BY} <= set(DEFINED[name]), name
+    plan = tiny_run.plan
+    assert len(plan.expansions) and (plan.expansions["added_classes"] > 0).all()
+    html = (tiny_run.out_dir / "report.html").read_text(encoding="utf-8")
+    table = html[html.index('id="plan-expand"'):]
+    table = table[:table.index("</table>")]
+    shown = [int(x) for x in re.findall(r"<td>\+(\d+)</td>", table)]
+    assert sorted(shown) == sorted(plan.expansions["added_classes"].astype(int)) and 0 not in shown
+    spec = json.dumps(map_spec(tiny_run.region, tiny_run.schools, tiny_run.pupils, plan=plan),
+                      ensure_ascii=False)
+    assert "+0" not in spec and f"+{int(plan.expansions['added_classes'].iloc[0])}" in spec
+    assert str(int(plan.expansions[OPEN_BY].iloc[0])) in spec

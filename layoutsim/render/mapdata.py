@@ -18,7 +18,7 @@ from ..geo import round_coords, wgs84_to_gcj02
 from ..i18n import t
 from ..schema import LARGE_CLASS, LEVELS
 from .indicators import findings_by_place, unmet_by_unit
-from .plan import PlanFrames
+from .plan import OPEN_BY, PlanFrames
 
 UTIL_COLOURS = (("util_low", 0.6, "#2c7bb6"), ("util_ok", 0.9, "#1a9641"),
                 ("util_full", 1.1, "#fdae61"), ("util_over", np.inf, "#d7191c"))
@@ -225,18 +225,19 @@ def plan_layers(plan: PlanFrames | None, proj: Projector, lang: str) -> list[dic
         feats = []
         for _, r in df.iterrows():
             rows = []
-            if "level" in r and r["level"]:
-                rows.append([t("level", lang), t(str(r["level"]), lang)])
+            levels = r.get("level") or r.get("levels")
+            if levels:
+                rows.append([t("level", lang), "、".join(t(lv, lang) for lv in str(levels).split(";"))])
             if attr == "new_schools":
                 rows.append([t("classes", lang), _n(float(r["classes"]))])
             if attr == "expansions":
-                rows.append([t("classes_added", lang), f"+{_n(float(r['classes_added']))}"])
-            if attr == "closures" and r.get("merged_into"):
-                rows.append([t("merged_into", lang), str(r["merged_into"])])
+                rows.append([t("classes_added", lang), f"+{_n(float(r['added_classes']))}"])
+            if attr == "closures" and r.get("receiving"):
+                rows.append([t("merged_into", lang), str(r["receiving"])])
             if attr != "closures":
                 rows.append([t("cost", lang), f"{float(r['cost_cny']) / 1e4:,.0f} {t('wan_cny', lang)}"])
-            if r.get("year") is not None and pd.notna(r.get("year")):
-                rows.append([t("year", lang), str(int(r["year"]))])
+            if r.get(OPEN_BY) is not None and pd.notna(r.get(OPEN_BY)):
+                rows.append([t("year", lang), str(int(r[OPEN_BY]))])
             name = str(r.get("name") or r.get("school") or "")
             sec = {"h": f"{t(key, lang)}: {name}", "r": rows}
             if why(r):

@@ -1,9 +1,10 @@
-"""A proposed plan as three tidy tables, whatever shape it comes in (the optimizer's result, a dict, None).
+"""A proposed plan as three tidy tables in the optimizer's own vocabulary (``layoutsim.optimize.result``).
 
-``new_schools``: name, level, classes, cost_cny, reason_zh (reason_en), lon/lat (WGS84) or a geometry.
-``expansions``: school (an existing school's id), level, classes_added (or classes), cost_cny, reason_zh.
-``closures``: school, reason_zh, merged_into (optional).
-Missing optional columns are filled; points of expansions and closures come from the region's schools.
+``new_schools``: school, name, levels, classes, cost_cny, reason_zh (reason_en), open_by, lon/lat or a geometry.
+``expansions``: school (an existing school's id), level, added_classes, cost_cny, reason_zh, open_by.
+``closures``: school, receiving (the school taking its pupils), reason_zh.
+The plan may be an :class:`~layoutsim.optimize.Plan`, a dict of such tables, or None. Missing optional
+columns are filled; points of expansions and closures come from the region's schools.
 """
 from __future__ import annotations
 
@@ -14,13 +15,19 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from layoutsim.optimize.result import CLOSURE_COLUMNS, EXPANSION_COLUMNS, NEW_SCHOOL_COLUMNS
+
+#: Year a school or block must open by: written by :func:`layoutsim.simulate.phase`.
+OPEN_BY = "open_by"
 _COLUMNS: dict[str, dict[str, Any]] = {
-    "new_schools": {"id": "", "name": "", "level": "", "classes": 0, "cost_cny": 0.0, "reason_zh": "",
-                    "reason_en": "", "year": None},
-    "expansions": {"school": "", "level": "", "classes_added": 0, "cost_cny": 0.0, "reason_zh": "",
-                   "reason_en": "", "year": None},
-    "closures": {"school": "", "merged_into": "", "reason_zh": "", "reason_en": "", "year": None},
+    "new_schools": {"school": "", "name": "", "levels": "", "classes": 0, "cost_cny": 0.0, "reason_zh": "",
+                    "reason_en": "", OPEN_BY: None},
+    "expansions": {"school": "", "level": "", "added_classes": 0, "cost_cny": 0.0, "reason_zh": "",
+                   "reason_en": "", OPEN_BY: None},
+    "closures": {"school": "", "receiving": "", "reason_zh": "", "reason_en": ""},
 }
+#: Where each table's columns are defined (a test checks that render reads only those).
+DEFINED = {"new_schools": NEW_SCHOOL_COLUMNS, "expansions": EXPANSION_COLUMNS, "closures": CLOSURE_COLUMNS}
 
 
 @dataclass(frozen=True)
@@ -60,8 +67,6 @@ def _lonlat(df: pd.DataFrame) -> pd.DataFrame:
 def _frame(raw: Any, name: str, school_points: pd.DataFrame) -> pd.DataFrame:
     df = pd.DataFrame(columns=list(_COLUMNS[name])) if raw is None else _lonlat(raw.copy())
     df = pd.DataFrame(df).reset_index(drop=True)
-    if name == "expansions" and "classes_added" not in df.columns and "classes" in df.columns:
-        df = df.rename(columns={"classes": "classes_added"})
     for col, default in _COLUMNS[name].items():
         if col not in df.columns:
             df[col] = default
