@@ -117,6 +117,8 @@ def test_audit_json_is_json_and_nothing_else(project: Path, proposed: bool) -> N
     assert proc.returncode == 0, proc.stderr
     findings = json.loads(proc.stdout)
     assert findings and {"rule_id", "severity"} <= set(findings[0])
+    # Excel on a Chinese Windows needs the BOM: run wrote findings.csv without one, audit with one
+    assert (project / "audit" / "findings.csv").read_bytes().startswith(b"\xef\xbb\xbf")
     if proposed:
         assert list((project / "audit" / "logs").glob("solver-*.log"))
 

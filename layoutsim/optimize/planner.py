@@ -182,7 +182,7 @@ def plan(region: object, pupils: pd.DataFrame, rulebook: object, config: PlanCon
     region
         A :class:`layoutsim.region.Region` (layers in a metric CRS; schools and candidates carry ``county``).
     pupils
-        Tidy (``unit``, ``level``, ``pupils``) for ``year``, e.g. :func:`layoutsim.demand.pupils_by_level`.
+        Tidy (``unit``, ``level``, ``pupils``) for ``year``, e.g. :func:`layoutsim.pipeline.pupils_in`.
     rulebook
         From :func:`layoutsim.rules.load_rulebook`: size caps, housing-linked schools, closure rules.
     config

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from layoutsim.optimize.config import PlanConfig
-from layoutsim.optimize.costs import new_school_type, ordered
+from layoutsim.optimize.costs import expansion_cost, new_school_cost, new_school_type, ordered
 from layoutsim.optimize.inputs import LEVEL_INDEX, CountyProblem
 from layoutsim.optimize.model import CountySolution
 from layoutsim.schema import LEVELS, classes_col, enrolment_col
@@ -171,7 +171,7 @@ def county_tables(pb: CountyProblem, sol: CountySolution, ctx: CountyContext, cf
             classes = {lv: levels[lv] for lv in lvs}
             land = 0.0 if land_paid else float(pb.cand_land_cost[k])
             land_paid = True
-            cost = sum(n * cfg.costs.new_class_cny[lv] for lv, n in classes.items()) + land
+            cost = new_school_cost(classes, cfg.costs.new_class_cny, land)
             here = served[(served["site"] == n_s + k) & served["level"].isin([LEVEL_INDEX[lv] for lv in lvs])]
             seats = sum(n * pb.class_size[LEVEL_INDEX[lv]] for lv, n in classes.items())
             zh, en = _new_reason(pb, k, lvs, here, seats)
@@ -192,7 +192,7 @@ def county_tables(pb: CountyProblem, sol: CountySolution, ctx: CountyContext, cf
         out["exp"].append({
             "school": pb.school_ids[j], "name": ctx.school_names[j], "county": pb.county, "level": lv,
             "added_classes": added, "seats_added": float(added * pb.class_size[li]), "pupils": used,
-            "cost_cny": float(added * cfg.costs.added_class_cny[lv]),
+            "cost_cny": expansion_cost(added, lv, cfg.costs.added_class_cny),
             "reason_zh": f"现有{LEVEL_ZH[lv]}学位{cap:,.0f}个，规划就读{used:,.0f}人，扩建{added}个班",
             "reason_en": f"{cap:,.0f} {lv} seats today for {used:,.0f} planned pupils: add {added} classes"})
     # ---------------------------------------------------------------- closures
