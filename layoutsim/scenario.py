@@ -5,7 +5,12 @@ rejected at every level (pydantic ``extra="forbid"``); all problems are reported
 """
 from __future__ import annotations
 
-import tomllib
+import sys
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # Python 3.10: the same parser from PyPI (pyproject.toml)
+    import tomli as tomllib
 from pathlib import Path
 from typing import Annotated, Any, Literal
 

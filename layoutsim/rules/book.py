@@ -15,7 +15,12 @@ Every problem of every file is collected, then one :class:`RulebookError` names 
 from __future__ import annotations
 
 import copy
-import tomllib
+import sys
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # Python 3.10: the same parser from PyPI (pyproject.toml)
+    import tomli as tomllib
 from collections.abc import Iterator, Mapping
 from importlib import resources
 from pathlib import Path
