@@ -20,7 +20,7 @@ from layoutsim.locate import (
     read_pmedcap,
 )
 from layoutsim.locate._median_bb import branch_and_bound
-from layoutsim.locate._solve import SolveOutcome, run
+from layoutsim.locate._solve import Outcome, run
 from layoutsim.locate.median import nearest_open_cost
 
 PROPS = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -231,7 +231,7 @@ def test_solve_outcome_reports_time_limit() -> None:
     v = prob.add_variable("v", 0, 1, cat=pulp.LpInteger)
     prob.setObjective(pulp.LpAffineExpression([(v, 1.0)]))
     out = run(prob)
-    assert isinstance(out, SolveOutcome)
+    assert isinstance(out, Outcome)
     assert out.status == "optimal" and out.objective == 0.0 and out.bound == 0.0
 
 

@@ -20,6 +20,7 @@ import pulp
 
 from layoutsim.errors import LayoutsimError, SolverError
 from layoutsim.locate import _solve
+from layoutsim.solver import Status
 from layoutsim.locate._common import add_row, as_required, as_vector, values
 from layoutsim.locate.result import LocateResult, relative_gap
 
@@ -102,7 +103,7 @@ def max_coverage(
     prob.setObjective(pulp.LpAffineExpression(list(zip(z, w[coverable].tolist()))))
 
     out = _solve.run(prob, solver=solver, time_limit_s=time_limit_s, mip_gap=mip_gap)
-    if out.status == "infeasible":
+    if out.status == Status.INFEASIBLE:
         raise SolverError("max-coverage model reported infeasible; this indicates a solver failure")
     open_sites = np.flatnonzero(values(y) > 0.5)
     if open_sites.size != p:

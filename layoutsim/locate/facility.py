@@ -72,6 +72,7 @@ from scipy.sparse import coo_array, csr_array
 
 from layoutsim.errors import LayoutsimError, SolverError
 from layoutsim.locate import _solve
+from layoutsim.solver import Status
 from layoutsim.locate._common import add_row, as_matrix, as_required, as_vector, values
 from layoutsim.locate.result import LocateResult, relative_gap
 
@@ -172,9 +173,9 @@ def facility_location(
             f, u, d, c, ~none, req_mask, none, single_source, p, aggregate=False
         )
         out = _solve.run(prob, solver=solver, time_limit_s=time_limit_s, mip_gap=mip_gap)
-        if out.status == "infeasible":
+        if out.status == Status.INFEASIBLE:
             return LocateResult(
-                status="infeasible",
+                status=Status.INFEASIBLE,
                 objective=math.nan,
                 bound=math.nan,
                 gap=math.nan,
@@ -193,8 +194,8 @@ def facility_location(
         "fixed_open": [], "variables": [], "solve_seconds": [],
     }
     lower, value, open_mask, xv = red.lower, red.upper, red.open_sites, red.x
-    status = "optimal" if lower >= value - mip_gap * abs(value) else "time_limit"
-    for target, cutoff, closed, opened in _targets(red, req_mask) if status != "optimal" else ():
+    status = Status.OPTIMAL if lower >= value - mip_gap * abs(value) else Status.TIME_LIMIT
+    for target, cutoff, closed, opened in _targets(red, req_mask) if status != Status.OPTIMAL else ():
         sites = ~closed
         prob, y, x = _build_model(f, u, d, c, sites, opened, opened, False, p, aggregate=True)
         k = int(sites.sum())
@@ -209,7 +210,7 @@ def facility_location(
             break
         stats["solve_seconds"].append(out.seconds)
         # The model holds every solution of value <= target; those outside are worth more.
-        if out.status == "infeasible":
+        if out.status == Status.INFEASIBLE:
             lower = max(lower, min(target, value))
             continue
         trial_open, trial_x = _read_solution(y, x, sites, n, False)
@@ -218,14 +219,14 @@ def facility_location(
             value, open_mask, xv = trial, trial_open, trial_x
         if math.isfinite(out.bound):
             lower = max(lower, min(out.bound, target, value))
-        if out.status == "optimal" and trial <= cutoff:
-            status = "optimal"
+        if out.status == Status.OPTIMAL and trial <= cutoff:
+            status = Status.OPTIMAL
             break
-        if out.status != "optimal":
+        if out.status != Status.OPTIMAL:
             break
     else:
         # Every target up to the heuristic value was tried: nothing beats the incumbent.
-        status = "optimal" if lower >= min(red.upper, value) - mip_gap * abs(value) else status
+        status = Status.OPTIMAL if lower >= min(red.upper, value) - mip_gap * abs(value) else status
     return _result(status, f, c, open_mask, xv, lower, False, start, stats)
 
 

@@ -98,6 +98,7 @@ from scipy.sparse import csr_array
 
 from layoutsim.errors import LayoutsimError, SolverError
 from layoutsim.locate import _solve
+from layoutsim.solver import Status
 from layoutsim.locate._median_bb import branch_and_bound
 from layoutsim.locate._common import add_row, as_matrix, as_required, as_vector, values
 from layoutsim.locate.result import LocateResult, relative_gap
@@ -331,7 +332,7 @@ def _build(
 def _open_sites(out: Any, y: Any, p: int, model: str) -> np.ndarray:
     """The sites a solve opened; an "infeasible" answer or a wrong count is a solver failure, since the
     best known solution is feasible in every model we build (the reduced model too)."""
-    if out.status == "infeasible":
+    if out.status == Status.INFEASIBLE:
         raise SolverError(f"{model} reported infeasible; this indicates a solver failure")
     open_sites = np.flatnonzero(values(y) > 0.5)
     if open_sites.size != p:
@@ -380,7 +381,7 @@ def _mip_rounds(
     """
     n, m = c.shape
     lists, lcosts, sizes, k = _candidate_lists(c, p, keep, best_open)
-    status = "time_limit"
+    status = Status.TIME_LIMIT
     while True:
         remaining = None
         if deadline is not None:
@@ -408,9 +409,9 @@ def _mip_rounds(
             # Every round's model is a relaxation of the (reduced) full problem.
             best_bound = max(best_bound, out.bound)
         if _within_gap(best_obj, best_bound, mip_gap):
-            status = "optimal"
+            status = Status.OPTIMAL
             break
-        if out.status != "optimal":
+        if out.status != Status.OPTIMAL:
             break
         # Clients with no open site among their first k_i candidates: the far
         # variable under-charged them.  Grow their lists past the first open site.
@@ -423,7 +424,7 @@ def _mip_rounds(
         if grow.size == 0:  # cannot happen in exact arithmetic; guards the loop
             if relative_gap(best_obj, best_bound) > 1e-6:
                 raise SolverError("p-median: could not prove optimality (numerical trouble)")
-            status = "optimal"
+            status = Status.OPTIMAL
             break
         k[grow] = np.minimum(sizes[grow], np.maximum(2 * k[grow], 2 * first_open[grow] + _K_EXTRA))
     stats["final_list_sizes"] = {"mean": float(k.mean()), "max": int(k.max())}
@@ -521,7 +522,7 @@ def p_median(
     best_open: np.ndarray | None = heur
     best_obj = upper if best_open is not None else math.inf
     best_bound = lower if best_open is not None else -math.inf
-    status = "time_limit"
+    status = Status.TIME_LIMIT
     integral = bool(
         np.all(w == np.round(w)) and np.all(c == np.round(c))
         and float(np.abs(w).sum() * np.abs(c).max()) < _INTEGRAL_MAX
@@ -529,9 +530,9 @@ def p_median(
     if best_open is not None and integral:  # every solution value is an integer
         best_bound = math.ceil(best_bound - 1e-9 * max(1.0, abs(best_bound)))
     if best_open is not None and _within_gap(best_obj, best_bound, mip_gap):
-        status = "optimal"  # the Lagrangian bound closed the gap at the root
+        status = Status.OPTIMAL  # the Lagrangian bound closed the gap at the root
     use_bb = (
-        status != "optimal" and best_open is not None
+        status != Status.OPTIMAL and best_open is not None
         and (method == "lagrangian" or (method == "auto" and p <= _BB_MAX_P))
     )
     if use_bb:
@@ -548,8 +549,8 @@ def p_median(
         bound = math.ceil(bb.bound - eps / 2) if integral and math.isfinite(bb.bound) else bb.bound
         best_bound = max(best_bound, bound)
         if bb.finished or _within_gap(best_obj, best_bound, mip_gap):
-            status = "optimal"
-    if not use_bb and status != "optimal":
+            status = Status.OPTIMAL
+    if not use_bb and status != Status.OPTIMAL:
         best_obj, best_open, best_bound, status = _mip_rounds(
             c, w, p, req, keep, best_open, best_obj, best_bound, solver=solver, mip_gap=mip_gap,
             deadline=deadline, stats=stats)

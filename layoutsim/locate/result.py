@@ -6,10 +6,12 @@ from typing import Any
 
 import numpy as np
 
+from layoutsim.solver import Status
+
 __all__ = ["LocateResult", "STATUSES"]
 
-#: Every value :attr:`LocateResult.status` can take.
-STATUSES = ("optimal", "time_limit", "infeasible")
+#: Every value :attr:`LocateResult.status` can take (a :class:`layoutsim.solver.Status`).
+STATUSES = (Status.OPTIMAL, Status.TIME_LIMIT, Status.INFEASIBLE)
 
 
 @dataclass(frozen=True)

@@ -25,12 +25,11 @@ from pathlib import Path
 
 import numpy as np
 import pulp
-from pulp.apis import coin_api
 
 from layoutsim.errors import SolverError
-from layoutsim.locate._solve import quiet_highs
 from layoutsim.optimize.config import PlanConfig
 from layoutsim.optimize.inputs import L, CountyProblem
+from layoutsim.solver import Status, solve
 
 log = logging.getLogger(__name__)
 
@@ -50,13 +49,14 @@ class CountySolution:
     closed: np.ndarray       # (n_s,) bool
     broken: tuple[str, ...]  # soft rules the plan breaks (messages)
     capital_cny: float
-    status: str
+    status: Status
     objective: float
     bound: float
     gap: float
     seconds: float
     variables: int
     constraints: int
+    message: str = ""        # why there is no plan (failed or no solution), for plan_solver.csv
 
 
 def _expr(pairs: list[tuple[pulp.LpVariable, float]]) -> pulp.LpAffineExpression:
@@ -200,29 +200,12 @@ class _Builder:
                 self.add([(self.u[i, li], 1.0), (self.x[j], d)], pulp.LpConstraintLE, d)
 
 
-def _solver(cfg: PlanConfig, log_file: Path | None = None) -> pulp.LpSolver:
-    """The county's solver, silent on stdout; with ``log_file``, HiGHS writes its log there."""
-    if cfg.solver == "highs":
-        quiet_highs()
-        log = {} if log_file is None else {"msg": True, "log_to_console": False, "log_file": str(log_file)}
-        solver = pulp.HiGHS(**{"msg": False, **log}, timeLimit=cfg.time_limit_s, gapRel=cfg.mip_gap,
-                            threads=cfg.threads)
-    else:
-        # COIN_CMD on PuLP's bundled binary: PULP_CBC_CMD is deprecated in PuLP 3.3
-        solver = pulp.COIN_CMD(path=coin_api.pulp_cbc_path, msg=False, timeLimit=cfg.time_limit_s,
-                               gapRel=cfg.mip_gap, threads=cfg.threads,
-                               **({} if log_file is None else {"logPath": str(log_file)}))
-    if not solver.available():
-        raise SolverError(f"the {cfg.solver} solver is not available; install highspy or use solver = \"cbc\"")
-    return solver
-
-
-def unsolved(pb: CountyProblem, status: str, seconds: float, bound: float = float("nan"),
-             variables: int = 0, constraints: int = 0) -> CountySolution:
+def unsolved(pb: CountyProblem, status: Status, seconds: float, message: str = "", variables: int = 0,
+             constraints: int = 0) -> CountySolution:
     """A county without a plan (no solution in time, or its worker failed): nothing built, all demand unmet."""
     return CountySolution(np.zeros(len(pb.pair_unit)), pb.demand.copy(), np.zeros(len(pb.opt_cand), bool),
                           np.zeros((pb.n_s, L), int), np.zeros(pb.n_s, bool), (), 0.0, status,
-                          float("nan"), bound, float("nan"), seconds, variables, constraints)
+                          float("nan"), float("nan"), float("nan"), seconds, variables, constraints, message)
 
 
 def _value(v: pulp.LpVariable) -> float:
@@ -237,20 +220,18 @@ def solve_county(pb: CountyProblem, cfg: PlanConfig, log_file: Path | None = Non
     n_var, n_con = len(b.prob.variables()), len(b.prob.constraints)
     if n_var == 0:  # no pupils and nothing to decide
         return CountySolution(np.zeros(0), pb.demand.copy(), np.zeros(0, bool), np.zeros((pb.n_s, L), int),
-                              np.zeros(pb.n_s, bool), (), 0.0, "optimal", 0.0, 0.0, 0.0,
+                              np.zeros(pb.n_s, bool), (), 0.0, Status.OPTIMAL, 0.0, 0.0, 0.0,
                               time.perf_counter() - t0, 0, 0)
     try:
-        b.prob.solve(_solver(cfg, log_file))
-    except pulp.PulpSolverError as exc:
-        raise SolverError(f"county {pb.county}: the {cfg.solver} solver failed: {exc}") from None
+        out = solve(b.prob, cfg.solver, time_limit_s=cfg.time_limit_s, mip_gap=cfg.mip_gap, threads=cfg.threads,
+                    log_file=log_file)
+    except SolverError as exc:
+        raise SolverError(f"county {pb.county}: {exc}") from None
     seconds = time.perf_counter() - t0
-    has_solution = b.prob.sol_status in (pulp.LpSolutionOptimal, pulp.LpSolutionIntegerFeasible) and \
-        all(v.varValue is not None for v in b.f[:1] + b.z[:1])
-    status, bound, gap = _stats(b.prob, cfg, has_solution)
+    if not out.status.has_solution:
+        log.warning("county %s: %s; reporting all demand unmet", pb.county, out.status)
+        return unsolved(pb, out.status, seconds, f"no solution within {cfg.time_limit_s:g} s", n_var, n_con)
     n_u = len(pb.unit_ids)
-    if not has_solution:
-        log.warning("county %s: no solution (%s); reporting all demand unmet", pb.county, status)
-        return unsolved(pb, status, seconds, bound, n_var, n_con)
     flows = np.clip(np.array([_value(v) for v in b.f]), 0.0, None)
     unmet = np.zeros((n_u, L))
     for (i, li), v in b.u.items():
@@ -265,25 +246,6 @@ def solve_county(pb: CountyProblem, cfg: PlanConfig, log_file: Path | None = Non
     broken = tuple(msg for v, msg in b.soft if _value(v) > 0.5)
     capital = float(sum(c * _value(v) for v, c in b.capital))
     objective = float(pulp.value(b.prob.objective) or 0.0) / SCALE
-    return CountySolution(flows, unmet, opened, expand, closed, broken, capital, status, objective,
-                          bound / SCALE if math.isfinite(bound) else bound, gap, seconds, n_var, n_con)
-
-
-def _stats(prob: pulp.LpProblem, cfg: PlanConfig, has_solution: bool) -> tuple[str, float, float]:
-    """(status, bound in model units, relative gap) of a solved model."""
-    proven = prob.sol_status == pulp.LpSolutionOptimal
-    if cfg.solver == "highs" and getattr(prob, "solverModel", None) is not None:
-        h = prob.solverModel
-        text = h.modelStatusToString(h.getModelStatus()).lower()
-        info = h.getInfo()
-        mip = any(v.cat == pulp.LpInteger for v in prob.variables())
-        if not has_solution:
-            return ("time limit, no solution" if "time" in text else text), float("nan"), float("nan")
-        if not mip:
-            return "optimal", float(h.getObjectiveValue()), 0.0
-        bound, gap = float(info.mip_dual_bound), float(info.mip_gap)
-        status = "optimal" if text == "optimal" else ("time limit" if "time" in text else "feasible")
-        return status, bound, gap if math.isfinite(gap) else float("nan")
-    if not has_solution:
-        return "no solution", float("nan"), float("nan")
-    return ("optimal" if proven else "feasible"), float("nan"), (0.0 if proven else float("nan"))
+    bound = out.bound / SCALE if math.isfinite(out.bound) else out.bound
+    return CountySolution(flows, unmet, opened, expand, closed, broken, capital, out.status, objective,
+                          bound, out.gap, seconds, n_var, n_con)

@@ -13,10 +13,6 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-import multiprocessing
-import os
-import signal
-import sys
 import time
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
@@ -33,6 +29,7 @@ from layoutsim.optimize.inputs import CountyProblem, county_problems
 from layoutsim.optimize.model import CountySolution, solve_county, unsolved
 from layoutsim.optimize.result import CountyContext, Plan, assemble, county_tables
 from layoutsim.schema import LEVELS, enrolment_col
+from layoutsim.solver import WORKERS, Status, die_with_parent
 
 if TYPE_CHECKING:  # the scenario may import PlanConfig from here: no runtime import back
     from layoutsim.scenario import ReachConfig
@@ -41,8 +38,6 @@ log = logging.getLogger(__name__)
 
 #: Seconds on top of twice a county's time limit before its worker counts as hung (:func:`hang_limit_s`).
 HANG_MARGIN_S = 120.0
-PR_SET_PDEATHSIG = 1  # linux/prctl.h
-_SPAWN = multiprocessing.get_context("spawn")
 
 #: Rounds of offering the unspent budget to the counties still short (each solves those counties again).
 REDISTRIBUTE_ROUNDS = 3
@@ -93,16 +88,6 @@ def hang_limit_s(config: PlanConfig) -> float:
     return 2 * config.time_limit_s + HANG_MARGIN_S
 
 
-def _die_with_parent() -> None:
-    """Worker initializer: on Linux, the kernel kills the worker when the run's process dies (even kill -9)."""
-    if sys.platform.startswith("linux"):
-        import ctypes
-
-        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
-        if os.getppid() == 1:  # the parent died before the line above
-            os._exit(1)
-
-
 def _stop(pool: ProcessPoolExecutor) -> None:
     """Kill the pool's workers now and release it without waiting (a hung solver ignores everything else)."""
     for proc in list((getattr(pool, "_processes", None) or {}).values()):
@@ -115,8 +100,8 @@ def _solve_all(problems: list[CountyProblem], config: PlanConfig, log_dir: Path 
     """Solve the counties' models, ``config.workers`` at a time in worker processes.
 
     Each county is its own model, so the results do not depend on the order or the number of workers.
-    Largest models start first so the workers finish together. Workers are started fresh (``spawn``): a
-    forked child of a process that has already run HiGHS hangs in its thread pool. A county whose worker
+    Largest models start first so the workers finish together. Workers start as :mod:`layoutsim.solver`
+    says (fresh, dying with the run). A county whose worker
     dies, or runs past :func:`hang_limit_s`, is reported as failed (:func:`unsolved`); the others go on.
     ``solve`` is what a worker runs for a county (tests put a hanging one there).
     """
@@ -127,8 +112,8 @@ def _solve_all(problems: list[CountyProblem], config: PlanConfig, log_dir: Path 
     broke: set[int] = set()  # counties whose worker died once: a second death is theirs
     while len(done) < len(problems):
         todo = [i for i in order if i not in done]
-        pool = ProcessPoolExecutor(max_workers=min(config.workers, len(todo)), mp_context=_SPAWN,
-                                   initializer=_die_with_parent)
+        pool = ProcessPoolExecutor(max_workers=min(config.workers, len(todo)), mp_context=WORKERS,
+                                   initializer=die_with_parent)
         try:
             futures = {pool.submit(solve, problems[i], config, log_dir): i for i in todo}
             _collect(futures, problems, config, done, broke)
@@ -139,7 +124,7 @@ def _solve_all(problems: list[CountyProblem], config: PlanConfig, log_dir: Path 
 
 def _failed(pb: CountyProblem, why: str, seconds: float) -> CountySolution:
     log.warning("county %s: failed: %s", pb.county, why)
-    return unsolved(pb, f"failed: {why}", seconds)
+    return unsolved(pb, Status.FAILED, seconds, why)
 
 
 def _collect(futures: dict[Future, int], problems: list[CountyProblem], config: PlanConfig,
@@ -304,11 +289,5 @@ def sweep(region: object, pupils: pd.DataFrame, rulebook: object, config: PlanCo
 
 
 def _worst(statuses: pd.Series) -> str:
-    order = ["optimal", "feasible", "time limit"]
-    worst = "optimal"
-    for s in statuses:
-        if s not in order:
-            return str(s)
-        if order.index(s) > order.index(worst):
-            worst = s
-    return worst
+    """The worst of the counties' statuses (optimal < time_limit < no_solution < infeasible < failed)."""
+    return str(max((Status(s) for s in statuses), key=list(Status).index, default=Status.OPTIMAL))

@@ -16,6 +16,7 @@ from layoutsim.optimize.costs import expansion_cost, new_school_cost, new_school
 from layoutsim.optimize.inputs import LEVEL_INDEX, CountyProblem
 from layoutsim.optimize.model import CountySolution
 from layoutsim.schema import LEVELS, classes_col, enrolment_col
+from layoutsim.solver import Status
 
 LEVEL_ZH = {"kindergarten": "幼儿园", "primary": "小学", "junior": "初中", "high": "高中"}
 
@@ -28,7 +29,7 @@ CLOSURE_COLUMNS = ("school", "name", "county", "pupils_moved", "receiving", "sav
 FLOW_COLUMNS = ("unit", "school", "level", "pupils", "distance_m", "county")
 UNMET_COLUMNS = ("unit", "level", "pupils", "reason", "reason_zh", "county")
 SOLVER_COLUMNS = ("county", "status", "objective", "bound", "gap", "seconds", "variables", "constraints",
-                  "budget_cny", "cost_cny")
+                  "budget_cny", "cost_cny", "message")
 NOTE_COLUMNS = ("county", "kind", "id", "message_zh", "message_en")
 
 #: Why pupils are left without a seat.
@@ -43,7 +44,7 @@ UNMET_REASONS = {
 
 def has_plan(status: str) -> bool:
     """Did a county's solve give a plan? Not after a time limit without a solution, or a failed worker."""
-    return status in ("optimal", "feasible", "time limit")
+    return Status(status).has_solution
 
 
 def _frame(rows: list[dict], columns: tuple[str, ...]) -> pd.DataFrame:
@@ -285,9 +286,10 @@ def assemble(year: int, parts: list[tuple[CountyProblem, CountySolution, dict[st
     def cat(key: str, cols: tuple[str, ...]) -> pd.DataFrame:
         return _frame([r for _, _, t in parts for r in t[key]], cols)
     solver = _frame([{
-        "county": pb.county, "status": sol.status, "objective": sol.objective, "bound": sol.bound, "gap": sol.gap,
+        "county": pb.county, "status": str(sol.status), "objective": sol.objective, "bound": sol.bound, "gap": sol.gap,
         "seconds": sol.seconds, "variables": sol.variables, "constraints": sol.constraints,
-        "budget_cny": pb.budget_cny, "cost_cny": sol.capital_cny} for pb, sol, _ in parts], SOLVER_COLUMNS)
+        "budget_cny": pb.budget_cny, "cost_cny": sol.capital_cny, "message": sol.message} for pb, sol, _ in parts],
+        SOLVER_COLUMNS)
     new, exp = cat("new", NEW_SCHOOL_COLUMNS), cat("exp", EXPANSION_COLUMNS)
     cost = float(new["cost_cny"].sum() + exp["cost_cny"].sum())
     return Plan(year=year, new_schools=new, expansions=exp, closures=cat("clo", CLOSURE_COLUMNS),
