@@ -19,7 +19,7 @@ import pulp
 
 from layoutsim.optimize import plan
 from layoutsim.pipeline import _today, rulebook_of
-from layoutsim.scenario import load_scenario
+from layoutsim.config.scenario import load_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -11,18 +11,10 @@ import numpy as np
 import shapely
 from pyproj import CRS
 
+from layoutsim.config.crs import CRS_ALIASES, normalise_crs_name
+
 WGS84 = "EPSG:4326"
 
-#: Names a scenario may give for the input coordinate system.
-CRS_ALIASES: dict[str, str] = {
-    "wgs84": "EPSG:4326",
-    "epsg:4326": "EPSG:4326",
-    "cgcs2000": "EPSG:4490",
-    "epsg:4490": "EPSG:4490",
-    "gcj02": "GCJ02",
-    "gcj-02": "GCJ02",
-    "amap": "GCJ02",
-}
 
 _A = 6378245.0  # Krasovsky 1940 semi-major axis used by GCJ-02
 _EE = 0.00669342162296594323
@@ -64,18 +56,6 @@ def gcj02_to_wgs84(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.nda
         if max(np.abs(elon).max(initial=0), np.abs(elat).max(initial=0)) < 1e-10:
             break
     return wlon, wlat
-
-
-def normalise_crs_name(name: str) -> str | None:
-    """The canonical form of a scenario's CRS name, or None when it is not one layoutsim reads."""
-    key = name.strip().lower().replace(" ", "")
-    if key in CRS_ALIASES:
-        return CRS_ALIASES[key]
-    try:
-        crs = CRS.from_user_input(name)
-    except Exception:  # pyproj raises CRSError and others for nonsense
-        return None
-    return crs.to_string()
 
 
 def to_wgs84(gdf: gpd.GeoDataFrame, crs_name: str) -> gpd.GeoDataFrame:

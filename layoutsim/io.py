@@ -23,7 +23,7 @@ import pyogrio
 
 from .errors import DataError
 from .geo import lonlat_hint, to_wgs84, with_hints
-from .scenario import LayerSource
+from .config.scenario import LayerSource
 
 VECTOR_SUFFIXES = {".gpkg", ".geojson", ".json", ".shp", ".fgb"}
 PARQUET_SUFFIXES = {".parquet", ".geoparquet"}

@@ -5,7 +5,7 @@ import numpy as np
 import pandas as pd
 
 from .assign import Assignment, seats, teaches
-from .scenario import ReachConfig
+from .config.scenario import ReachConfig
 from .schema import LARGE_CLASS, LEVELS, classes_col, enrolment_col
 
 

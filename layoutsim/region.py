@@ -18,7 +18,7 @@ from pyproj import CRS
 from .errors import DataError
 from .geo import WGS84, local_crs, lonlat_hint, with_hints
 from .io import read_layer
-from .scenario import DataConfig, LayerSource
+from .config.scenario import DataConfig, LayerSource
 from .schema import (
     GEOMETRY, LAYERS, OPTIONAL, OWNERSHIP, RESIDENTIAL_KINDS, SCHOOL_TYPES, SYNTHETIC_COL, TERRAIN,
     TOWNSHIP_KINDS, classes_col, enrolment_col, LEVELS,

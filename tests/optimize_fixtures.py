@@ -14,7 +14,7 @@ from shapely.geometry import Point, box
 
 from layoutsim.region import Region
 from layoutsim.rules.book import Rulebook
-from layoutsim.scenario import ReachConfig
+from layoutsim.config.scenario import ReachConfig
 from layoutsim.schema import LEVELS, classes_col, enrolment_col
 
 CRS_M = "EPSG:32650"

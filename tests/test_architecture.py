@@ -16,3 +16,18 @@ def test_layers_import_only_downward() -> None:
     proc = subprocess.run([exe, "--no-cache"], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stdout[-3000:]
     assert "1 kept, 0 broken" in proc.stdout
+
+
+def test_import_contract_has_no_exception() -> None:
+    text = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
+    assert "ignore_imports" not in text
+
+
+def test_reading_a_scenario_loads_neither_the_solver_nor_geopandas() -> None:
+    """Configs live below every stage (layoutsim.config): validating a scenario is light."""
+    code = ("import sys, layoutsim.config as c; c.load_scenario(sys.argv[1]); "
+            "print(sorted(m for m in ('pulp', 'highspy', 'geopandas', 'layoutsim.optimize') if m in sys.modules))")
+    proc = subprocess.run([sys.executable, "-c", code, str(ROOT / "scenarios" / "beiguan" / "baseline.toml")],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "[]"

@@ -16,7 +16,7 @@ from layoutsim.cli import main
 from layoutsim.errors import DataError, RulebookError, ScenarioError
 from layoutsim.region import load_region
 from layoutsim.rules.book import load_rulebook
-from layoutsim.scenario import load_scenario
+from layoutsim.config.scenario import load_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 

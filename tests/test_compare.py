@@ -86,7 +86,7 @@ def test_compare_maps_move_together_offline(page_path: Path) -> None:
 
 
 def test_alternative_scenarios_load() -> None:
-    from layoutsim.scenario import load_scenario
+    from layoutsim.config.scenario import load_scenario
 
     for path in sorted((ROOT / "scenarios").glob("*/alt-*.toml")):
         alt = load_scenario(path)

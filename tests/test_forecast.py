@@ -13,7 +13,7 @@ from layoutsim.errors import DataError
 from layoutsim.forecast import Forecast, ForecastConfig, forecast, load_census
 from layoutsim.forecast.births import county_births, henan_births
 from layoutsim.forecast.cohort import census_cohorts, initial_ages
-from layoutsim.forecast.config import Births
+from layoutsim.config.forecast import Births
 
 # --- a tiny region: 2 counties, 4 units -------------------------------------------------------------
 # County A: an urban estate (6,000) and a village (4,000). County B: a village (5,000) and a new

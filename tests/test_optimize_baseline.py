@@ -11,7 +11,7 @@ from layoutsim.forecast import forecast
 from layoutsim.optimize import PlanConfig, plan
 from layoutsim.region import load_region
 from layoutsim.rules import audit, load_rulebook
-from layoutsim.scenario import load_scenario
+from layoutsim.config.scenario import load_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -14,7 +14,7 @@ from conftest import tiny_layers, write_tiny
 from layoutsim.errors import DataError
 from layoutsim.geo import gcj02_to_wgs84, wgs84_to_gcj02
 from layoutsim.region import load_region
-from layoutsim.scenario import load_scenario
+from layoutsim.config.scenario import load_scenario
 
 
 def _region(path: Path):

@@ -3,7 +3,7 @@ from pathlib import Path
 import pytest
 
 from layoutsim.errors import ScenarioError
-from layoutsim.scenario import dump_scenario, load_scenario
+from layoutsim.config.scenario import dump_scenario, load_scenario
 
 
 def test_loads_and_resolves_paths_relative_to_the_file(tiny: Path) -> None:

@@ -5,7 +5,7 @@
 80.0
 """
 from layoutsim.forecast.census import load_census
-from layoutsim.forecast.config import ForecastConfig
+from layoutsim.config.forecast import ForecastConfig
 from layoutsim.forecast.model import forecast
 from layoutsim.forecast.result import Forecast
 from layoutsim.forecast.warning import peak_years, seat_warnings

@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from layoutsim.forecast.config import Births
+from layoutsim.config.forecast import Births
 
 #: Census year: the age-0 counts the county shares are taken from.
 CENSUS_YEAR = 2020
@@ -25,9 +25,9 @@ def henan_births(births: Births, years: Sequence[int]) -> pd.Series:
     """Henan births (persons) at ``years``: observed where ``births.series`` has them, else projected.
 
     Years between observed ones are interpolated; years after the last observed one follow
-    ``births.variant`` (see :class:`~layoutsim.forecast.config.Births`).
+    ``births.variant`` (see :class:`~layoutsim.config.forecast.Births`).
 
-    >>> from layoutsim.forecast.config import Births
+    >>> from layoutsim.config.forecast import Births
     >>> s = henan_births(Births(variant="central"), [2023, 2024, 2026, 2035])
     >>> [round(v / 1e4, 1) for v in s]
     [69.5, 65.1, 59.1, 59.1]

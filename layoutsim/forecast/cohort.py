@@ -15,7 +15,7 @@ import pandas as pd
 
 from layoutsim.errors import DataError
 from layoutsim.forecast.census import COHORT_COLUMNS
-from layoutsim.forecast.config import MAX_AGE, EntryAges, PerLevel
+from layoutsim.config.forecast import MAX_AGE, EntryAges, PerLevel
 
 #: (census column, first age, last age) of each census age group; ages 15–17 come from 10–14.
 AGE_GROUPS = (("age0", 0, 0), ("age1_4", 1, 4), ("age5_9", 5, 9), ("age10_14", 10, 14))

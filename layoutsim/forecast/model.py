@@ -9,7 +9,7 @@ import pandas as pd
 from layoutsim.forecast.births import CENSUS_YEAR, HENAN, county_births
 from layoutsim.forecast.census import load_census
 from layoutsim.forecast.cohort import age_forward, census_cohorts, initial_ages, level_pupils
-from layoutsim.forecast.config import MAX_AGE, ForecastConfig
+from layoutsim.config.forecast import MAX_AGE, ForecastConfig
 from layoutsim.forecast.perthousand import per_level, per_thousand_pupils
 from layoutsim.forecast.residents import occupied_at_start, resident_paths
 from layoutsim.forecast.result import Forecast

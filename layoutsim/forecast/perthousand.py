@@ -5,7 +5,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from layoutsim.forecast.config import PerLevel
+from layoutsim.config.forecast import PerLevel
 
 
 def per_level(values: PerLevel, levels: Sequence[str]) -> np.ndarray:
@@ -21,7 +21,7 @@ def per_thousand_pupils(paths: np.ndarray, is_new: np.ndarray, coefficients: Per
     units ``coefficients``. Returns shape (units, levels, years).
 
     >>> import numpy as np
-    >>> from layoutsim.forecast.config import PerLevel
+    >>> from layoutsim.config.forecast import PerLevel
     >>> c = PerLevel(kindergarten=36, primary=80, junior=40, high=40)
     >>> per_thousand_pupils(np.array([[1000.0]]), np.array([False]), c, c, ["primary"]).tolist()
     [[[80.0]]]

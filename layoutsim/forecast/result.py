@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from layoutsim.errors import DataError
-from layoutsim.forecast.config import ForecastConfig
+from layoutsim.config.forecast import ForecastConfig
 from layoutsim.schema import LEVELS
 
 _LEVEL_ORDER = {level: i for i, level in enumerate(LEVELS)}

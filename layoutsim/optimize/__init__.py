@@ -5,7 +5,7 @@ budgets or weights), and :class:`PlanConfig` (the scenario's ``[plan]`` section)
 """
 from __future__ import annotations
 
-from layoutsim.optimize.config import Costs, PlanConfig, Weights
+from layoutsim.config.plan import Costs, PlanConfig, Weights
 from layoutsim.optimize.planner import SWEEP_COLUMNS, plan, sweep
 from layoutsim.optimize.result import UNMET_REASONS, Plan
 

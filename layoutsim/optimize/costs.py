@@ -1,6 +1,6 @@
 """What a new school is and what it costs: school type from the levels it opens, cost of a plan's parts.
 
-The unit costs themselves are configuration (:class:`layoutsim.optimize.config.Costs`, with their sources).
+The unit costs themselves are configuration (:class:`layoutsim.config.plan.Costs`, with their sources).
 """
 from __future__ import annotations
 

@@ -16,12 +16,12 @@ import numpy as np
 import pandas as pd
 from scipy.spatial import cKDTree
 
-from layoutsim.optimize.config import PlanConfig
+from layoutsim.config.plan import PlanConfig
 from layoutsim.optimize.costs import new_school_type
 from layoutsim.schema import LEVELS, SCHOOL_TYPES, classes_col, enrolment_col
 
 if TYPE_CHECKING:  # the scenario may import PlanConfig from here: no runtime import back
-    from layoutsim.scenario import ReachConfig
+    from layoutsim.config.scenario import ReachConfig
 
 log = logging.getLogger(__name__)
 

@@ -27,7 +27,7 @@ import numpy as np
 import pulp
 
 from layoutsim.errors import SolverError
-from layoutsim.optimize.config import PlanConfig
+from layoutsim.config.plan import PlanConfig
 from layoutsim.optimize.inputs import L, CountyProblem
 from layoutsim.solver import Status, solve
 

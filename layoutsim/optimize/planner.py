@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from layoutsim.errors import LayoutsimError
-from layoutsim.optimize.config import PlanConfig, Weights
+from layoutsim.config.plan import PlanConfig, Weights
 from layoutsim.optimize.inputs import CountyProblem, county_problems
 from layoutsim.optimize.model import CountySolution, solve_county, unsolved
 from layoutsim.optimize.result import CountyContext, Plan, assemble, county_tables
@@ -32,7 +32,7 @@ from layoutsim.schema import LEVELS, enrolment_col
 from layoutsim.solver import WORKERS, Status, die_with_parent
 
 if TYPE_CHECKING:  # the scenario may import PlanConfig from here: no runtime import back
-    from layoutsim.scenario import ReachConfig
+    from layoutsim.config.scenario import ReachConfig
 
 log = logging.getLogger(__name__)
 

@@ -11,7 +11,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from layoutsim.optimize.config import PlanConfig
+from layoutsim.config.plan import PlanConfig
 from layoutsim.optimize.costs import expansion_cost, new_school_cost, new_school_type, ordered
 from layoutsim.optimize.inputs import LEVEL_INDEX, CountyProblem
 from layoutsim.optimize.model import CountySolution

@@ -17,11 +17,11 @@ from typing import Annotated, Any, Literal
 import tomli_w
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from .errors import ScenarioError
-from .forecast.config import ForecastConfig
-from .geo import normalise_crs_name
-from .optimize.config import PlanConfig
-from .schema import LAYERS
+from ..errors import ScenarioError
+from ..schema import LAYERS
+from .crs import normalise_crs_name
+from .forecast import ForecastConfig
+from .plan import PlanConfig
 
 Level = Literal["kindergarten", "primary", "junior", "high"]
 LAYER_NAMES = tuple(LAYERS)
