@@ -10,7 +10,6 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -19,9 +18,10 @@ from scipy.spatial import cKDTree
 from layoutsim.config.plan import PlanConfig
 from layoutsim.optimize.costs import new_school_type
 from layoutsim.schema import LEVELS, SCHOOL_TYPES, classes_col, enrolment_col
+from layoutsim.config.scenario import ReachConfig
+from layoutsim.region import Region
+from layoutsim.rules import Rulebook
 
-if TYPE_CHECKING:  # the scenario may import PlanConfig from here: no runtime import back
-    from layoutsim.config.scenario import ReachConfig
 
 log = logging.getLogger(__name__)
 
@@ -98,10 +98,10 @@ def split_levels(text: object) -> list[str]:
     return [t for t in re.split(r"[\s,;|/]+", str(text or "")) if t in LEVEL_INDEX]
 
 
-def _caps(rulebook: object) -> dict[str, list[tuple[int, bool, str]]]:
+def _caps(rulebook: Rulebook) -> dict[str, list[tuple[int, bool, str]]]:
     """School type -> [(max pupils, hard, rule id)] from the rulebook's school_size_cap rules."""
     out: dict[str, list[tuple[int, bool, str]]] = {}
-    for rule in rulebook.of_kind("school_size_cap"):  # type: ignore[attr-defined]
+    for rule in rulebook.of_kind("school_size_cap"):
         if rule.force == "audit":
             continue
         for stype in rule.params.school_types:
@@ -124,17 +124,17 @@ class RegionArrays:
     class_size: np.ndarray
 
 
-def tidy(region: object, pupils: pd.DataFrame, rulebook: object, year: int) -> RegionArrays:
+def tidy(region: Region, pupils: pd.DataFrame, rulebook: Rulebook, year: int) -> RegionArrays:
     """Columns the builder needs, on every unit, school and available candidate of the region."""
-    tw = region.townships  # type: ignore[attr-defined]
+    tw = region.townships
     t_county = dict(zip(tw["code"].astype(str), tw["county"].astype(str)))
     t_urban = dict(zip(tw["code"].astype(str), tw["urban"].astype(bool)))
     t_terrain = dict(zip(tw["code"].astype(str), tw["terrain"].astype(str)))
-    res = pd.DataFrame(region.residential.drop(columns="geometry"))  # type: ignore[attr-defined]
+    res = pd.DataFrame(region.residential.drop(columns="geometry"))
     res["id"] = res["id"].astype(str)
     res["county"] = res["township"].astype(str).map(t_county).fillna("")
     res["area"] = [_area(bool(u), t_terrain.get(str(t), "plain")) for u, t in zip(res["urban"], res["township"])]
-    geo = region.residential.geometry  # type: ignore[attr-defined]
+    geo = region.residential.geometry
     res["x"], res["y"] = geo.x.to_numpy(), geo.y.to_numpy()
     unit_of = {u: i for i, u in enumerate(res["id"])}
     demand = np.zeros((len(res), L))
@@ -145,23 +145,23 @@ def tidy(region: object, pupils: pd.DataFrame, rulebook: object, year: int) -> R
                   pupils.loc[ok, "pupils"].to_numpy(dtype=float))
     demand = np.clip(demand, 0.0, None)
 
-    sc = pd.DataFrame(region.schools.drop(columns="geometry"))  # type: ignore[attr-defined]
+    sc = pd.DataFrame(region.schools.drop(columns="geometry"))
     sc["id"] = sc["id"].astype(str)
-    sc["x"], sc["y"] = region.schools.geometry.x.to_numpy(), region.schools.geometry.y.to_numpy()  # type: ignore[attr-defined]
+    sc["x"], sc["y"] = region.schools.geometry.x.to_numpy(), region.schools.geometry.y.to_numpy()
     sc["urban"] = sc["township"].astype(str).map(t_urban).fillna(False).astype(bool)
     sc["central"] = sc["central"].fillna(False).astype(bool) if "central" in sc else False
 
-    cd = pd.DataFrame(region.candidates.drop(columns="geometry"))  # type: ignore[attr-defined]
+    cd = pd.DataFrame(region.candidates.drop(columns="geometry"))
     if len(cd):
         cd["id"] = cd["id"].astype(str)
-        cd["x"], cd["y"] = region.candidates.geometry.x.to_numpy(), region.candidates.geometry.y.to_numpy()  # type: ignore[attr-defined]
+        cd["x"], cd["y"] = region.candidates.geometry.x.to_numpy(), region.candidates.geometry.y.to_numpy()
         cd["urban"] = cd["township"].astype(str).map(t_urban).fillna(False).astype(bool)
         cd["tied_to"] = cd["tied_to"].fillna("").astype(str)
         cd = cd[pd.to_numeric(cd["earliest_year"], errors="coerce").fillna(0) <= year].reset_index(drop=True)
     else:
         cd = pd.DataFrame(columns=["id", "name", "levels", "site_area_m2", "land_cost_cny", "tied_to",
                                    "earliest_year", "county", "township", "x", "y", "urban"])
-    size = np.array([rulebook.class_size(lv) for lv in LEVELS], dtype=float)  # type: ignore[attr-defined]
+    size = np.array([rulebook.class_size(lv) for lv in LEVELS], dtype=float)
     return RegionArrays(res=res, schools=sc, cands=cd, demand=demand, class_size=size)
 
 
@@ -263,13 +263,13 @@ def _pairs(res: pd.DataFrame, demand: np.ndarray, sc: pd.DataFrame, cap: np.ndar
     return (np.concatenate(out_u), np.concatenate(out_l), np.concatenate(out_s), np.concatenate(out_d))
 
 
-def _housing(res: pd.DataFrame, sc: pd.DataFrame, cd: pd.DataFrame, rulebook: object, year: int,
+def _housing(res: pd.DataFrame, sc: pd.DataFrame, cd: pd.DataFrame, rulebook: Rulebook, year: int,
              opt: dict[str, np.ndarray]) -> tuple[tuple[Housing, ...], set[str], list[tuple[str, str, str, str]]]:
     """Housing-linked rules as requirements on tied candidates; schools that already serve an estate."""
     out: list[Housing] = []
     keep: set[str] = set()
     notes: list[tuple[str, str, str, str]] = []
-    for rule in rulebook.of_kind("housing_school"):  # type: ignore[attr-defined]
+    for rule in rulebook.of_kind("housing_school"):
         if rule.force in ("audit", "target"):
             continue
         p = rule.params
@@ -311,7 +311,7 @@ def _housing(res: pd.DataFrame, sc: pd.DataFrame, cd: pd.DataFrame, rulebook: ob
 _ZH = {"kindergarten": "幼儿园", "primary": "小学", "junior": "初中", "high": "高中"}
 
 
-def _central_kg(towns: pd.DataFrame, sc: pd.DataFrame, cd: pd.DataFrame, rulebook: object,
+def _central_kg(towns: pd.DataFrame, sc: pd.DataFrame, cd: pd.DataFrame, rulebook: Rulebook,
                 opt: dict[str, np.ndarray]) -> tuple[list[Housing], list[tuple[str, str, str, str]]]:
     """Townships without a public central kindergarten: open a kindergarten on one of their sites.
 
@@ -324,7 +324,7 @@ def _central_kg(towns: pd.DataFrame, sc: pd.DataFrame, cd: pd.DataFrame, ruleboo
     has = sc["type"].map(lambda t: "kindergarten" in SCHOOL_TYPES.get(t, ())).to_numpy(dtype=bool) \
         & (sc["ownership"].to_numpy() == "public") & sc["central"].fillna(False).to_numpy(dtype=bool)
     counts = sc.loc[has, "township"].astype(str).value_counts()
-    for rule in rulebook.of_kind("central_kindergarten"):  # type: ignore[attr-defined]
+    for rule in rulebook.of_kind("central_kindergarten"):
         if rule.force in ("audit", "target"):
             continue
         p = rule.params
@@ -351,7 +351,7 @@ def _central_kg(towns: pd.DataFrame, sc: pd.DataFrame, cd: pd.DataFrame, ruleboo
     return out, notes
 
 
-def _county_schools(adcode: str, county: pd.Series, sc: pd.DataFrame, rulebook: object,
+def _county_schools(adcode: str, county: pd.Series, sc: pd.DataFrame, rulebook: Rulebook,
                     opt: dict[str, np.ndarray]) -> tuple[list[Housing], list[tuple[str, str, str, str]]]:
     """Schools a county of its population must have (e.g. 驻马店: new high schools by population).
 
@@ -360,7 +360,7 @@ def _county_schools(adcode: str, county: pd.Series, sc: pd.DataFrame, rulebook: 
     """
     out: list[Housing] = []
     notes: list[tuple[str, str, str, str]] = []
-    for rule in rulebook.of_kind("county_population_school"):  # type: ignore[attr-defined]
+    for rule in rulebook.of_kind("county_population_school"):
         p = rule.params
         if rule.force in ("audit", "target") or (p.county_kinds is not None and county["kind"] not in p.county_kinds):
             continue
@@ -391,19 +391,19 @@ def _county_schools(adcode: str, county: pd.Series, sc: pd.DataFrame, rulebook: 
     return out, notes
 
 
-def county_problems(region: object, pupils: pd.DataFrame, rulebook: object, cfg: PlanConfig, reach: ReachConfig,
+def county_problems(region: Region, pupils: pd.DataFrame, rulebook: Rulebook, cfg: PlanConfig, reach: ReachConfig,
                     year: int) -> list[CountyProblem]:
     """One problem per county of the region, in the counties layer's order."""
     ra = tidy(region, pupils, rulebook, year)
     caps = _caps(rulebook)
-    closure_rules = rulebook.of_kind("closure_precondition")  # type: ignore[attr-defined]
+    closure_rules = rulebook.of_kind("closure_precondition")
     closable_levels = set(LEVELS)
     if closure_rules and all(r.level for r in closure_rules):
         closable_levels = {lv for r in closure_rules for lv in r.level}
     lpp = np.array([cfg.land_per_pupil_m2[lv] for lv in LEVELS])
     added = np.array([cfg.costs.added_class_cny[lv] for lv in LEVELS])
     out = []
-    for county in region.counties["adcode"].astype(str):  # type: ignore[attr-defined]
+    for county in region.counties["adcode"].astype(str):
         um = (ra.res["county"] == county).to_numpy()
         res = ra.res[um].reset_index(drop=True)
         sc = ra.schools[(ra.schools["county"].astype(str) == county).to_numpy()].reset_index(drop=True)
@@ -411,9 +411,9 @@ def county_problems(region: object, pupils: pd.DataFrame, rulebook: object, cfg:
         demand = ra.demand[um]
         opt, combined = _options(cd, cfg, ra.class_size, caps)
         housing, keep, notes = _housing(res, sc, cd, rulebook, year, opt)
-        towns = region.townships[region.townships["county"].astype(str) == county]  # type: ignore[attr-defined]
+        towns = region.townships[region.townships["county"].astype(str) == county]
         central, central_notes = _central_kg(towns, sc, cd, rulebook, opt)
-        crow = region.counties[region.counties["adcode"].astype(str) == county].iloc[0]  # type: ignore[attr-defined]
+        crow = region.counties[region.counties["adcode"].astype(str) == county].iloc[0]
         by_pop, by_pop_notes = _county_schools(county, crow, sc, rulebook, opt)
         housing, notes = (*housing, *central, *by_pop), [*notes, *central_notes, *by_pop_notes]
         s = _school_arrays(sc, ra.class_size, cfg, caps, closable_levels, keep)

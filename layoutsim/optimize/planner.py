@@ -18,7 +18,6 @@ from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wai
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -30,9 +29,10 @@ from layoutsim.optimize.model import CountySolution, solve_county, unsolved
 from layoutsim.optimize.result import CountyContext, Plan, assemble, county_tables
 from layoutsim.schema import LEVELS, enrolment_col
 from layoutsim.solver import WORKERS, Status, die_with_parent
+from layoutsim.config.scenario import ReachConfig
+from layoutsim.region import Region
+from layoutsim.rules import Rulebook
 
-if TYPE_CHECKING:  # the scenario may import PlanConfig from here: no runtime import back
-    from layoutsim.config.scenario import ReachConfig
 
 log = logging.getLogger(__name__)
 
@@ -56,11 +56,11 @@ def _check_pupils(pupils: pd.DataFrame) -> None:
         raise LayoutsimError(f"pupils table has unknown levels: {', '.join(map(str, bad))}")
 
 
-def _contexts(region: object, problems: list[CountyProblem], year: int) -> list[CountyContext]:
-    sc = region.schools  # type: ignore[attr-defined]
+def _contexts(region: Region, problems: list[CountyProblem], year: int) -> list[CountyContext]:
+    sc = region.schools
     names = dict(zip(sc["id"].astype(str), sc["name"].astype(str)))
     enrol = {lv: dict(zip(sc["id"].astype(str), sc[enrolment_col(lv)].fillna(0).astype(float))) for lv in LEVELS}
-    cd = region.candidates.drop(columns="geometry").copy()  # type: ignore[attr-defined]
+    cd = region.candidates.drop(columns="geometry").copy()
     cd["id"] = cd["id"].astype(str)
     cd = cd.set_index("id", drop=False)
     out = []
@@ -158,7 +158,7 @@ def _collect(futures: dict[Future, int], problems: list[CountyProblem], config: 
             return
 
 
-def plan(region: object, pupils: pd.DataFrame, rulebook: object, config: PlanConfig, reach: ReachConfig, *,
+def plan(region: Region, pupils: pd.DataFrame, rulebook: Rulebook, config: PlanConfig, reach: ReachConfig, *,
          year: int, log_dir: Path | None = None) -> Plan:
     """Propose new schools, expansions and closures and assign pupils, county by county.
 
@@ -260,7 +260,7 @@ def _redistribute(problems: list[CountyProblem], solutions: list[CountySolution]
     return problems, solutions
 
 
-def sweep(region: object, pupils: pd.DataFrame, rulebook: object, config: PlanConfig, reach: ReachConfig, *,
+def sweep(region: Region, pupils: pd.DataFrame, rulebook: Rulebook, config: PlanConfig, reach: ReachConfig, *,
           year: int, budgets: Sequence[float | None] | None = None,
           weights: Sequence[Weights | dict[str, float]] | None = None, log_dir: Path | None = None) -> pd.DataFrame:
     """The trade-off curve: one plan per budget (or per set of weights), one row per plan.

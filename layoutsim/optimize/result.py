@@ -15,6 +15,7 @@ from layoutsim.config.plan import PlanConfig
 from layoutsim.optimize.costs import expansion_cost, new_school_cost, new_school_type, ordered
 from layoutsim.optimize.inputs import LEVEL_INDEX, CountyProblem
 from layoutsim.optimize.model import CountySolution
+from layoutsim.region import Region
 from layoutsim.schema import LEVELS, classes_col, enrolment_col
 from layoutsim.solver import Status
 
@@ -90,20 +91,20 @@ class Plan:
         return self.flows.rename(columns={"unit": "residential"})[
             ["residential", "school", "level", "pupils", "distance_m"]]
 
-    def proposed_schools(self, region: object) -> gpd.GeoDataFrame:
+    def proposed_schools(self, region: Region) -> gpd.GeoDataFrame:
         """Existing + expanded + new schools; closures kept with ``closing = True``; new ones ``proposed = True``.
 
         Enrolment columns are the plan's flows, so the audit sees the planned use of every school.
         """
-        sc = region.schools.copy()  # type: ignore[attr-defined]
+        sc = region.schools.copy()
         sc["id"] = sc["id"].astype(str)
         sc["proposed"] = False
         sc["closing"] = sc["id"].isin(set(self.closures["school"]))
         for _, row in self.expansions.iterrows():
             col = classes_col(row["level"])
             sc.loc[sc["id"] == row["school"], col] = sc.loc[sc["id"] == row["school"], col] + int(row["added_classes"])
-        cand = region.candidates.set_index(region.candidates["id"].astype(str))  # type: ignore[attr-defined]
-        tw = region.townships  # type: ignore[attr-defined]
+        cand = region.candidates.set_index(region.candidates["id"].astype(str))
+        tw = region.townships
         urban = dict(zip(tw["code"].astype(str), tw["urban"].astype(bool)))
         new = []
         for _, row in self.new_schools.iterrows():
@@ -130,7 +131,7 @@ class Plan:
             sc[enrolment_col(lv)] = sc["id"].map(s).fillna(0.0).round().astype(int)
         sc["proposed"] = sc["proposed"].astype(bool)
         sc["closing"] = sc["closing"].astype(bool)
-        return gpd.GeoDataFrame(sc, geometry="geometry", crs=region.schools.crs)  # type: ignore[attr-defined]
+        return gpd.GeoDataFrame(sc, geometry="geometry", crs=region.schools.crs)
 
 
 @dataclass(frozen=True)
