@@ -28,9 +28,9 @@ def _parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True)
     r = sub.add_parser("run", help="run a scenario and write its map and tables")
     r.add_argument("scenario", type=Path)
-    r.add_argument("--out", type=Path, help="output folder (default maps/<scenario id>/)")
+    r.add_argument("--out", type=Path, help="output folder (default maps/<scenario id>/ in the current folder)")
     d = sub.add_parser("demo", help=f"run the packaged scenario {DEMO}")
-    d.add_argument("--out", type=Path)
+    d.add_argument("--out", type=Path, help="output folder (default maps/beiguan-baseline/ in the current folder)")
     a = sub.add_parser("audit", help="check today's layout against the scenario's rulebook")
     a.add_argument("scenario", type=Path)
     a.add_argument("--out", type=Path, help="output folder (default maps/<scenario id>-audit/)")
@@ -53,7 +53,7 @@ def _parser() -> argparse.ArgumentParser:
     s = sub.add_parser("synth", help="generate the synthetic data of a plan area (or 'all')")
     s.add_argument("area")
     s.add_argument("--seed", type=int, default=None)
-    s.add_argument("--out", type=Path, help="folder (default data/<area>/)")
+    s.add_argument("--out", type=Path, help="folder (default data/<area>/ in the current folder)")
     return p
 
 
@@ -173,14 +173,14 @@ def _sweep(console: Console, scenario: Path, budgets: list[str], out: Path | Non
 def _compare(console: Console, scenarios: list[Path], out: Path | None) -> int:
     from .compare import check_distinct, compare
     from .io import check_out_dir
-    from .pipeline import REPO_ROOT, run
-    from .scenario import load_scenario
+    from .pipeline import out_dir_or_default, run
+    from .config.scenario import load_scenario
 
     if len(scenarios) < 2:
         raise LayoutsimError("compare needs at least two scenario files")
     loaded = [load_scenario(path) for path in scenarios]
     check_distinct(loaded)
-    folder = out or REPO_ROOT / "maps" / ("compare-" + "-vs-".join(sc.id for sc in loaded))
+    folder = out_dir_or_default(out, "compare-" + "-vs-".join(sc.id for sc in loaded))
     runs = [folder.parent / f"{folder.name}-runs" / sc.id for sc in loaded]
     for path in [folder, *runs]:  # every folder checked before the first run
         check_out_dir(path)
@@ -194,7 +194,6 @@ def _compare(console: Console, scenarios: list[Path], out: Path | None) -> int:
 
 
 def _synth(console: Console, area: str, seed: int | None, out: Path | None) -> None:
-    from .pipeline import REPO_ROOT
     from .synth import AREAS, DEFAULT_SEED, write_area
 
     keys = list(AREAS) if area == "all" else [area]
@@ -202,7 +201,7 @@ def _synth(console: Console, area: str, seed: int | None, out: Path | None) -> N
     if unknown:
         raise LayoutsimError(f"unknown area {area!r}; choose one of: {', '.join(AREAS)}, all")
     for key in keys:
-        folder = out if (out and len(keys) == 1) else (out or REPO_ROOT / "data") / key
+        folder = out if (out and len(keys) == 1) else (out or Path.cwd() / "data") / key
         counts = write_area(key, folder, DEFAULT_SEED if seed is None else seed)
         console.print(f"{key}: " + ", ".join(f"{n:,} {layer}" for layer, n in counts.items()) + f" → {folder}")
 
@@ -214,9 +213,9 @@ def _terminate(signum: int, frame: object) -> None:
 
 def _dispatch(args: argparse.Namespace, console: Console) -> int:
     if args.command in ("run", "demo"):
-        from .pipeline import REPO_ROOT
+        from .pipeline import packaged
 
-        return _run(console, args.scenario if args.command == "run" else REPO_ROOT / DEMO, args.out)
+        return _run(console, args.scenario if args.command == "run" else packaged(DEMO), args.out)
     if args.command == "audit":
         _audit(console, args.scenario, args.out, args.json, args.proposed)
     elif args.command == "forecast":
@@ -235,7 +234,7 @@ def _dispatch(args: argparse.Namespace, console: Console) -> int:
 def _validate(console: Console, scenario: Path) -> None:
     from .pipeline import rulebook_of
     from .region import load_region
-    from .scenario import load_scenario
+    from .config.scenario import load_scenario
 
     sc = load_scenario(scenario)
     book = rulebook_of(sc)

@@ -22,13 +22,12 @@ from .region import Region, load_region
 from .render.map import build_map
 from .render.report import build_report
 from .rules import audit, load_rulebook, summarize
-from .scenario import Scenario, dump_scenario, load_scenario
+from .config.scenario import Scenario, dump_scenario, load_scenario
 from .schema import LEVELS
 from .simulate import Outlook, outlook, phase
 from .optimize import Plan, plan as propose, sweep
 from .rules import Rulebook
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
 Step = Callable[[str], None]
 
 
@@ -50,8 +49,21 @@ class RunResult:
     out_dir: Path
 
 
-def default_out_dir(scenario: Scenario) -> Path:
-    return REPO_ROOT / "maps" / scenario.id
+def out_dir_or_default(out_dir: Path | str | None, name: str) -> Path:
+    """``out_dir`` if given, else ``maps/<name>/`` in the current folder: every command's default output."""
+    return Path(out_dir) if out_dir else Path.cwd() / "maps" / name
+
+
+def packaged(relative: str) -> Path:
+    """A file of the repository's demo (``scenarios/beiguan/…``, ``data/beiguan/…``).
+
+    A wheel carries them under ``layoutsim/demo/`` in the repository's layout (pyproject.toml's
+    ``package-dir``), so a scenario's relative data paths resolve the same; a source checkout (or an
+    editable install) reads them in place.
+    """
+    here = Path(__file__).resolve().parent
+    inside = here / "demo" / relative
+    return inside if inside.is_file() else here.parent / relative
 
 
 def county_of_units(region: Region) -> pd.Series:
@@ -215,15 +227,16 @@ def _load(scenario: Scenario | str | Path) -> Scenario:
 
 
 def run(scenario: Scenario | str | Path, out_dir: Path | None = None, *, step: Step = lambda s: None) -> RunResult:
-    """Run a scenario and write its outputs (default ``maps/<scenario id>/``).
+    """Run a scenario and write its outputs (default ``maps/<scenario id>/`` in the current folder).
 
     The output folder is checked before anything is computed and filled whole or not at all
     (:func:`layoutsim.io.atomic_dir`); the solver's logs go to its ``logs/`` folder.
     """
     scenario = _load(scenario)
-    with atomic_dir(Path(out_dir) if out_dir else default_out_dir(scenario), about=scenario.id) as tmp:
+    out = out_dir_or_default(out_dir, scenario.id)
+    with atomic_dir(out, about=scenario.id) as tmp:
         result = _run_into(scenario, tmp, step)
-    return dataclasses.replace(result, out_dir=Path(out_dir) if out_dir else default_out_dir(scenario))
+    return dataclasses.replace(result, out_dir=out)
 
 
 def _run_into(scenario: Scenario, tmp: Path, step: Step) -> RunResult:
@@ -294,7 +307,7 @@ def audit_only(scenario: Scenario | str | Path, out_dir: Path | None = None, *, 
     """``layoutsim audit``: findings on today's layout (or, with ``proposed``, on the layout the optimizer
     proposes for the target year) and their summary per rule, written to ``out_dir``."""
     sc = _load(scenario)
-    out = Path(out_dir) if out_dir else REPO_ROOT / "maps" / f"{sc.id}-audit"
+    out = out_dir_or_default(out_dir, f"{sc.id}-audit")
     with atomic_dir(out, about=sc.id) as tmp:
         today = _today(sc, step)
         book = rulebook_of(sc)
@@ -316,7 +329,7 @@ def forecast_only(scenario: Scenario | str | Path, out_dir: Path | None = None, 
                   step: Step = lambda s: None) -> tuple[Outlook, Path]:
     """``layoutsim forecast``: pupils by county, township, level and year against today's seats, warnings."""
     sc = _load(scenario)
-    out = Path(out_dir) if out_dir else REPO_ROOT / "maps" / f"{sc.id}-forecast"
+    out = out_dir_or_default(out_dir, f"{sc.id}-forecast")
     with atomic_dir(out, about=sc.id) as tmp:
         today = _today(sc, step)
         view = outlook(today.region, today.forecast, today.assignment)
@@ -330,7 +343,7 @@ def sweep_only(scenario: Scenario | str | Path, budgets: list[float | None], out
                step: Step = lambda s: None) -> tuple[pd.DataFrame, Path]:
     """``layoutsim sweep``: one plan per budget, the trade-off of cost against journeys and unmet seats."""
     sc = _load(scenario)
-    out = Path(out_dir) if out_dir else REPO_ROOT / "maps" / f"{sc.id}-sweep"
+    out = out_dir_or_default(out_dir, f"{sc.id}-sweep")
     with atomic_dir(out, about=sc.id) as tmp:
         today = _today(sc, step)
         step("plan")
