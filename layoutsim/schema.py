@@ -5,10 +5,12 @@ place. Defaults that come from a standard cite it.
 """
 from __future__ import annotations
 
-from typing import Final
+from typing import Final, Literal, get_args
 
 #: School levels, youngest first.
-LEVELS: Final = ("kindergarten", "primary", "junior", "high")
+#: A level of schooling a pupil is counted in (the forecast's and the optimizer's levels).
+Level = Literal["kindergarten", "primary", "junior", "high"]
+LEVELS: Final[tuple[str, ...]] = get_args(Level)
 
 #: School types and the levels each one teaches (九年一贯制 = primary + junior, 完全中学 = junior + high).
 SCHOOL_TYPES: Final[dict[str, tuple[str, ...]]] = {

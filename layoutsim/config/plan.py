@@ -13,16 +13,15 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from layoutsim.schema import LEVELS
+from layoutsim.schema import LEVELS, Level
 
-Level = Literal["kindergarten", "primary", "junior", "high"]
 
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-def _by_level(kindergarten: float, primary: float, junior: float, high: float) -> dict[str, float]:
+def _by_level(kindergarten: float, primary: float, junior: float, high: float) -> dict[Level, float]:
     return {"kindergarten": kindergarten, "primary": primary, "junior": junior, "high": high}
 
 
@@ -95,7 +94,7 @@ class PlanConfig(_Strict):
     weights: Weights = Field(default_factory=Weights, description="Objective weights (CNY equivalents).")
     costs: Costs = Field(default_factory=Costs, description="Unit costs.")
     modules: dict[Level, tuple[int, ...]] = Field(
-        default_factory=lambda: {
+        default_factory=lambda: {  # type: ignore[arg-type]  # mypy reads the dict literal's keys as str
             "kindergarten": (6, 9, 12), "primary": (12, 18, 24, 30, 36), "junior": (12, 18, 24, 30, 36),
             "high": (24, 36, 48, 60),
         },

@@ -18,15 +18,15 @@ import tomli_w
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from ..errors import ScenarioError
-from ..schema import LAYERS
+from ..schema import LAYERS, Level
 from .crs import normalise_crs_name
 from .forecast import ForecastConfig
 from .plan import PlanConfig
 
-Level = Literal["kindergarten", "primary", "junior", "high"]
 LAYER_NAMES = tuple(LAYERS)
 Metres = Annotated[float, Field(gt=0)]
-Reach = dict[Literal["urban", "rural"], Metres]
+Urbanity = Literal["urban", "rural"]
+Reach = dict[Urbanity, Metres]
 
 
 class _Strict(BaseModel):
@@ -92,7 +92,7 @@ class ScenarioMeta(_Strict):
         return self
 
 
-def _reach(urban: float, rural: float) -> dict[str, float]:
+def _reach(urban: float, rural: float) -> dict[Urbanity, float]:
     return {"urban": urban, "rural": rural}
 
 
@@ -134,7 +134,8 @@ class ReachConfig(_Strict):
 
     def limit_metres(self, level: str, urban: bool) -> float:
         """The hard limit a plan may not exceed (at least the norm)."""
-        return float(self.limit.get(level, {}).get("urban" if urban else "rural", self.metres(level, urban)))
+        limit: dict[str, Reach] = dict(self.limit)
+        return float(limit.get(level, {}).get("urban" if urban else "rural", self.metres(level, urban)))
 
 
 class OutputConfig(_Strict):

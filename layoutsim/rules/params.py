@@ -5,19 +5,24 @@ Every model forbids unknown keys, so a misspelt parameter in a rulebook is an er
 """
 from __future__ import annotations
 
-from typing import Annotated, Literal, Union
+from typing import TYPE_CHECKING, Annotated, Literal, Union, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from layoutsim.schema import SCHOOL_TYPES
+from layoutsim.schema import Level as PupilLevel
 
-Level = Literal["kindergarten", "primary", "junior", "high", "special", "vocational"]
+#: A rule may also name the levels outside the pupil forecast.
+Level = Literal[PupilLevel, "special", "vocational"]
 #: Where a rule applies. ``rural`` is a non-urban township of plain or hill terrain, ``mountain`` a
 #: non-urban mountain township (``schema.TERRAIN``).
 Area = Literal["urban", "rural", "mountain"]
 #: hard = binding (必须/至少/约束性); in_principle = 原则上; target = a goal for a date; audit = informational.
 Force = Literal["hard", "in_principle", "target", "audit"]
-SchoolType = Literal[tuple(SCHOOL_TYPES)]  # type: ignore[valid-type]
+if TYPE_CHECKING:  # a Literal built from the data contract at run time; a plain str to the type checker
+    SchoolType = str
+else:
+    SchoolType = Literal[tuple(SCHOOL_TYPES)]
 Share = Annotated[float, Field(ge=0.0, le=1.0, strict=True)]
 PosInt = Annotated[int, Field(gt=0, strict=True)]
 NonNegInt = Annotated[int, Field(ge=0, strict=True)]
@@ -230,13 +235,12 @@ class ConcentrationRule(_RuleBase):
     params: ConcentrationParams
 
 
-_RULE_CLASSES = (
+Rule = Annotated[Union[
     HousingSchoolRule, SchoolSizeCapRule, ClassSizeRule, KindergartenRatioRule, CentralKindergartenRule,
     CountySeatPublicKindergartensRule, ShareTargetRule, CountyPopulationSchoolRule, ServiceRadiusRule,
     BoardingRule, ClosurePreconditionRule, ConcentrationRule,
-)
-
-Rule = Annotated[Union[_RULE_CLASSES], Field(discriminator="kind")]  # type: ignore[valid-type]
+], Field(discriminator="kind")]
+_RULE_CLASSES = get_args(get_args(Rule)[0])
 
 #: Every rule kind, in the order of ``domain/rules.md``.
-KINDS: tuple[str, ...] = tuple(c.model_fields["kind"].annotation.__args__[0] for c in _RULE_CLASSES)
+KINDS: tuple[str, ...] = tuple(get_args(c.model_fields["kind"].annotation)[0] for c in _RULE_CLASSES)
