@@ -10,8 +10,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy.spatial import cKDTree
 
+from . import travel
 from .schema import CLASS_SIZE, LEVELS, SCHOOL_TYPES, classes_col
 
 
@@ -35,10 +35,8 @@ def teaches(schools: pd.DataFrame, level: str) -> np.ndarray:
 
 def _greedy(dem: np.ndarray, dxy: np.ndarray, cap: np.ndarray, sxy: np.ndarray) -> tuple[list, np.ndarray]:
     """Fill nearest schools with capacity; returns flows [(unit_i, school_j, pupils, d)] and unmet per unit."""
-    tree = cKDTree(sxy)
     k = min(len(sxy), 16)
-    dist, idx = tree.query(dxy, k=k)
-    dist, idx = dist.reshape(len(dxy), k), idx.reshape(len(dxy), k)
+    dist, idx = travel.nearest(dxy, sxy, k=k)
     left = cap.copy()
     unmet = np.zeros(len(dxy))
     flows = []
@@ -48,7 +46,7 @@ def _greedy(dem: np.ndarray, dxy: np.ndarray, cap: np.ndarray, sxy: np.ndarray) 
             continue
         d_i, j_i = dist[i], idx[i]
         if left[j_i].sum() < need and k < len(sxy):  # look further when the nearest are full
-            d_i, j_i = tree.query(dxy[i], k=len(sxy))
+            d_i, j_i = (a[0] for a in travel.nearest(dxy[i], sxy, k=len(sxy)))
         for d, j in zip(np.atleast_1d(d_i), np.atleast_1d(j_i)):
             if left[j] <= 0:
                 continue

@@ -31,3 +31,16 @@ def test_reading_a_scenario_loads_neither_the_solver_nor_geopandas() -> None:
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == "[]"
+
+
+def test_every_distance_is_computed_in_travel() -> None:
+    """layoutsim.travel is the one place a distance is computed: no KD-tree, distance matrix or geometric
+    distance between places anywhere else (polygon geometry in the generator aside)."""
+    import re
+
+    pattern = re.compile(r"cKDTree|KDTree|cdist|pdist|query_ball|hypot|haversine|\.geometry\.distance\(|"
+                         r"np\.sqrt\(\(.*\*\*\s*2")
+    offenders = [f"{p.relative_to(ROOT)}:{n}" for p in sorted((ROOT / "layoutsim").rglob("*.py"))
+                 if p.name != "travel.py"
+                 for n, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1) if pattern.search(line)]
+    assert offenders == []

@@ -25,6 +25,7 @@ import numpy as np
 from scipy.sparse import coo_array
 from scipy.sparse.csgraph import shortest_path
 
+from layoutsim import travel
 from layoutsim.errors import DataError
 
 __all__ = [
@@ -258,8 +259,7 @@ def read_pmedcap(path: str | Path) -> PMedCapInstance:
     except (ValueError, IndexError) as exc:
         raise DataError(f"{path}: malformed pmedcap file: {exc}") from exc
     xy = rows[:, 1:3]
-    diff = xy[:, None, :] - xy[None, :, :]
-    cost = np.floor(np.sqrt((diff**2).sum(axis=-1)))
+    cost = np.floor(travel.pairwise(xy, xy))  # the instances' published costs: Euclidean, rounded down
     return PMedCapInstance(
         name=path.stem,
         reference_value=ref,

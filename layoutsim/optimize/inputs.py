@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy.spatial import cKDTree
 
+from layoutsim import travel
 from layoutsim.config.plan import PlanConfig
 from layoutsim.optimize.costs import new_school_type
 from layoutsim.schema import LEVELS, SCHOOL_TYPES, classes_col, enrolment_col
@@ -244,11 +244,9 @@ def _pairs(res: pd.DataFrame, demand: np.ndarray, sc: pd.DataFrame, cap: np.ndar
         for sites, xy, board, offset in groups:
             if len(sites) == 0:
                 continue
-            tree = cKDTree(xy[sites])
             k = min(cfg.k_nearest, len(sites))
             factor = cfg.boarding_reach_factor if relax else 1.0
-            dist, idx = tree.query(u_xy[units], k=k, distance_upper_bound=float(r.max() * factor) + 1e-6)
-            dist, idx = dist.reshape(len(units), k), idx.reshape(len(units), k)
+            dist, idx = travel.nearest(u_xy[units], xy[sites], k=k, max_m=float(r.max() * factor) + 1e-6)
             found = idx < len(sites)
             safe = np.where(found, idx, 0)
             limit = r[:, None] * np.where(board[sites][safe] & ~urban[units][:, None], factor, 1.0)
@@ -288,14 +286,12 @@ def _housing(res: pd.DataFrame, sc: pd.DataFrame, cd: pd.DataFrame, rulebook: Ru
             elif p.ownership == "public_or_inclusive":
                 teach = teach & ((sc["ownership"].to_numpy() == "public")
                                  | sc["inclusive"].fillna(False).to_numpy(dtype=bool))
-            near = cKDTree(sc.loc[teach, ["x", "y"]].to_numpy(dtype=float)) if teach.any() else None
+            near = sc.loc[teach, ["x", "y"]].to_numpy(dtype=float)
             for i in np.flatnonzero(mask.to_numpy()):
-                xy = res.loc[i, ["x", "y"]].to_numpy(dtype=float)
-                if near is not None:
-                    hits = near.query_ball_point(xy, r=p.within_m)
-                    if hits:
-                        keep.update(sc.loc[teach, "id"].iloc[hits])
-                        continue
+                hits = travel.within(res.loc[i, ["x", "y"]].to_numpy(dtype=float), near, p.within_m)[0]
+                if len(hits):
+                    keep.update(sc.loc[teach, "id"].iloc[hits])
+                    continue
                 name, uid = str(res.at[i, "name"]), str(res.at[i, "id"])
                 tied = [k for k in np.flatnonzero(cd["tied_to"].to_numpy() == uid)
                         if np.any((opt["cand"] == k) & (opt["level"] == li))] if len(cd) else []

@@ -10,6 +10,7 @@ from typing import Any
 
 import pandas as pd
 
+from layoutsim import travel
 from layoutsim.rules.context import LEVEL_EN, LEVEL_ZH, Context
 from layoutsim.rules.params import KINDS
 from layoutsim.schema import SCHOOL_TYPES, classes_col, enrolment_col
@@ -363,7 +364,8 @@ def closure_precondition(rule: Any, ctx: Context) -> list[Finding]:
                 continue
             recv = sc[ctx.teaches(level) & ~sc["closing"] & (sc["county"] == row["county"])]
             if p.max_receiving_distance_m is not None:
-                recv = recv[recv.geometry.distance(row["geometry"]) <= p.max_receiving_distance_m]
+                far = travel.to_point(travel.xy(recv.geometry), [row["geometry"].x, row["geometry"].y])
+                recv = recv[far <= p.max_receiving_distance_m]
             size = ctx.rulebook.class_size(level)
             spare = float((recv[classes_col(level)].fillna(0) * size - recv[enrolment_col(level)]).clip(lower=0).sum())
             if pupils <= spare:

@@ -9,8 +9,8 @@ from typing import Any, Protocol
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-from scipy.spatial import cKDTree
 
+from layoutsim import travel
 from layoutsim.rules.book import Rulebook
 from layoutsim.schema import LEVELS, SCHOOL_TYPES, enrolment_col
 
@@ -139,18 +139,8 @@ class Context:
 
     def nearest_distance(self, points: gpd.GeoSeries, targets: gpd.GeoSeries) -> np.ndarray:
         """Straight-line distance (m) from each point to the nearest target; inf when there is none."""
-        if len(points) == 0:
-            return np.zeros(0)
-        if len(targets) == 0:
-            return np.full(len(points), math.inf)
-        tree = cKDTree(np.column_stack([targets.x.to_numpy(), targets.y.to_numpy()]))
-        dist, _ = tree.query(np.column_stack([points.x.to_numpy(), points.y.to_numpy()]))
-        return np.asarray(dist, dtype=float)
+        return travel.nearest_distance(travel.xy(points), travel.xy(targets))
 
     def count_within(self, points: gpd.GeoSeries, targets: gpd.GeoSeries, radius_m: float) -> np.ndarray:
         """Number of targets within ``radius_m`` of each point."""
-        if len(points) == 0 or len(targets) == 0:
-            return np.zeros(len(points), dtype=int)
-        tree = cKDTree(np.column_stack([targets.x.to_numpy(), targets.y.to_numpy()]))
-        hits = tree.query_ball_point(np.column_stack([points.x.to_numpy(), points.y.to_numpy()]), r=radius_m)
-        return np.array([len(h) for h in hits], dtype=int)
+        return travel.count_within(travel.xy(points), travel.xy(targets), radius_m)

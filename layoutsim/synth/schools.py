@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy.spatial import cKDTree
 
+from .. import travel
 from ..schema import CLASS_SIZE, LEVELS, SCHOOL_TYPES, classes_col, enrolment_col
 from .places import split_integer
 
@@ -153,8 +153,7 @@ def enrol(rng: np.random.Generator, schools: pd.DataFrame, units: pd.DataFrame,
         if len(idx) == 0:
             continue
         pupils = homes["residents"].to_numpy() * per_thousand[level] / 1000.0
-        tree = cKDTree(schools.loc[idx, ["x", "y"]].to_numpy())
-        _, nearest = tree.query(homes[["x", "y"]].to_numpy())
+        nearest = travel.nearest(homes[["x", "y"]].to_numpy(), schools.loc[idx, ["x", "y"]].to_numpy())[1][:, 0]
         natural = np.bincount(nearest, weights=pupils, minlength=len(idx))
         village_school = (~schools.loc[idx, "urban"].to_numpy()) & (schools.loc[idx, "type"].isin(
             ["primary", "teaching_point", "kindergarten"]).to_numpy()) & ~schools.loc[idx, "name"].str.contains(
@@ -166,8 +165,8 @@ def enrol(rng: np.random.Generator, schools: pd.DataFrame, units: pd.DataFrame,
         # drifting pupils go to the nearest seat or town school of the level in the same township
         receivers = np.flatnonzero(~village_school)
         if len(receivers):
-            rtree = cKDTree(schools.loc[idx[receivers], ["x", "y"]].to_numpy())
-            _, to = rtree.query(schools.loc[idx, ["x", "y"]].to_numpy())
+            to = travel.nearest(schools.loc[idx, ["x", "y"]].to_numpy(),
+                                schools.loc[idx[receivers], ["x", "y"]].to_numpy())[1][:, 0]
             np.add.at(enrolled, receivers[to], drift)
         else:
             enrolled += drift
