@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from . import travel
-from .schema import CLASS_SIZE, LEVELS, SCHOOL_TYPES, classes_col
+from .schema import LEVELS, seats, teaches
 
 
 @dataclass(frozen=True)
@@ -21,16 +21,6 @@ class Assignment:
 
     flows: pd.DataFrame
     unmet: pd.DataFrame
-
-
-def seats(schools: pd.DataFrame, level: str) -> np.ndarray:
-    """Seats of each school at a level: classes × the standard class size (GB 50099-2011)."""
-    return schools[classes_col(level)].to_numpy(dtype=float) * CLASS_SIZE[level]
-
-
-def teaches(schools: pd.DataFrame, level: str) -> np.ndarray:
-    """Boolean mask of schools whose type teaches ``level``."""
-    return schools["type"].map(lambda t: level in SCHOOL_TYPES[t]).to_numpy(dtype=bool)
 
 
 def _greedy(dem: np.ndarray, dxy: np.ndarray, cap: np.ndarray, sxy: np.ndarray) -> tuple[list, np.ndarray]:

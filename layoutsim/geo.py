@@ -11,7 +11,7 @@ import numpy as np
 import shapely
 from pyproj import CRS
 
-from layoutsim.config.crs import CRS_ALIASES, normalise_crs_name
+from layoutsim.config.crs import normalise_crs_name
 
 WGS84 = "EPSG:4326"
 
@@ -59,7 +59,7 @@ def gcj02_to_wgs84(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.nda
 
 
 def to_wgs84(gdf: gpd.GeoDataFrame, crs_name: str) -> gpd.GeoDataFrame:
-    """Return ``gdf`` in WGS84, reading its coordinates as ``crs_name`` (see :data:`CRS_ALIASES`)."""
+    """Return ``gdf`` in WGS84, reading its coordinates as ``crs_name`` (see :data:`layoutsim.config.crs.CRS_ALIASES`)."""
     canonical = normalise_crs_name(crs_name)
     if canonical == "GCJ02":
         geoms = shapely.transform(

@@ -136,6 +136,16 @@ TEXTS: dict[str, tuple[str, str]] = {
 }
 
 
+#: Levels (and the schools outside the pupil forecast) as words inside a sentence: Chinese, English.
+LEVEL_WORDS: dict[str, tuple[str, str]] = {
+    "kindergarten": ("幼儿园", "kindergarten"), "primary": ("小学", "primary"), "junior": ("初中", "junior middle"),
+    "high": ("高中", "high school"), "special": ("特殊教育学校", "special-education school"),
+    "vocational": ("中等职业学校", "vocational school"),
+}
+LEVEL_ZH = {level: words[0] for level, words in LEVEL_WORDS.items()}
+LEVEL_EN = {level: words[1] for level, words in LEVEL_WORDS.items()}
+
+
 def t(key: str, lang: str = "zh") -> str:
     """The label for ``key`` in ``lang`` ('zh' or 'en'); the key itself when there is none."""
     pair = TEXTS.get(key)

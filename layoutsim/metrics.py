@@ -4,7 +4,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .assign import Assignment, seats, teaches
+from .assign import Assignment
+from .schema import seats, teaches
 from .config.scenario import ReachConfig
 from .schema import LARGE_CLASS, LEVELS, classes_col, enrolment_col
 

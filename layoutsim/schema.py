@@ -37,6 +37,16 @@ TOWNSHIP_KINDS: Final = ("street", "town", "township", "other")  # 街道 / 镇 
 TERRAIN: Final = ("plain", "hill", "mountain")
 
 
+def teaches(schools, level: str):  # noqa: ANN001, ANN201 - a table with "type" -> bool array
+    """Which schools teach ``level``, by their type (:data:`SCHOOL_TYPES`); unknown types teach nothing."""
+    return schools["type"].map(lambda t: level in SCHOOL_TYPES.get(t, ())).to_numpy(dtype=bool)
+
+
+def seats(schools, level: str):  # noqa: ANN001, ANN201 - a table with classes_<level> -> float array
+    """Seats of each school at a level: classes × the standard class size (GB 50099-2011)."""
+    return schools[classes_col(level)].to_numpy(dtype=float) * CLASS_SIZE[level]
+
+
 def classes_col(level: str) -> str:
     """Column holding a school's classes of one level, e.g. ``classes_primary``."""
     return f"classes_{level}"

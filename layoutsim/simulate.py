@@ -9,7 +9,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from .assign import Assignment, seats, teaches
+from .assign import Assignment
+from .schema import seats, teaches
 from .forecast import Forecast, peak_years, seat_warnings
 from .region import Region
 from .schema import LEVELS

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from scipy.spatial import cKDTree
 
-from layoutsim.assign import seats
+from layoutsim.schema import seats
 from layoutsim.io import write_geojson
 from layoutsim.schema import LEVELS, classes_col, enrolment_col
 from layoutsim.synth import AREAS, generate

@@ -7,7 +7,9 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
+
+from layoutsim.config.base import Strict
 
 #: Henan births by calendar year, persons (standards.md §4.3, tag C / C2). 2017 has a conflicting
 #: 143万 in one source; 140.1万 is used. 2020 = 91.7万 is the base the census age-0 counts are scaled to.
@@ -26,13 +28,9 @@ HENAN_BIRTHS: dict[int, float] = {
 MAX_AGE = 17
 
 
-class _Section(BaseModel):
-    """A strict, immutable section: unknown keys are an error."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class PerLevel(_Section):
+class PerLevel(Strict):
     """One number per school level (pupils per 1,000 residents, or an enrolment rate)."""
 
     kindergarten: float = Field(ge=0)
@@ -45,7 +43,7 @@ class PerLevel(_Section):
         return float(getattr(self, level))
 
 
-class AgeRange(_Section):
+class AgeRange(Strict):
     """The single years of age (inclusive) that attend one level."""
 
     first: int = Field(ge=0, le=MAX_AGE)
@@ -58,7 +56,7 @@ class AgeRange(_Section):
         return self
 
 
-class EntryAges(_Section):
+class EntryAges(Strict):
     """Ages attending each level: 3–5 kindergarten (3-year 学前), 6–11 primary (6-year 小学, school
     entry at 6 by 31 August, 义务教育法 §11), 12–14 junior (3-year 初中), 15–17 high (3-year 高中)."""
 
@@ -73,7 +71,7 @@ class EntryAges(_Section):
         return value
 
 
-class Births(_Section):
+class Births(Strict):
     """Births that feed the cohort model from the year after the census (2021) on.
 
     Without ``table``, the Henan series ``series`` is used for the years it covers and projected beyond
@@ -165,7 +163,7 @@ def _default_survival() -> list[float]:
     return [0.997] + [0.9996] * 4 + [0.9998] * (MAX_AGE - 5)
 
 
-class ForecastConfig(_Section):
+class ForecastConfig(Strict):
     """How residents turn into pupils by level and year: the ``[forecast]`` section of a scenario."""
 
     method: Literal["per_thousand", "cohort"] = Field(

@@ -11,14 +11,13 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
+from layoutsim.config.base import Strict
 from layoutsim.schema import LEVELS, Level
 
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 def _by_level(kindergarten: float, primary: float, junior: float, high: float) -> dict[Level, float]:
@@ -32,7 +31,7 @@ def _all_levels(value: dict, what: str) -> dict:
     return value
 
 
-class Weights(_Strict):
+class Weights(Strict):
     """The objective: ``cost × CNY + pupil_km × pupil-km + unmet × unmet pupils`` (all in CNY equivalents)."""
 
     cost: float = Field(1.0, ge=0, description="Multiplier on capital cost in CNY (1 = take costs at face value).")
@@ -48,7 +47,7 @@ class Weights(_Strict):
     )
 
 
-class Costs(_Strict):
+class Costs(Strict):
     """Unit costs in CNY. Land is each candidate site's own ``land_cost_cny``."""
 
     new_class_cny: dict[Level, float] = Field(
@@ -82,7 +81,7 @@ class Costs(_Strict):
         return _all_levels(value, "costs")
 
 
-class PlanConfig(_Strict):
+class PlanConfig(Strict):
     """How the optimizer proposes a layout (the scenario's ``[plan]`` table)."""
 
     budget_cny: float | None = Field(

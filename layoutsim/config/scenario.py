@@ -15,10 +15,11 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import tomli_w
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 
 from ..errors import ScenarioError
 from ..schema import LAYERS, Level
+from .base import Strict, deep_merge
 from .crs import normalise_crs_name
 from .forecast import ForecastConfig
 from .plan import PlanConfig
@@ -29,11 +30,9 @@ Urbanity = Literal["urban", "rural"]
 Reach = dict[Urbanity, Metres]
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class LayerSource(_Strict):
+class LayerSource(Strict):
     """Where one layer of the Region comes from, and how its columns are named there."""
 
     path: Path = Field(description="File path, relative to the scenario file that names it.")
@@ -62,7 +61,7 @@ class LayerSource(_Strict):
         return value
 
 
-class DataConfig(_Strict):
+class DataConfig(Strict):
     """The five layers of the Region (design.md: data model)."""
 
     counties: LayerSource
@@ -72,7 +71,7 @@ class DataConfig(_Strict):
     candidates: LayerSource | None = None
 
 
-class ScenarioMeta(_Strict):
+class ScenarioMeta(Strict):
     """Identity of the scenario and the planning frame."""
 
     id: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$", description="Short id; names the output folder.")
@@ -96,7 +95,7 @@ def _reach(urban: float, rural: float) -> dict[Urbanity, float]:
     return {"urban": urban, "rural": rural}
 
 
-class ReachConfig(_Strict):
+class ReachConfig(Strict):
     """How far a pupil should and may live from the school of a level, in metres (urban / rural).
 
     The norms are the standards' service radii, measured in the indicators ("share within reach") and by
@@ -138,7 +137,7 @@ class ReachConfig(_Strict):
         return float(limit.get(level, {}).get("urban" if urban else "rural", self.metres(level, urban)))
 
 
-class OutputConfig(_Strict):
+class OutputConfig(Strict):
     """What the run writes."""
 
     tiles: Literal["none", "openstreetmap", "tianditu", "amap"] = Field(
@@ -154,7 +153,7 @@ class OutputConfig(_Strict):
         return self
 
 
-class Scenario(_Strict):
+class Scenario(Strict):
     """One validated, resolved scenario."""
 
     scenario: ScenarioMeta
@@ -214,17 +213,6 @@ def _resolve_paths(raw: dict[str, Any], base: Path) -> dict[str, Any]:
     return raw
 
 
-def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
-    """Deep merge: tables merge key by key, everything else in ``over`` replaces ``base``."""
-    out = dict(base)
-    for key, value in over.items():
-        if isinstance(value, dict) and isinstance(out.get(key), dict):
-            out[key] = _merge(out[key], value)
-        else:
-            out[key] = value
-    return out
-
-
 def _load_raw(path: Path, seen: tuple[Path, ...] = ()) -> dict[str, Any]:
     path = path.resolve()
     if path in seen:
@@ -236,7 +224,7 @@ def _load_raw(path: Path, seen: tuple[Path, ...] = ()) -> dict[str, Any]:
         return raw
     if not isinstance(parent, str):
         raise ScenarioError(f"{path}: key 'extends' must be a file name, got {parent!r}")
-    return _merge(_load_raw(path.parent / parent, (*seen, path)), raw)
+    return deep_merge(_load_raw(path.parent / parent, (*seen, path)), raw)
 
 
 def _key(err: Any) -> str:

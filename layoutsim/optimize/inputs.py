@@ -17,7 +17,8 @@ import pandas as pd
 from layoutsim import travel
 from layoutsim.config.plan import PlanConfig
 from layoutsim.optimize.costs import new_school_type
-from layoutsim.schema import LEVELS, SCHOOL_TYPES, classes_col, enrolment_col
+from layoutsim.i18n import LEVEL_ZH
+from layoutsim.schema import LEVELS, classes_col, enrolment_col, teaches
 from layoutsim.config.scenario import ReachConfig
 from layoutsim.region import Region
 from layoutsim.rules import Rulebook
@@ -170,7 +171,7 @@ def _school_arrays(sc: pd.DataFrame, size: np.ndarray, cfg: PlanConfig, caps: di
     n = len(sc)
     classes = np.column_stack([sc[classes_col(lv)].fillna(0).to_numpy(dtype=float) for lv in LEVELS]) if n else np.zeros((0, L))
     enrol = np.column_stack([sc[enrolment_col(lv)].fillna(0).to_numpy(dtype=float) for lv in LEVELS]) if n else np.zeros((0, L))
-    teach = np.array([[lv in SCHOOL_TYPES.get(t, ()) for lv in LEVELS] for t in sc["type"]], dtype=bool).reshape(n, L)
+    teach = np.column_stack([teaches(sc, lv) for lv in LEVELS]).reshape(n, L)
     cap = classes * size * teach
     public = (sc["ownership"].to_numpy() == "public") if n else np.zeros(0, bool)
     steps = cfg.max_added_classes // cfg.expansion_step
@@ -280,7 +281,7 @@ def _housing(res: pd.DataFrame, sc: pd.DataFrame, cd: pd.DataFrame, rulebook: Ru
             if lv not in LEVEL_INDEX:
                 continue
             li = LEVEL_INDEX[lv]
-            teach = np.array([lv in SCHOOL_TYPES.get(t, ()) for t in sc["type"]], dtype=bool)
+            teach = teaches(sc, lv)
             if p.ownership == "public":
                 teach = teach & (sc["ownership"].to_numpy() == "public")
             elif p.ownership == "public_or_inclusive":
@@ -295,7 +296,7 @@ def _housing(res: pd.DataFrame, sc: pd.DataFrame, cd: pd.DataFrame, rulebook: Ru
                 name, uid = str(res.at[i, "name"]), str(res.at[i, "id"])
                 tied = [k for k in np.flatnonzero(cd["tied_to"].to_numpy() == uid)
                         if np.any((opt["cand"] == k) & (opt["level"] == li))] if len(cd) else []
-                zh = f"{rule.id}：{name}（{int(res.at[i, 'residents']):,}人）须配套{_ZH[lv]}——{rule.source.text}"
+                zh = f"{rule.id}：{name}（{int(res.at[i, 'residents']):,}人）须配套{LEVEL_ZH[lv]}——{rule.source.text}"
                 en = f"{rule.id}: {name} ({int(res.at[i, 'residents']):,} residents) needs its own {lv} school"
                 if not tied:
                     notes.append(("no candidate site", uid, zh + "；无可用配套用地", en + "; no tied site is available"))
@@ -304,7 +305,6 @@ def _housing(res: pd.DataFrame, sc: pd.DataFrame, cd: pd.DataFrame, rulebook: Ru
     return tuple(out), keep, notes
 
 
-_ZH = {"kindergarten": "幼儿园", "primary": "小学", "junior": "初中", "high": "高中"}
 
 
 def _central_kg(towns: pd.DataFrame, sc: pd.DataFrame, cd: pd.DataFrame, rulebook: Rulebook,
@@ -317,7 +317,7 @@ def _central_kg(towns: pd.DataFrame, sc: pd.DataFrame, cd: pd.DataFrame, ruleboo
     out: list[Housing] = []
     notes: list[tuple[str, str, str, str]] = []
     li = LEVEL_INDEX["kindergarten"]
-    has = sc["type"].map(lambda t: "kindergarten" in SCHOOL_TYPES.get(t, ())).to_numpy(dtype=bool) \
+    has = teaches(sc, "kindergarten") \
         & (sc["ownership"].to_numpy() == "public") & sc["central"].fillna(False).to_numpy(dtype=bool)
     counts = sc.loc[has, "township"].astype(str).value_counts()
     for rule in rulebook.of_kind("central_kindergarten"):

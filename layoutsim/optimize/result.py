@@ -15,11 +15,11 @@ from layoutsim.config.plan import PlanConfig
 from layoutsim.optimize.costs import expansion_cost, new_school_cost, new_school_type, ordered
 from layoutsim.optimize.inputs import LEVEL_INDEX, CountyProblem
 from layoutsim.optimize.model import CountySolution
+from layoutsim.i18n import LEVEL_ZH
 from layoutsim.region import Region
 from layoutsim.schema import LEVELS, classes_col, enrolment_col
 from layoutsim.solver import Status
 
-LEVEL_ZH = {"kindergarten": "幼儿园", "primary": "小学", "junior": "初中", "high": "高中"}
 
 NEW_SCHOOL_COLUMNS = ("school", "candidate", "name", "county", "township", "type", "levels",
                       *(classes_col(lv) for lv in LEVELS), "classes", "seats", "pupils", "cost_cny",

@@ -14,7 +14,6 @@ Every problem of every file is collected, then one :class:`RulebookError` names 
 """
 from __future__ import annotations
 
-import copy
 import sys
 
 if sys.version_info >= (3, 11):
@@ -26,8 +25,9 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+from pydantic import Field, TypeAdapter, ValidationError
 
+from layoutsim.config.base import Strict, deep_merge
 from layoutsim.errors import RulebookError
 from layoutsim.rules.params import KINDS, Rule
 from layoutsim.schema import CLASS_SIZE
@@ -38,10 +38,8 @@ _BOOK_KEYS = {"id", "title", "title_en", "plan"}
 _OVERRIDE_KEYS = {"params", "force", "scope", "level", "source", "default", "note"}
 
 
-class Rulebook(BaseModel):
+class Rulebook(Strict):
     """A validated, merged rulebook: the rules one plan area is held to."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
     id: str
     title: str = ""
@@ -155,16 +153,6 @@ def _read_chain(ref: str | Path, problems: list[str], seen: tuple[str, ...],
 # ---------------------------------------------------------------- merging
 
 
-def _deep_merge(base: dict[str, Any], change: Mapping[str, Any]) -> dict[str, Any]:
-    out = copy.deepcopy(base)
-    for key, value in change.items():
-        if isinstance(value, Mapping) and isinstance(out.get(key), dict):
-            out[key] = _deep_merge(out[key], value)
-        else:
-            out[key] = copy.deepcopy(value)
-    return out
-
-
 def _merge(chain: list[tuple[str, dict[str, Any]]], problems: list[str]) -> Rulebook:
     """Apply each file of the chain in turn to an ordered dict of raw rules, then validate them."""
     meta: dict[str, str] = {}
@@ -235,7 +223,7 @@ def _apply_overrides(label: str, overrides: Any, raw_rules: dict[str, dict[str, 
             # A new source is the overriding plan's own sentence unless it says otherwise.
             change["source"] = {"plan": plan, **change["source"]} if plan else change["source"]
             change.setdefault("default", False)
-        raw_rules[rule_id] = _deep_merge(raw_rules[rule_id], change)
+        raw_rules[rule_id] = deep_merge(raw_rules[rule_id], change)
         origin[rule_id] = label
 
 

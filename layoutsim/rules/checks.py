@@ -11,7 +11,8 @@ from typing import Any
 import pandas as pd
 
 from layoutsim import travel
-from layoutsim.rules.context import LEVEL_EN, LEVEL_ZH, Context
+from layoutsim.i18n import LEVEL_EN, LEVEL_ZH
+from layoutsim.rules.context import Context
 from layoutsim.rules.params import KINDS
 from layoutsim.schema import SCHOOL_TYPES, classes_col, enrolment_col
 

@@ -2,7 +2,6 @@
 school and estate, enrolment by school and level), plus the optional pupils and assignment tables."""
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -12,12 +11,8 @@ import pandas as pd
 
 from layoutsim import travel
 from layoutsim.rules.book import Rulebook
-from layoutsim.schema import LEVELS, SCHOOL_TYPES, enrolment_col
+from layoutsim.schema import LEVELS, enrolment_col, teaches
 
-LEVEL_ZH = {"kindergarten": "幼儿园", "primary": "小学", "junior": "初中", "high": "高中",
-            "special": "特殊教育学校", "vocational": "中等职业学校"}
-LEVEL_EN = {"kindergarten": "kindergarten", "primary": "primary", "junior": "junior middle",
-            "high": "high school", "special": "special-education school", "vocational": "vocational school"}
 
 
 class Region(Protocol):
@@ -124,13 +119,13 @@ class Context:
     def teaches(self, level: str, schools: pd.DataFrame | None = None) -> pd.Series:
         """Mask of schools teaching a level (by their type)."""
         sc = self.schools if schools is None else schools
-        return sc["type"].map(lambda t: level in SCHOOL_TYPES.get(t, ()))
+        return pd.Series(teaches(sc, level), index=sc.index)
 
     def school_total(self, schools: pd.DataFrame) -> pd.Series:
         """Pupils of all the levels a school's type teaches."""
         total = pd.Series(0.0, index=schools.index)
         for level in LEVELS:
-            taught = schools["type"].map(lambda t, lv=level: lv in SCHOOL_TYPES.get(t, ()))
+            taught = pd.Series(teaches(schools, level), index=schools.index)
             total += schools[enrolment_col(level)].where(taught, 0)
         return total
 

@@ -7,7 +7,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Annotated, Literal, Union, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
+
+from layoutsim.config.base import Strict
 
 from layoutsim.schema import SCHOOL_TYPES
 from layoutsim.schema import Level as PupilLevel
@@ -29,11 +31,9 @@ NonNegInt = Annotated[int, Field(ge=0, strict=True)]
 PosFloat = Annotated[float, Field(gt=0, strict=True)]
 
 
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class Scope(_Model):
+class Scope(Strict):
     """Which places a rule covers."""
 
     build: Literal["new", "all"] = "all"
@@ -41,7 +41,7 @@ class Scope(_Model):
     areas: tuple[Area, ...] = ("urban", "rural", "mountain")
 
 
-class Source(_Model):
+class Source(Strict):
     """Where a rule comes from: the plan (or, for a default, the standard) and its own sentence."""
 
     plan: str = Field(min_length=1)
@@ -54,7 +54,7 @@ class Source(_Model):
 # ---------------------------------------------------------------- parameters, one model per kind
 
 
-class HousingSchoolParams(_Model):
+class HousingSchoolParams(Strict):
     """A new residential area of ``min_residents`` or more comes with a school of the rule's level."""
 
     min_residents: PosInt
@@ -64,14 +64,14 @@ class HousingSchoolParams(_Model):
     ownership: Literal["any", "public", "public_or_inclusive"] = "any"
 
 
-class SchoolSizeCapParams(_Model):
+class SchoolSizeCapParams(Strict):
     """A school of these types has at most ``max_pupils`` pupils (all its levels together)."""
 
     school_types: tuple[SchoolType, ...] = Field(min_length=1)
     max_pupils: PosInt
 
 
-class ClassSizeParams(_Model):
+class ClassSizeParams(Strict):
     """Pupils per class of the rule's levels at most ``max_per_class`` (measured as the school's average)."""
 
     max_per_class: PosInt
@@ -80,7 +80,7 @@ class ClassSizeParams(_Model):
     grades: Literal["all", "entry"] = "all"
 
 
-class KindergartenRatioParams(_Model):
+class KindergartenRatioParams(Strict):
     """At least one kindergarten per ``residents_per_kindergarten`` residents of a township."""
 
     residents_per_kindergarten: PosInt
@@ -88,7 +88,7 @@ class KindergartenRatioParams(_Model):
     """Lower end of a stated range (1 per 3,000–6,000): informational."""
 
 
-class CentralKindergartenParams(_Model):
+class CentralKindergartenParams(Strict):
     """Each township (乡镇) runs ``min_count`` public central kindergartens, more if it is large."""
 
     min_count: PosInt = 1
@@ -103,13 +103,13 @@ class CentralKindergartenParams(_Model):
         return self
 
 
-class CountySeatPublicKindergartensParams(_Model):
+class CountySeatPublicKindergartensParams(Strict):
     """The urban townships (城区) of each county run at least ``min_count`` public kindergartens."""
 
     min_count: PosInt = 3
 
 
-class ShareTargetParams(_Model):
+class ShareTargetParams(Strict):
     """An enrolment-weighted share per county, bounded below (min) or above (max)."""
 
     metric: Literal["inclusive_kindergarten", "public_kindergarten", "private_compulsory"]
@@ -118,12 +118,12 @@ class ShareTargetParams(_Model):
     by_year: int | None = None
 
 
-class PopulationStep(_Model):
+class PopulationStep(Strict):
     min_population: NonNegInt
     min_count: NonNegInt
 
 
-class CountyPopulationSchoolParams(_Model):
+class CountyPopulationSchoolParams(Strict):
     """A county of at least ``min_population`` residents has at least ``min_count`` schools of these types."""
 
     school_types: tuple[str, ...] = Field(min_length=1)
@@ -133,13 +133,13 @@ class CountyPopulationSchoolParams(_Model):
     county_kinds: tuple[str, ...] | None = None
 
 
-class ServiceRadiusParams(_Model):
+class ServiceRadiusParams(Strict):
     """Every residential unit has a school of the level within ``radius_m`` (straight line)."""
 
     radius_m: PosFloat
 
 
-class BoardingParams(_Model):
+class BoardingParams(Strict):
     """In each county, at least ``min_share`` of the level's rural enrolment is in schools run this way."""
 
     expect: Literal["boarding", "day"]
@@ -147,13 +147,13 @@ class BoardingParams(_Model):
     max_boarding_per_township: PosInt | None = None
 
 
-class ClosurePreconditionParams(_Model):
+class ClosurePreconditionParams(Strict):
     """A school closes only when schools within reach have the seats for its pupils (先建后撤)."""
 
     max_receiving_distance_m: PosFloat | None = None
 
 
-class ConcentrationParams(_Model):
+class ConcentrationParams(Strict):
     """The level's enrolment concentrates in the county seat (the county's urban townships)."""
 
     toward: Literal["county_seat"] = "county_seat"
@@ -164,7 +164,7 @@ class ConcentrationParams(_Model):
 # ---------------------------------------------------------------- rules
 
 
-class _RuleBase(_Model):
+class _RuleBase(Strict):
     id: str = Field(min_length=1)
     level: tuple[Level, ...] = ()
     scope: Scope = Scope()

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from .. import travel
-from ..schema import CLASS_SIZE, LEVELS, SCHOOL_TYPES, classes_col, enrolment_col
+from ..schema import CLASS_SIZE, LEVELS, classes_col, enrolment_col, teaches
 from .places import split_integer
 
 CN_NUM = "零一二三四五六七八九十"
@@ -148,8 +148,7 @@ def enrol(rng: np.random.Generator, schools: pd.DataFrame, units: pd.DataFrame,
     schools = schools.copy()
     homes = units[units["kind"] != "new"]
     for level in LEVELS:
-        teaches = schools["type"].map(lambda t: level in SCHOOL_TYPES[t]).to_numpy()
-        idx = np.flatnonzero(teaches)
+        idx = np.flatnonzero(teaches(schools, level))
         if len(idx) == 0:
             continue
         pupils = homes["residents"].to_numpy() * per_thousand[level] / 1000.0
