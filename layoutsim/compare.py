@@ -121,7 +121,7 @@ def _differences(results: list[RunResult], plans: list[PlanFrames | None], lang:
         if len(set(vals)) > 1:
             out.append({"what": k, "values": vals})
     for attr, key in (("new_schools", "sites_chosen"), ("expansions", "plan_expand"), ("closures", "plan_close")):
-        sets = []
+        sets: list[dict[str, str]] = []
         for p in plans:
             if p is None:
                 sets.append({})

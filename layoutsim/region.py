@@ -104,7 +104,7 @@ def split_list(text: object) -> list[str]:
     return [t for t in re.split(r"[\s,;|/]+", str(text or "")) if t]
 
 
-def _row_label(df: pd.DataFrame, i: int) -> str:
+def _row_label(df: pd.DataFrame, i: int | np.integer) -> str:
     ident = next((df[c].iloc[i] for c in ("id", "code", "adcode") if c in df.columns), None)
     if ident is None or pd.isna(ident) or ident == "":
         return f"row {i + 1}"
@@ -206,14 +206,14 @@ def validate_layer(name: str, gdf: gpd.GeoDataFrame, where: str) -> gpd.GeoDataF
             if wrong:
                 problems.append(f"{_row_label(out, i)}: '{col}' {what}; expected one of {', '.join(choices)}")
     geoms = out.geometry
-    for i in np.flatnonzero((geoms.isna() | geoms.is_empty).to_numpy()):
+    for i in map(int, np.flatnonzero((geoms.isna() | geoms.is_empty).to_numpy())):
         problems.append(f"{_row_label(out, i)}: empty or missing geometry")
     ok = ~(geoms.isna() | geoms.is_empty)
     wrong = ok & ~geoms.geom_type.isin(GEOMETRY[name])
-    for i in np.flatnonzero(wrong.to_numpy()):
+    for i in map(int, np.flatnonzero(wrong.to_numpy())):
         problems.append(f"{_row_label(out, i)}: geometry is {geoms.iloc[i].geom_type}, expected {' or '.join(GEOMETRY[name])}")
     invalid = ok & ~wrong & ~geoms.is_valid
-    for i in np.flatnonzero(invalid.to_numpy()):
+    for i in map(int, np.flatnonzero(invalid.to_numpy())):
         problems.append(f"{_row_label(out, i)}: invalid geometry (self-intersecting or broken ring)")
     key = next(c for c in ("id", "code", "adcode") if c in required)
     dup = out[key].duplicated(keep=False) & (out[key] != "")

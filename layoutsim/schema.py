@@ -5,12 +5,16 @@ place. Defaults that come from a standard cite it.
 """
 from __future__ import annotations
 
-from typing import Final, Literal, get_args
+from typing import TYPE_CHECKING, Final, Literal, get_args
 
 #: School levels, youngest first.
 #: A level of schooling a pupil is counted in (the forecast's and the optimizer's levels).
 Level = Literal["kindergarten", "primary", "junior", "high"]
 LEVELS: Final[tuple[str, ...]] = get_args(Level)
+if TYPE_CHECKING:  # keys of per-level settings: validated as a Level at run time, read with any str level
+    LevelKey = str
+else:
+    LevelKey = Level
 
 #: School types and the levels each one teaches (九年一贯制 = primary + junior, 完全中学 = junior + high).
 SCHOOL_TYPES: Final[dict[str, tuple[str, ...]]] = {

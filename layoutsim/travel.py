@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 import numpy as np
+from numpy.typing import ArrayLike
 from scipy.spatial import cKDTree
 
 __all__ = ["Metric", "StraightLine", "STRAIGHT", "xy", "nearest", "nearest_distance", "within", "count_within",
@@ -57,7 +58,7 @@ class StraightLine:
 STRAIGHT = StraightLine()
 
 
-def _points(a: np.ndarray) -> np.ndarray:
+def _points(a: ArrayLike) -> np.ndarray:
     return np.asarray(a, dtype=float).reshape(-1, 2)
 
 
@@ -67,7 +68,7 @@ def xy(points) -> np.ndarray:  # noqa: ANN001 - a GeoSeries or a GeoDataFrame of
     return np.column_stack([geom.x.to_numpy(dtype=float), geom.y.to_numpy(dtype=float)]).reshape(-1, 2)
 
 
-def nearest(origins: np.ndarray, targets: np.ndarray, k: int = 1, max_m: float = math.inf,
+def nearest(origins: ArrayLike, targets: ArrayLike, k: int = 1, max_m: float = math.inf,
             metric: Metric = STRAIGHT) -> tuple[np.ndarray, np.ndarray]:
     """The ``k`` nearest targets of each origin within ``max_m``, nearest first.
 
@@ -84,12 +85,12 @@ def nearest(origins: np.ndarray, targets: np.ndarray, k: int = 1, max_m: float =
     return metric.nearest(origins, targets, k, max_m)
 
 
-def nearest_distance(origins: np.ndarray, targets: np.ndarray, metric: Metric = STRAIGHT) -> np.ndarray:
+def nearest_distance(origins: ArrayLike, targets: ArrayLike, metric: Metric = STRAIGHT) -> np.ndarray:
     """Distance from each origin to its nearest target; ``inf`` when there is none."""
     return nearest(origins, targets, 1, metric=metric)[0][:, 0]
 
 
-def within(origins: np.ndarray, targets: np.ndarray, radius_m: float, metric: Metric = STRAIGHT) -> list[np.ndarray]:
+def within(origins: ArrayLike, targets: ArrayLike, radius_m: float, metric: Metric = STRAIGHT) -> list[np.ndarray]:
     """For each origin, the indices of the targets within ``radius_m`` (ascending)."""
     origins, targets = _points(origins), _points(targets)
     if len(targets) == 0:
@@ -97,17 +98,17 @@ def within(origins: np.ndarray, targets: np.ndarray, radius_m: float, metric: Me
     return metric.within(origins, targets, radius_m)
 
 
-def count_within(origins: np.ndarray, targets: np.ndarray, radius_m: float,
+def count_within(origins: ArrayLike, targets: ArrayLike, radius_m: float,
                  metric: Metric = STRAIGHT) -> np.ndarray:
     """How many targets lie within ``radius_m`` of each origin."""
     return np.array([len(h) for h in within(origins, targets, radius_m, metric)], dtype=int)
 
 
-def to_point(origins: np.ndarray, point: np.ndarray, metric: Metric = STRAIGHT) -> np.ndarray:
+def to_point(origins: ArrayLike, point: ArrayLike, metric: Metric = STRAIGHT) -> np.ndarray:
     """Distance from each origin to one point."""
     return pairwise(origins, _points(point), metric)[:, 0]
 
 
-def pairwise(a: np.ndarray, b: np.ndarray, metric: Metric = STRAIGHT) -> np.ndarray:
+def pairwise(a: ArrayLike, b: ArrayLike, metric: Metric = STRAIGHT) -> np.ndarray:
     """The full ``(len(a), len(b))`` distance matrix (for small sets: it holds every pair)."""
     return metric.pairwise(_points(a), _points(b))

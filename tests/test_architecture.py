@@ -44,3 +44,24 @@ def test_every_distance_is_computed_in_travel() -> None:
                  if p.name != "travel.py"
                  for n, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1) if pattern.search(line)]
     assert offenders == []
+
+
+def test_types_check() -> None:
+    """mypy with the pydantic plugin ([tool.mypy] in pyproject.toml) finds nothing."""
+    proc = subprocess.run([sys.executable, "-m", "mypy", "--no-incremental"], cwd=ROOT, capture_output=True,
+                          text=True, timeout=600)
+    assert proc.returncode == 0, proc.stdout[-3000:]
+
+
+def test_docstring_examples_run() -> None:
+    import doctest
+    import importlib
+    import pkgutil
+
+    import layoutsim
+
+    failed, tried = 0, 0
+    for info in pkgutil.walk_packages(layoutsim.__path__, "layoutsim."):
+        result = doctest.testmod(importlib.import_module(info.name), optionflags=doctest.ELLIPSIS)
+        failed, tried = failed + result.failed, tried + result.attempted
+    assert tried >= 10 and failed == 0

@@ -14,13 +14,13 @@ from typing import Literal
 from pydantic import Field, field_validator, model_validator
 
 from layoutsim.config.base import Strict
-from layoutsim.schema import LEVELS, Level
+from layoutsim.schema import LEVELS, LevelKey
 
 
 
 
 
-def _by_level(kindergarten: float, primary: float, junior: float, high: float) -> dict[Level, float]:
+def _by_level(kindergarten: float, primary: float, junior: float, high: float) -> dict[LevelKey, float]:
     return {"kindergarten": kindergarten, "primary": primary, "junior": junior, "high": high}
 
 
@@ -50,14 +50,14 @@ class Weights(Strict):
 class Costs(Strict):
     """Unit costs in CNY. Land is each candidate site's own ``land_cost_cny``."""
 
-    new_class_cny: dict[Level, float] = Field(
+    new_class_cny: dict[LevelKey, float] = Field(
         default_factory=lambda: _by_level(900_000, 1_250_000, 1_500_000, 2_000_000),
         description="Building and equipment per class of a new school. Assumption: Henan county new primary "
                     "100–150万元 a class incl. equipment (primary 125万); kindergarten 90万, junior 150万, "
                     "high 200万 scaled by floor area per pupil (GB 50099-2011). Checked against the 三门峡 "
                     "anchor of 6.2万元 a seat incl. land (rules.md §F).",
     )
-    added_class_cny: dict[Level, float] = Field(
+    added_class_cny: dict[LevelKey, float] = Field(
         default_factory=lambda: _by_level(500_000, 800_000, 900_000, 1_200_000),
         description="Per class added to an existing school (a new teaching block on its site, no land). "
                     "Assumption: about 60 % of a new class.",
@@ -92,7 +92,7 @@ class PlanConfig(Strict):
     )
     weights: Weights = Field(default_factory=Weights, description="Objective weights (CNY equivalents).")
     costs: Costs = Field(default_factory=Costs, description="Unit costs.")
-    modules: dict[Level, tuple[int, ...]] = Field(
+    modules: dict[LevelKey, tuple[int, ...]] = Field(
         default_factory=lambda: {  # type: ignore[arg-type]  # mypy reads the dict literal's keys as str
             "kindergarten": (6, 9, 12), "primary": (12, 18, 24, 30, 36), "junior": (12, 18, 24, 30, 36),
             "high": (24, 36, 48, 60),
@@ -101,7 +101,7 @@ class PlanConfig(Strict):
                     "≤360 children per 幼儿园工作规程 = 12 × 30); primary/junior 12–36 (usual module "
                     "series of Henan plans; 36 × 50 = 1,800 ≤ 2,000 cap); high 24–60 (60 × 50 = 3,000 cap).",
     )
-    land_per_pupil_m2: dict[Level, float] = Field(
+    land_per_pupil_m2: dict[LevelKey, float] = Field(
         default_factory=lambda: _by_level(13.0, 15.0, 18.0, 20.0),
         description="Site area per seat a school needs. Primary 15, junior 18, high 20: 开封's plan (rules.md "
                     "§F; old-city / day-school lower bounds; new city 17 / 20, boarding high 25). "

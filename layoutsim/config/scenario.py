@@ -18,7 +18,7 @@ import tomli_w
 from pydantic import Field, ValidationError, field_validator, model_validator
 
 from ..errors import ScenarioError
-from ..schema import LAYERS, Level
+from ..schema import LAYERS, LevelKey
 from .base import Strict, deep_merge
 from .crs import normalise_crs_name
 from .forecast import ForecastConfig
@@ -112,7 +112,7 @@ class ReachConfig(Strict):
     primary: Reach = Field(default_factory=lambda: _reach(500, 2000))
     junior: Reach = Field(default_factory=lambda: _reach(1000, 10000))
     high: Reach = Field(default_factory=lambda: _reach(5000, 30000))
-    limit: dict[Level, Reach] = Field(default_factory=lambda: {
+    limit: dict[LevelKey, Reach] = Field(default_factory=lambda: {
         "kindergarten": _reach(1500, 4000), "primary": _reach(2500, 6000),
         "junior": _reach(5000, 15000), "high": _reach(30000, 60000),
     })
@@ -133,8 +133,7 @@ class ReachConfig(Strict):
 
     def limit_metres(self, level: str, urban: bool) -> float:
         """The hard limit a plan may not exceed (at least the norm)."""
-        limit: dict[str, Reach] = dict(self.limit)
-        return float(limit.get(level, {}).get("urban" if urban else "rural", self.metres(level, urban)))
+        return float(self.limit.get(level, {}).get("urban" if urban else "rural", self.metres(level, urban)))
 
 
 class OutputConfig(Strict):

@@ -40,7 +40,7 @@ def _years(values: np.ndarray, known: np.ndarray) -> pd.api.extensions.Extension
 
 def _first(mask: np.ndarray, years: np.ndarray) -> pd.api.extensions.ExtensionArray:
     """The first year each row of ``mask`` is true, ``<NA>`` if never."""
-    return _years(years[mask.argmax(axis=1)], mask.any(axis=1))
+    return _years(years[mask.argmax(axis=1)], np.asarray(mask.any(axis=1)))
 
 
 def seat_warnings(pupils_by_area: pd.DataFrame, seats_by_area: pd.DataFrame, *, threshold: float = 1.0,

@@ -13,7 +13,7 @@ __all__ = ["as_matrix", "as_vector", "as_required", "add_row", "values"]
 
 def as_matrix(a: object, name: str, *, dtype: type = float) -> np.ndarray:
     """Return ``a`` as a finite 2-D array or raise :class:`LayoutsimError`."""
-    arr = np.asarray(a, dtype=dtype)
+    arr: np.ndarray = np.asarray(a, dtype=dtype)
     if arr.ndim != 2 or arr.shape[0] == 0 or arr.shape[1] == 0:
         raise LayoutsimError(f"{name} must be a non-empty 2-D array, got shape {arr.shape}")
     if dtype is float and not np.all(np.isfinite(arr)):

@@ -486,7 +486,7 @@ class _Incumbent:
         self.f, self.c, self.d, self.u = f, c, d, u
         self.value = math.inf
         self.sites = np.zeros(len(f), dtype=bool)
-        self.x = np.zeros(c.shape)
+        self.x: np.ndarray | None = np.zeros(c.shape)
         self._seen: dict[bytes, float] = {}
 
     def try_sites(self, sites: np.ndarray) -> float:
@@ -577,6 +577,6 @@ def _reduce(
         lam = lam + step * (target - bound) / norm * g
     if p is None and lower < inc.value - mip_gap * abs(inc.value):
         inc.local_search(best_v, req, candidates=5)
-    if not math.isfinite(inc.value):
+    if not math.isfinite(inc.value) or inc.x is None:
         return None
     return _Reduction(lower, inc.value, inc.sites, inc.x, lb_open, lb_closed)

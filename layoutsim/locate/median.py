@@ -518,11 +518,11 @@ def p_median(
             "pairs_kept": int(keep.sum()),
         }
     else:
-        keep = heur = lam = None
+        keep = heur = lam = None  # type: ignore[assignment]  # no root reduction: nothing to keep
     best_open: np.ndarray | None = heur
     best_obj = upper if best_open is not None else math.inf
     best_bound = lower if best_open is not None else -math.inf
-    status = Status.TIME_LIMIT
+    status: str = Status.TIME_LIMIT
     integral = bool(
         np.all(w == np.round(w)) and np.all(c == np.round(c))
         and float(np.abs(w).sum() * np.abs(c).max()) < _INTEGRAL_MAX
@@ -542,6 +542,7 @@ def p_median(
         slack = mip_gap * max(abs(best_obj), 1.0)
         if integral:
             slack = max(slack, 1.0 - eps)
+        assert best_open is not None and keep is not None and lam is not None
         bb = branch_and_bound(c, w, p, req, keep, lam, best_obj, best_open, slack=slack, deadline=deadline)
         stats["formulation"] = "lagrangian branch and bound"
         stats["nodes"], stats["iterations"] = bb.nodes, bb.iterations

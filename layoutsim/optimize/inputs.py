@@ -332,7 +332,8 @@ def _central_kg(towns: pd.DataFrame, sc: pd.DataFrame, cd: pd.DataFrame, ruleboo
             need = (p.large_min_count if large else p.min_count) - int(counts.get(str(t["code"]), 0))
             if need <= 0:
                 continue
-            here = np.flatnonzero(cd["township"].astype(str).to_numpy() == str(t["code"])) if len(cd) else []
+            here: np.ndarray | list[int] = (np.flatnonzero(cd["township"].astype(str).to_numpy() == str(t["code"]))
+                                            if len(cd) else [])
             sites = [int(k) for k in here if np.any((opt["cand"] == k) & (opt["level"] == li))]
             zh = f"{rule.id}：{t['name']}须有公办中心幼儿园——{rule.source.text}"
             en = f"{rule.id}: {t['name']} needs a public central kindergarten"

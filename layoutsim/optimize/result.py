@@ -109,7 +109,7 @@ class Plan:
         new = []
         for _, row in self.new_schools.iterrows():
             c = cand.loc[row["candidate"]]
-            rec = {col: 0 for lv in LEVELS for col in (classes_col(lv), enrolment_col(lv))}
+            rec: dict[str, object] = {col: 0 for lv in LEVELS for col in (classes_col(lv), enrolment_col(lv))}
             rec.update({lv_col: int(row[lv_col]) for lv_col in (classes_col(lv) for lv in LEVELS)})
             rec.update({
                 "id": row["school"], "name": row["name"], "type": row["type"], "ownership": "public",

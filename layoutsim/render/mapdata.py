@@ -124,15 +124,15 @@ def school_layers(region, table: pd.DataFrame, proj: Projector, lang: str,
             sid = str(r.school)
             s = schools.loc[sid]
             large = bool(np.isfinite(r.class_size) and r.class_size > LARGE_CLASS)
-            rows = [[t("type", lang), t(s["type"], lang)], [t("ownership", lang), t(s["ownership"], lang)],
+            rows: list[list[str]] = [[t("type", lang), t(s["type"], lang)], [t("ownership", lang), t(s["ownership"], lang)],
                     [t("classes", lang), _n(r.classes)], [t("enrolment", lang), _n(r.enrolment)],
                     [t("seats", lang), _n(r.seats)],
                     [t("class_size", lang), f"{r.class_size:.1f}" + (f" > {LARGE_CLASS}" if large else ""),
                      "alert" if large else ""],
                     [t("utilisation", lang), _pct(r.utilisation), "alert" if r.utilisation > 1.1 else ""]]
-            sections = [{"h": str(s["name"]), "r": rows}]
             if large:
-                sections[0]["r"].append([t("large_class", lang), t("large_class_note", lang), "alert"])
+                rows.append([t("large_class", lang), t("large_class_note", lang), "alert"])
+            sections = [{"h": str(s["name"]), "r": rows}]
             sections += [finding_section(f, lang) for _, f in on_place.get(sid, pd.DataFrame()).iterrows()]
             style = {"radius": round(float(3 + np.sqrt(max(r.seats, 0)) / 5), 2), "fillColor": util_colour(r.utilisation),
                      "fillOpacity": 0.85, "color": LARGE_RING if large else "#222", "weight": 3.5 if large else 0.7,

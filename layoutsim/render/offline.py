@@ -189,7 +189,7 @@ def offline_html(
                 el.default_css = _offline_links(el, el.default_css)
         # Links left in the header by an earlier render (m.save(), notebook display).
         for name, child in list(figure.header._children.items()):
-            if _is_link(child) and not str(child.url).startswith(_PLACEHOLDER):
+            if _is_link(child) and not str(getattr(child, "url", "")).startswith(_PLACEHOLDER):
                 del figure.header._children[name]
         html = figure.render()
     finally:
@@ -299,7 +299,7 @@ def _inline_code(name: str, kind: str) -> str:
                 text = re.sub(r"</(script)", r"<\\/\1", text, flags=re.I).replace("<!--", "<\\!--")
             else:
                 text = _SOURCEMAP.sub("", text)
-                text = _CSS_URL.sub(lambda m, p=path: _css_url(m, p), text)
+                text = _CSS_URL.sub(lambda m, p=path: _css_url(m, p), text)  # type: ignore[misc]
                 if re.search(r"</style", text, re.I):
                     raise OfflineAssetError(f"{rel} contains '</style'")
             parts.append(f"/* {rel} (vendored, see its LICENSE) */\n{text.strip()}\n")

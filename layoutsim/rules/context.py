@@ -3,26 +3,17 @@ school and estate, enrolment by school and level), plus the optional pupils and 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 
 from layoutsim import travel
+from layoutsim.region import Region
 from layoutsim.rules.book import Rulebook
 from layoutsim.schema import LEVELS, enrolment_col, teaches
 
-
-
-class Region(Protocol):
-    """The five layers an audit reads (GeoDataFrames in a projected metric CRS, columns of ``schema``)."""
-
-    counties: gpd.GeoDataFrame
-    townships: gpd.GeoDataFrame
-    residential: gpd.GeoDataFrame
-    schools: gpd.GeoDataFrame
-    candidates: gpd.GeoDataFrame
 
 
 def _area(urban: Any, terrain: Any) -> str:

@@ -16,7 +16,7 @@ LAND_CNY_M2 = {True: (800.0, 1600.0), False: (150.0, 300.0)}
 
 def candidate_sites(rng: np.random.Generator, adcode: str, towns: list[Township], ttable: pd.DataFrame,
                     units: pd.DataFrame) -> pd.DataFrame:
-    rows = []
+    rows: list[dict] = []
 
     def add(name: str, levels: str, x: float, y: float, urban: bool, area: float, tied: str = "",
             year: int = 2022) -> None:

@@ -1,6 +1,8 @@
 """Townships and residential units of one county, calibrated to its census population and urban share."""
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 import shapely
@@ -12,9 +14,9 @@ from .places import (
 )
 
 #: Estate sizes (residents): lognormal round 3,500, 500–15,000 (assumption, typical Henan 小区).
-ESTATE = dict(mean=3500.0, sigma=0.7, lo=500, hi=15000)
+ESTATE: dict[str, Any] = dict(mean=3500.0, sigma=0.7, lo=500, hi=15000)
 #: Village sizes: lognormal round 1,100 on the plain, 600 in hills and mountains, 150–4,000 (assumption).
-VILLAGE = dict(sigma=0.5, lo=150, hi=4000)
+VILLAGE: dict[str, Any] = dict(sigma=0.5, lo=150, hi=4000)
 #: Urban weight of a township's seat: streets and 城关镇 carry the county town; other towns a small seat.
 URBAN_WEIGHT = {"street": 1.0, "town": 0.12, "township": 0.03, "other": 0.3}
 
