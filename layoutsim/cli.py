@@ -171,7 +171,7 @@ def _sweep(console: Console, scenario: Path, budgets: list[str], out: Path | Non
 
 
 def _compare(console: Console, scenarios: list[Path], out: Path | None) -> int:
-    from .compare import check_distinct, compare
+    from .render.compare import check_distinct, compare
     from .io import check_out_dir
     from .pipeline import out_dir_or_default, run
     from .config.scenario import load_scenario

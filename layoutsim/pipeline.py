@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+import folium
 import geopandas as gpd
 import pandas as pd
 from shapely import LineString
@@ -19,7 +20,8 @@ from .forecast import Forecast, forecast
 from .io import atomic_dir, write_gpkg, write_json, write_table
 from .metrics import kpis, school_table
 from .region import Region, load_region
-from .render.map import build_map
+from .render.explore import explore_map
+from .render.map import build_map, map_spec
 from .render.report import build_report
 from .rules import audit, load_rulebook, summarize
 from .config.scenario import Scenario, dump_scenario, load_scenario
@@ -47,6 +49,22 @@ class RunResult:
     plan: Plan
     proposed_findings: pd.DataFrame
     out_dir: Path
+
+    def explore(self, *, tiles: str | None = None) -> folium.Map:
+        """The run's map as a folium map for a notebook, drawn from the same data as ``index.html`` (no base
+        tiles unless ``tiles`` names some; :func:`layoutsim.render.offline.offline_html` saves it offline)."""
+        sc = self.scenario.scenario
+        return explore_map(map_spec(self.region, self.schools, self.pupils, lang=sc.language,
+                                    **map_layers(self.region, self.findings, self.plan, self.outlook, sc.target_year)),
+                           tiles)
+
+
+def map_layers(region: Region, findings: pd.DataFrame, proposal: Plan, seat_outlook: Outlook, year: int) -> dict:
+    """What the run's map shows besides schools and pupils: findings, the plan, unmet pupils, catchments and
+    the township seat gap by year (the page and :meth:`RunResult.explore` alike)."""
+    return {"findings": findings, "plan": proposal, "unmet": proposal.unmet, "year": year,
+            "seat_gap": seat_outlook.by_township[["township", "level", "year", "pupils", "seats"]],
+            "catchments": catchment_lines(region, proposal)}
 
 
 def out_dir_or_default(out_dir: Path | str | None, name: str) -> Path:
@@ -268,9 +286,8 @@ def _run_into(scenario: Scenario, tmp: Path, step: Step) -> RunResult:
     title = meta.title if meta.language == "zh" or not meta.title_en else meta.title_en
     gap = seat_outlook.by_township[["township", "level", "year", "pupils", "seats"]]
     html = build_map(region, table, pupils, title=title, lang=meta.language, tiles=scenario.output.tiles,
-                     tianditu_key=scenario.output.tianditu_key or None, findings=findings,
-                     unmet=proposal.unmet, seat_gap=gap, year=meta.target_year, plan=proposal,
-                     catchments=catchment_lines(region, proposal))
+                     tianditu_key=scenario.output.tianditu_key or None,
+                     **map_layers(region, findings, proposal, seat_outlook, meta.target_year))
     report = build_report(region, table, pupils, indicators, title=title, lang=meta.language,
                           findings=findings, seat_gap=gap, rulebook=book, plan=proposal)
     step("write")

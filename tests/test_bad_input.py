@@ -290,7 +290,7 @@ def test_unreadable_encoding_says_how_to_save(beiguan: Path) -> None:
 
 
 def test_compare_of_two_scenarios_with_the_same_title(tmp_path: Path) -> None:
-    from layoutsim.compare import compare_html
+    from layoutsim.render.compare import compare_html
     from layoutsim.pipeline import run
 
     base = write_tiny(tmp_path, scenario=SCENARIO)
@@ -301,7 +301,7 @@ def test_compare_of_two_scenarios_with_the_same_title(tmp_path: Path) -> None:
 
 
 def test_compare_of_two_scenarios_with_the_same_id(beiguan: Path) -> None:
-    from layoutsim.compare import check_distinct
+    from layoutsim.render.compare import check_distinct
 
     twin = beiguan.with_name("twin.toml")
     shutil.copy(beiguan, twin)

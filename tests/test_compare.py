@@ -8,7 +8,7 @@ import pytest
 
 from browser import open_page
 from conftest import SCENARIO, write_tiny
-from layoutsim.compare import compare, compare_html
+from layoutsim.render.compare import compare, compare_html
 from layoutsim.pipeline import run
 from test_render import EVIL, hostile_layers, plan_frames
 

@@ -244,3 +244,22 @@ def test_render_reads_the_optimizers_own_tables(tiny_run) -> None:
                       ensure_ascii=False)
     assert "+0" not in spec and f"+{int(plan.expansions['added_classes'].iloc[0])}" in spec
     assert str(int(plan.expansions[OPEN_BY].iloc[0])) in spec
+
+
+def test_explore_is_the_runs_map_as_folium(tiny_run) -> None:
+    """result.explore(): the page's layers, features and popups as a folium map, saved offline as one page."""
+    import folium
+
+    from layoutsim.pipeline import map_layers
+    from layoutsim.render.offline import check_self_contained, offline_html
+
+    r = tiny_run
+    fmap = r.explore()
+    groups = [c for c in fmap._children.values() if isinstance(c, folium.FeatureGroup)]
+    spec = map_spec(r.region, r.schools, r.pupils, **map_layers(r.region, r.findings, r.plan, r.outlook, 2025))
+    assert [g.layer_name for g in groups] == [layer["name"] for layer in spec["layers"]]
+    primary = next(g for g in groups if g.layer_name == "小学")
+    assert len(primary._children) == len(next(la for la in spec["layers"] if la["id"] == "primary")["features"])
+    page = offline_html(fmap)
+    check_self_contained(page)
+    assert "城关第一小学" in page and "tile.openstreetmap" not in page

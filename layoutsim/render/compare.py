@@ -7,23 +7,47 @@ another, expansions, closures, cost, reach) and the charts of every run overlaid
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 import tempfile
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import pandas as pd
 
-from .errors import ScenarioError
-from .i18n import t
-from .render.charts import PALETTE
-from .render.map import map_spec
-from .render.page import render_page
-from .render.plan import PlanFrames, as_plan
-from .render.report import demand_chart, gap_chart, headline, named_gap, year_table
-from .schema import LEVELS
+from ..config.scenario import Scenario
+from ..errors import ScenarioError
+from ..region import Region
+from ..i18n import t
+from ..schema import LEVELS
+from .charts import PALETTE
+from .map import map_spec
+from .page import render_page
+from .plan import PlanFrames, as_plan
+from .report import demand_chart, gap_chart, headline, named_gap, year_table
 
-if TYPE_CHECKING:
-    from .pipeline import RunResult
+
+
+class ComparedRun(Protocol):
+    """What the comparison reads of a run (a :class:`layoutsim.pipeline.ComparedRun`)."""
+
+    @property
+    def scenario(self) -> Scenario: ...
+    @property
+    def region(self) -> Region: ...
+    @property
+    def pupils(self) -> pd.DataFrame: ...
+    @property
+    def schools(self) -> pd.DataFrame: ...
+    @property
+    def assignment(self) -> Any: ...
+    @property
+    def kpis(self) -> dict: ...
+    @property
+    def outlook(self) -> Any: ...
+    @property
+    def plan(self) -> Any: ...
+    @property
+    def out_dir(self) -> Path: ...
 
 __all__ = ["compare", "compare_html"]
 
@@ -38,7 +62,7 @@ HEAD_ROWS = (("pupils", "n", None), ("seats", "n", True), ("utilisation", "pct",
              ("cost_cny", "cny", False), ("findings", "n", False))
 
 
-def _labels(results: list[RunResult], lang: str) -> list[str]:
+def _labels(results: Sequence[ComparedRun], lang: str) -> list[str]:
     """Each run's title; runs sharing a title are told apart by their scenario id (charts key on labels)."""
     metas = [r.scenario.scenario for r in results]
     titles = [m.title_en if lang == "en" and m.title_en else m.title for m in metas]
@@ -56,7 +80,7 @@ def check_distinct(scenarios: list[Any]) -> None:
         )
 
 
-def _gap(r: RunResult) -> pd.DataFrame:
+def _gap(r: ComparedRun) -> pd.DataFrame:
     """Pupils against today's seats by township, level and year (the run's early-warning outlook)."""
     return r.outlook.by_township[["township", "level", "year", "pupils", "seats"]]
 
@@ -83,7 +107,7 @@ def _diff(v: Any, base: Any, kind: str, better: bool | None) -> tuple[str, str]:
     return text, cls
 
 
-def _indicator_rows(results: list[RunResult], heads: list[dict], lang: str) -> list[dict[str, Any]]:
+def _indicator_rows(results: Sequence[ComparedRun], heads: list[dict], lang: str) -> list[dict[str, Any]]:
     rows = []
     for key, kind, better in HEAD_ROWS:
         vals = [h.get(key) for h in heads]
@@ -106,7 +130,7 @@ def _site_key(df: pd.DataFrame) -> pd.Series:
     return ident.where(ident != "", df["name"].astype(str) + "@" + place)
 
 
-def _differences(results: list[RunResult], plans: list[PlanFrames | None], lang: str) -> list[dict[str, Any]]:
+def _differences(results: Sequence[ComparedRun], plans: list[PlanFrames | None], lang: str) -> list[dict[str, Any]]:
     """What differs between the runs: assumptions, sites, expansions, closures, cost, reach."""
     out: list[dict[str, Any]] = []
     metas = [r.scenario.scenario for r in results]
@@ -149,7 +173,7 @@ def _differences(results: list[RunResult], plans: list[PlanFrames | None], lang:
     return out
 
 
-def compare_html(results: list[RunResult], *, lang: str | None = None) -> str:
+def compare_html(results: Sequence[ComparedRun], *, lang: str | None = None) -> str:
     """The comparison page of two or more runs, as one self-contained HTML string."""
     if len(results) < 2:
         raise ValueError("compare needs at least two runs")
@@ -177,7 +201,7 @@ def compare_html(results: list[RunResult], *, lang: str | None = None) -> str:
     )
 
 
-def compare(results: list[RunResult], out_dir: Path) -> Path:
+def compare(results: Sequence[ComparedRun], out_dir: Path) -> Path:
     """Write ``compare.html`` comparing ``results`` (two or more runs) into ``out_dir``; return its path.
 
     The file is written to a temporary name and moved into place, so a failure leaves no half page.
