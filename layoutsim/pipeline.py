@@ -84,12 +84,6 @@ def packaged(relative: str) -> Path:
     return inside if inside.is_file() else here.parent / relative
 
 
-def county_of_units(region: Region) -> pd.Series:
-    """The county adcode of each residential unit, through its township."""
-    town_county = dict(zip(region.townships["code"], region.townships["county"]))
-    return region.residential["township"].map(town_county)
-
-
 def pupils_in(fc: Forecast, year: int) -> pd.DataFrame:
     """Pupils (unit, level, pupils) living in each residential unit in ``year``."""
     sel = fc.pupils[fc.pupils["year"] == year]
@@ -236,7 +230,7 @@ def _today(scenario: Scenario, step: Step) -> _Today:
     fc = forecast(region.residential, region.townships, region.counties, scenario.forecast)
     pupils = pupils_in(fc, scenario.scenario.target_year)
     step("assign")
-    assignment = assign_nearest(region.residential, region.schools, pupils, county_of_units(region))
+    assignment = assign_nearest(region.residential, region.schools, pupils, region.units_county())
     return _Today(scenario, region, fc, pupils, assignment)
 
 
@@ -262,7 +256,7 @@ def _run_into(scenario: Scenario, tmp: Path, step: Step) -> RunResult:
     scenario, region, fc, pupils, assignment = (today.scenario, today.region, today.forecast, today.pupils,
                                                 today.assignment)
     meta = scenario.scenario
-    units_county = county_of_units(region)
+    units_county = region.units_county()
     book = rulebook_of(scenario)
     findings = audit_layout(book, region, pupils, meta.target_year)
     seat_outlook = outlook(region, fc, assignment)

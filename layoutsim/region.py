@@ -74,6 +74,11 @@ class Region:
     candidates: gpd.GeoDataFrame
     crs: CRS
 
+    def units_county(self) -> pd.Series:
+        """The county adcode of each residential unit, through its township ("" if none)."""
+        town_county = dict(zip(self.townships["code"].astype(str), self.townships["county"].astype(str)))
+        return self.residential["township"].astype(str).map(town_county).fillna("")
+
     @property
     def synthetic(self) -> bool:
         """True when any row below the county is generated."""

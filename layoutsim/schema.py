@@ -51,6 +51,18 @@ def seats(schools, level: str):  # noqa: ANN001, ANN201 - a table with classes_<
     return schools[classes_col(level)].to_numpy(dtype=float) * CLASS_SIZE[level]
 
 
+def area_of(urban: object, terrain: object) -> str:
+    """Where a place is, as the plans' rules distinguish it: ``urban`` (城区), ``mountain`` (a non-urban
+    mountain township) or ``rural`` (any other non-urban place).
+
+    >>> area_of(True, "mountain"), area_of(False, "mountain"), area_of(False, "hill")
+    ('urban', 'mountain', 'rural')
+    """
+    if bool(urban):
+        return "urban"
+    return "mountain" if terrain == "mountain" else "rural"
+
+
 def classes_col(level: str) -> str:
     """Column holding a school's classes of one level, e.g. ``classes_primary``."""
     return f"classes_{level}"

@@ -3,14 +3,16 @@ laid out so that every rule kind holds with the parameters the tests use; tests 
 time. Shared by test_rules.py and test_audit.py."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+import dataclasses
 from typing import Any
 
 import geopandas as gpd
 import pandas as pd
+import pyproj
 from pydantic import TypeAdapter
 from shapely.geometry import Point, box
 
+from layoutsim.region import Region
 from layoutsim.rules.book import Rulebook
 from layoutsim.rules.params import Rule
 from layoutsim.schema import LEVELS, classes_col, enrolment_col
@@ -25,15 +27,6 @@ def _at(x: float, y: float) -> Point:
 
 def _box(x1: float, y1: float, x2: float, y2: float) -> Any:
     return box(X0 + x1, Y0 + y1, X0 + x2, Y0 + y2)
-
-
-@dataclass
-class Region:
-    counties: gpd.GeoDataFrame
-    townships: gpd.GeoDataFrame
-    residential: gpd.GeoDataFrame
-    schools: gpd.GeoDataFrame
-    candidates: gpd.GeoDataFrame
 
 
 C1, C2 = "410421", "410402"  # 宝丰县 (county, 300,000), 新华区 (district, 200,000)
@@ -108,7 +101,7 @@ def region() -> Region:
          "site_area_m2": pd.Series(dtype=float), "land_cost_cny": pd.Series(dtype=float),
          "tied_to": pd.Series(dtype=str), "earliest_year": pd.Series(dtype=int)},
         geometry=gpd.GeoSeries([], crs=CRS), crs=CRS)
-    return Region(counties, townships, residential, schools, candidates)
+    return Region(counties, townships, residential, schools, candidates, pyproj.CRS(CRS))
 
 
 def set_school(reg: Region, school_id: str, **values: Any) -> None:
@@ -120,12 +113,12 @@ def set_school(reg: Region, school_id: str, **values: Any) -> None:
             reg.schools.loc[reg.schools["id"] == school_id, column] = value
 
 
-def add_candidate(reg: Region, cid: str, levels: str, tied_to: str, x: float, y: float) -> None:
+def add_candidate(reg: Region, cid: str, levels: str, tied_to: str, x: float, y: float) -> Region:
     row = gpd.GeoDataFrame([{
         "id": cid, "name": cid, "levels": levels, "site_area_m2": 20_000.0, "land_cost_cny": 1e7,
         "tied_to": tied_to, "earliest_year": 2024, "geometry": _at(x, y),
     }], crs=CRS)
-    reg.candidates = pd.concat([reg.candidates, row], ignore_index=True)
+    return dataclasses.replace(reg, candidates=pd.concat([reg.candidates, row], ignore_index=True))
 
 
 _RULE = TypeAdapter(Rule)

@@ -2,6 +2,7 @@
 known way (exactly that finding)."""
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import pandas as pd
@@ -50,7 +51,7 @@ def test_housing_school_reserved_site_is_not_a_school() -> None:
     """Land reserved for the estate's school does not seat anyone until a school is built on it."""
     reg = region()
     set_school(reg, "S2", xy=(4_000, 4_500))
-    add_candidate(reg, "K1", "primary,junior", "R1", 900, 900)
+    reg = add_candidate(reg, "K1", "primary,junior", "R1", 900, 900)
     assert places(run(reg, rule(**HOUSING))) == ["R1"]
 
 
@@ -248,7 +249,7 @@ def test_service_radius_holds() -> None:
 
 def test_service_radius_broken() -> None:
     reg = region()
-    reg.schools = reg.schools[reg.schools["id"] != "S4"]
+    reg = dataclasses.replace(reg, schools=reg.schools[reg.schools["id"] != "S4"])
     found = run(reg, rule(**REACH))
     assert places(found) == ["R3"]  # 山头村 is mountain: outside the rule's areas
     assert found.iloc[0]["measured"] > 5000

@@ -18,7 +18,7 @@ from layoutsim import travel
 from layoutsim.config.plan import PlanConfig
 from layoutsim.optimize.costs import new_school_type
 from layoutsim.i18n import LEVEL_ZH
-from layoutsim.schema import LEVELS, classes_col, enrolment_col, teaches
+from layoutsim.schema import LEVELS, area_of, classes_col, enrolment_col, teaches
 from layoutsim.config.scenario import ReachConfig
 from layoutsim.region import Region
 from layoutsim.rules import Rulebook
@@ -110,10 +110,6 @@ def _caps(rulebook: Rulebook) -> dict[str, list[tuple[int, bool, str]]]:
     return out
 
 
-def _area(urban: bool, terrain: str) -> str:
-    return "urban" if urban else ("mountain" if terrain == "mountain" else "rural")
-
-
 @dataclass
 class RegionArrays:
     """The region's layers tidied once for all counties."""
@@ -128,13 +124,12 @@ class RegionArrays:
 def tidy(region: Region, pupils: pd.DataFrame, rulebook: Rulebook, year: int) -> RegionArrays:
     """Columns the builder needs, on every unit, school and available candidate of the region."""
     tw = region.townships
-    t_county = dict(zip(tw["code"].astype(str), tw["county"].astype(str)))
     t_urban = dict(zip(tw["code"].astype(str), tw["urban"].astype(bool)))
     t_terrain = dict(zip(tw["code"].astype(str), tw["terrain"].astype(str)))
     res = pd.DataFrame(region.residential.drop(columns="geometry"))
     res["id"] = res["id"].astype(str)
-    res["county"] = res["township"].astype(str).map(t_county).fillna("")
-    res["area"] = [_area(bool(u), t_terrain.get(str(t), "plain")) for u, t in zip(res["urban"], res["township"])]
+    res["county"] = region.units_county().to_numpy()
+    res["area"] = [area_of(bool(u), t_terrain.get(str(t), "plain")) for u, t in zip(res["urban"], res["township"])]
     geo = region.residential.geometry
     res["x"], res["y"] = geo.x.to_numpy(), geo.y.to_numpy()
     unit_of = {u: i for i, u in enumerate(res["id"])}
@@ -324,8 +319,7 @@ def _central_kg(towns: pd.DataFrame, sc: pd.DataFrame, cd: pd.DataFrame, ruleboo
         if rule.force in ("audit", "target"):
             continue
         p = rule.params
-        area = ["urban" if u else ("mountain" if t == "mountain" else "rural")
-                for u, t in zip(towns["urban"], towns["terrain"])]
+        area = [area_of(u, t) for u, t in zip(towns["urban"], towns["terrain"])]
         sel = towns[towns["kind"].isin(p.township_kinds).to_numpy() & np.isin(area, rule.scope.areas)]
         for _, t in sel.iterrows():
             large = p.large_population is not None and t["population"] >= p.large_population

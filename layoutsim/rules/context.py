@@ -3,7 +3,6 @@ school and estate, enrolment by school and level), plus the optional pupils and 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -12,14 +11,8 @@ import pandas as pd
 from layoutsim import travel
 from layoutsim.region import Region
 from layoutsim.rules.book import Rulebook
-from layoutsim.schema import LEVELS, enrolment_col, teaches
+from layoutsim.schema import LEVELS, area_of, enrolment_col, teaches
 
-
-
-def _area(urban: Any, terrain: Any) -> str:
-    if bool(urban):
-        return "urban"
-    return "mountain" if terrain == "mountain" else "rural"
 
 
 def _flag(frame: pd.DataFrame, column: str) -> pd.Series:
@@ -61,7 +54,7 @@ class Context:
         tw = r.townships.copy()
         tw["code"] = tw["code"].astype(str)
         tw["county"] = tw["county"].astype(str)
-        tw["area"] = [_area(u, t) for u, t in zip(tw["urban"], tw["terrain"])]
+        tw["area"] = [area_of(u, t) for u, t in zip(tw["urban"], tw["terrain"])]
         self.townships = tw
         tw_county = dict(zip(tw["code"], tw["county"]))
         tw_terrain = dict(zip(tw["code"], tw["terrain"]))
@@ -70,8 +63,8 @@ class Context:
         res = r.residential.copy()
         res["id"] = res["id"].astype(str)
         res["township"] = res["township"].astype(str)
-        res["county"] = res["township"].map(tw_county).fillna("")
-        res["area"] = [_area(u, tw_terrain.get(t)) for u, t in zip(res["urban"], res["township"])]
+        res["county"] = r.units_county().to_numpy()
+        res["area"] = [area_of(u, tw_terrain.get(t)) for u, t in zip(res["urban"], res["township"])]
         self.residential = res
 
         sc = r.schools.copy()
