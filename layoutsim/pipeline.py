@@ -10,61 +10,24 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-import folium
-import geopandas as gpd
 import pandas as pd
-from shapely import LineString
 
 from .assign import Assignment, assign_nearest
 from .forecast import Forecast, forecast
-from .io import atomic_dir, write_gpkg, write_json, write_table
+from .io import atomic_dir
 from .metrics import kpis, school_table
 from .region import Region, load_region
-from .render.explore import explore_map
-from .render.map import build_map, map_spec
+from .render.map import build_map
 from .render.report import build_report
+from .results import RunResult, map_layers, write_audit, write_outlook, write_run, write_scenario, write_sweep
 from .rules import audit, load_rulebook, summarize
-from .config.scenario import Scenario, dump_scenario, load_scenario
+from .config.scenario import Scenario, load_scenario
 from .schema import LEVELS
 from .simulate import Outlook, outlook, phase
 from .optimize import Plan, plan as propose, sweep
 from .rules import Rulebook
 
 Step = Callable[[str], None]
-
-
-@dataclass(frozen=True)
-class RunResult:
-    """What a run computed and where it wrote it."""
-
-    scenario: Scenario
-    region: Region
-    pupils: pd.DataFrame
-    assignment: Assignment
-    schools: pd.DataFrame
-    kpis: dict
-    findings: pd.DataFrame
-    forecast: Forecast
-    outlook: Outlook
-    plan: Plan
-    proposed_findings: pd.DataFrame
-    out_dir: Path
-
-    def explore(self, *, tiles: str | None = None) -> folium.Map:
-        """The run's map as a folium map for a notebook, drawn from the same data as ``index.html`` (no base
-        tiles unless ``tiles`` names some; :func:`layoutsim.render.offline.offline_html` saves it offline)."""
-        sc = self.scenario.scenario
-        return explore_map(map_spec(self.region, self.schools, self.pupils, lang=sc.language,
-                                    **map_layers(self.region, self.findings, self.plan, self.outlook, sc.target_year)),
-                           tiles)
-
-
-def map_layers(region: Region, findings: pd.DataFrame, proposal: Plan, seat_outlook: Outlook, year: int) -> dict:
-    """What the run's map shows besides schools and pupils: findings, the plan, unmet pupils, catchments and
-    the township seat gap by year (the page and :meth:`RunResult.explore` alike)."""
-    return {"findings": findings, "plan": proposal, "unmet": proposal.unmet, "year": year,
-            "seat_gap": seat_outlook.by_township[["township", "level", "year", "pupils", "seats"]],
-            "catchments": catchment_lines(region, proposal)}
 
 
 def out_dir_or_default(out_dir: Path | str | None, name: str) -> Path:
@@ -97,24 +60,6 @@ def with_lonlat(new_schools: pd.DataFrame, region: Region) -> pd.DataFrame:
     sites = region.candidates.to_crs("EPSG:4326").set_index(region.candidates["id"].astype(str)).geometry
     where = new_schools["candidate"].astype(str).map(sites)
     return new_schools.assign(lon=[g.x for g in where], lat=[g.y for g in where])
-
-
-def catchment_lines(region: Region, proposal: Plan) -> pd.DataFrame:
-    """For each unit and level, the school (existing or new) taking most of its pupils in the plan."""
-    flows = proposal.flows.sort_values("pupils", ascending=False).drop_duplicates(["unit", "level"])
-    res = region.residential.to_crs("EPSG:4326").set_index("id")
-    sch = region.schools.to_crs("EPSG:4326").set_index("id")
-    where = {sid: (g.x, g.y, name) for sid, g, name in zip(sch.index, sch.geometry, sch["name"])}
-    for row in proposal.new_schools.itertuples(index=False):
-        where[row.school] = (row.lon, row.lat, row.name)
-    rows = []
-    for f in flows.itertuples(index=False):
-        if f.unit not in res.index or f.school not in where:
-            continue
-        u, (sx, sy, sname) = res.loc[f.unit], where[f.school]
-        rows.append((f.level, u["name"], sname, f.pupils, u.geometry.x, u.geometry.y, sx, sy))
-    return pd.DataFrame(rows, columns=["level", "unit_name", "school_name", "pupils", "unit_lon", "unit_lat",
-                                       "school_lon", "school_lat"])
 
 
 def rulebook_of(scenario: Scenario) -> Rulebook:
@@ -182,35 +127,9 @@ def plan_summary(proposal: Plan, proposed_findings: pd.DataFrame) -> dict:
     }
 
 
-def write_plan(folder: Path, proposal: Plan, proposed_findings: pd.DataFrame) -> None:
-    """The proposal's tables as CSV (UTF-8 with BOM for Excel)."""
-    tables = {"plan_new_schools.csv": proposal.new_schools, "plan_expansions.csv": proposal.expansions,
-              "plan_closures.csv": proposal.closures, "plan_assignment.csv": proposal.flows,
-              "plan_unmet.csv": proposal.unmet, "plan_solver.csv": proposal.solver,
-              "plan_notes.csv": proposal.notes, "findings_proposed.csv": proposed_findings}
-    for name, table in tables.items():
-        write_table(folder / name, table)
-
-
 def audit_layout(book: Rulebook, region: Region, pupils: pd.DataFrame, year: int) -> pd.DataFrame:
     """Findings of the rulebook on today's layout: its recorded enrolment, the distance to the nearest school."""
     return audit(region, book, pupils=pupils.rename(columns={"unit": "residential"}), year=year)
-
-
-def write_outlook(folder: Path, view: Outlook) -> None:
-    """The forecast tables and early-warnings as CSV (UTF-8 with BOM, so Excel reads the Chinese)."""
-    tables = {"forecast_county.csv": view.by_county, "forecast_township.csv": view.by_township,
-              "forecast_total.csv": view.totals, "peaks_county.csv": view.peaks,
-              "warnings_township.csv": view.township_warnings, "warnings_catchment.csv": view.catchment_warnings}
-    for name, table in tables.items():
-        write_table(folder / name, table)
-
-
-def _flow_lines(region: Region, flows: pd.DataFrame) -> gpd.GeoDataFrame:
-    r = region.residential.set_index("id").geometry
-    s = region.schools.set_index("id").geometry
-    lines = [LineString([r[u].coords[0], s[j].coords[0]]) for u, j in zip(flows["unit"], flows["school"])]
-    return gpd.GeoDataFrame(flows.reset_index(drop=True), geometry=lines, crs=region.crs)
 
 
 @dataclass(frozen=True)
@@ -285,25 +204,10 @@ def _run_into(scenario: Scenario, tmp: Path, step: Step) -> RunResult:
     report = build_report(region, table, pupils, indicators, title=title, lang=meta.language,
                           findings=findings, seat_gap=gap, rulebook=book, plan=proposal)
     step("write")
-    (tmp / "index.html").write_text(html, encoding="utf-8")
-    (tmp / "report.html").write_text(report, encoding="utf-8")
-    write_json(tmp / "kpis.json", indicators)
-    (tmp / "scenario.resolved.toml").write_text(dump_scenario(scenario), encoding="utf-8")
-    write_table(tmp / "assignment.csv", assignment.flows)
-    write_table(tmp / "unmet.csv", assignment.unmet)
-    write_table(tmp / "schools.csv", table)
-    write_table(tmp / "findings.csv", findings)
-    write_outlook(tmp, seat_outlook)
-    write_plan(tmp, proposal, proposed_findings)
-    util = table.pivot_table(index="school", columns="level", values="utilisation")
-    schools = region.schools.join(util.add_prefix("utilisation_"), on="id")
-    write_gpkg(tmp / "plan.gpkg", {
-        "counties": region.counties, "townships": region.townships, "residential": region.residential,
-        "schools": schools, "candidates": region.candidates,
-        "assignment": _flow_lines(region, assignment.flows),
-    })
-    return RunResult(scenario, region, pupils, assignment, table, indicators, findings, fc, seat_outlook,
-                     proposal, proposed_findings, tmp)
+    result = RunResult(scenario, region, pupils, assignment, table, indicators, findings, fc, seat_outlook,
+                       proposal, proposed_findings, tmp)
+    write_run(tmp, result, html, report)
+    return result
 
 
 def _logs(tmp: Path) -> Path:
@@ -331,8 +235,7 @@ def audit_only(scenario: Scenario | str | Path, out_dir: Path | None = None, *, 
             findings = audit_layout(book, today.region, today.pupils, year)
         summary = summarize(findings, book)
         step("write")
-        write_table(tmp / "findings.csv", findings)
-        write_table(tmp / "summary.csv", summary)
+        write_audit(tmp, findings, summary)
     return findings, summary, out
 
 
@@ -346,7 +249,7 @@ def forecast_only(scenario: Scenario | str | Path, out_dir: Path | None = None, 
         view = outlook(today.region, today.forecast, today.assignment)
         step("write")
         write_outlook(tmp, view)
-        (tmp / "scenario.resolved.toml").write_text(dump_scenario(sc), encoding="utf-8")
+        write_scenario(tmp, sc)
     return view, out
 
 
@@ -361,6 +264,5 @@ def sweep_only(scenario: Scenario | str | Path, budgets: list[float | None], out
         curve = sweep(today.region, today.pupils, rulebook_of(sc), sc.plan, sc.reach,
                       year=sc.scenario.target_year, budgets=budgets, log_dir=_logs(tmp))
         step("write")
-        write_table(tmp / "tradeoff.csv", curve)
-        (tmp / "scenario.resolved.toml").write_text(dump_scenario(sc), encoding="utf-8")
+        write_sweep(tmp, curve, sc)
     return curve, out

@@ -250,7 +250,7 @@ def test_explore_is_the_runs_map_as_folium(tiny_run) -> None:
     """result.explore(): the page's layers, features and popups as a folium map, saved offline as one page."""
     import folium
 
-    from layoutsim.pipeline import map_layers
+    from layoutsim.results import map_layers
     from layoutsim.render.offline import check_self_contained, offline_html
 
     r = tiny_run

@@ -31,6 +31,16 @@ LEVEL_INDEX = {lv: i for i, lv in enumerate(LEVELS)}
 
 
 @dataclass(frozen=True)
+class Note:
+    """Something the plan could not do or had to give up, with where (``id``) and why, zh and en."""
+
+    kind: str        # "no candidate site", "partly met", "outside the model", "soft/hard rule broken"
+    id: str          # the rule, estate, township or county concerned
+    message_zh: str
+    message_en: str
+
+
+@dataclass(frozen=True)
 class Housing:
     """A rule asks that ``count`` of ``candidates`` open at ``level`` (index into LEVELS).
 
@@ -83,7 +93,7 @@ class CountyProblem:
     added_class_cost: np.ndarray       # (L,)
     step: int
     budget_cny: float | None = None
-    notes: tuple[tuple[str, str, str, str], ...] = field(default=())  # (kind, id, zh, en)
+    notes: tuple[Note, ...] = field(default=())
 
     @property
     def n_s(self) -> int:
@@ -258,11 +268,11 @@ def _pairs(res: pd.DataFrame, demand: np.ndarray, sc: pd.DataFrame, cap: np.ndar
 
 
 def _housing(res: pd.DataFrame, sc: pd.DataFrame, cd: pd.DataFrame, rulebook: Rulebook, year: int,
-             opt: dict[str, np.ndarray]) -> tuple[tuple[Housing, ...], set[str], list[tuple[str, str, str, str]]]:
+             opt: dict[str, np.ndarray]) -> tuple[tuple[Housing, ...], set[str], list[Note]]:
     """Housing-linked rules as requirements on tied candidates; schools that already serve an estate."""
     out: list[Housing] = []
     keep: set[str] = set()
-    notes: list[tuple[str, str, str, str]] = []
+    notes: list[Note] = []
     for rule in rulebook.of_kind("housing_school"):
         if rule.force in ("audit", "target"):
             continue
@@ -294,7 +304,7 @@ def _housing(res: pd.DataFrame, sc: pd.DataFrame, cd: pd.DataFrame, rulebook: Ru
                 zh = f"{rule.id}：{name}（{int(res.at[i, 'residents']):,}人）须配套{LEVEL_ZH[lv]}——{rule.source.text}"
                 en = f"{rule.id}: {name} ({int(res.at[i, 'residents']):,} residents) needs its own {lv} school"
                 if not tied:
-                    notes.append(("no candidate site", uid, zh + "；无可用配套用地", en + "; no tied site is available"))
+                    notes.append(Note("no candidate site", uid, zh + "；无可用配套用地", en + "; no tied site is available"))
                     continue
                 out.append(Housing(rule.id, rule.force == "hard", int(i), li, tuple(int(k) for k in tied), zh, en))
     return tuple(out), keep, notes
@@ -303,14 +313,14 @@ def _housing(res: pd.DataFrame, sc: pd.DataFrame, cd: pd.DataFrame, rulebook: Ru
 
 
 def _central_kg(towns: pd.DataFrame, sc: pd.DataFrame, cd: pd.DataFrame, rulebook: Rulebook,
-                opt: dict[str, np.ndarray]) -> tuple[list[Housing], list[tuple[str, str, str, str]]]:
+                opt: dict[str, np.ndarray]) -> tuple[list[Housing], list[Note]]:
     """Townships without a public central kindergarten: open a kindergarten on one of their sites.
 
     Uses the same "one of these sites opens at this level" requirement as housing-linked schools. A
     township that needs two (平顶山: 30,000+ residents) gets one per plan round here and a note.
     """
     out: list[Housing] = []
-    notes: list[tuple[str, str, str, str]] = []
+    notes: list[Note] = []
     li = LEVEL_INDEX["kindergarten"]
     has = teaches(sc, "kindergarten") \
         & (sc["ownership"].to_numpy() == "public") & sc["central"].fillna(False).to_numpy(dtype=bool)
@@ -332,25 +342,25 @@ def _central_kg(towns: pd.DataFrame, sc: pd.DataFrame, cd: pd.DataFrame, ruleboo
             zh = f"{rule.id}：{t['name']}须有公办中心幼儿园——{rule.source.text}"
             en = f"{rule.id}: {t['name']} needs a public central kindergarten"
             if not sites:
-                notes.append(("no candidate site", str(t["code"]), zh + "；乡镇内无可用建设用地",
-                              en + "; the township has no site for one"))
+                notes.append(Note("no candidate site", str(t["code"]), zh + "；乡镇内无可用建设用地",
+                                  en + "; the township has no site for one"))
                 continue
             out.append(Housing(rule.id, rule.force == "hard", -1, li, tuple(sites), zh, en, central=True))
             if need > 1:
-                notes.append(("partly met", str(t["code"]), zh + f"；还需{need - 1}所（乡镇内仅一处用地可建）",
-                              en + f"; {need - 1} more needed than the township's sites allow"))
+                notes.append(Note("partly met", str(t["code"]), zh + f"；还需{need - 1}所（乡镇内仅一处用地可建）",
+                                  en + f"; {need - 1} more needed than the township's sites allow"))
     return out, notes
 
 
 def _county_schools(adcode: str, county: pd.Series, sc: pd.DataFrame, rulebook: Rulebook,
-                    opt: dict[str, np.ndarray]) -> tuple[list[Housing], list[tuple[str, str, str, str]]]:
+                    opt: dict[str, np.ndarray]) -> tuple[list[Housing], list[Note]]:
     """Schools a county of its population must have (e.g. 驻马店: new high schools by population).
 
     A rule of a level the model plans becomes "``count`` of the county's sites open at this level"; one of
     other kinds of school (vocational, special: outside the pupil forecast) becomes a note.
     """
     out: list[Housing] = []
-    notes: list[tuple[str, str, str, str]] = []
+    notes: list[Note] = []
     for rule in rulebook.of_kind("county_population_school"):
         p = rule.params
         if rule.force in ("audit", "target") or (p.county_kinds is not None and county["kind"] not in p.county_kinds):
@@ -367,15 +377,15 @@ def _county_schools(adcode: str, county: pd.Series, sc: pd.DataFrame, rulebook: 
         en = f"{rule.id}: {county['name']} needs {need} {'new ' if p.count == 'proposed' else ''}school(s)"
         levels = [lv for lv in rule.level if lv in LEVEL_INDEX]
         if len(levels) != len(rule.level) or not levels:
-            notes.append(("outside the model", adcode,
-                          zh + "；此类学校不在学位测算范围内，须另行安排",
-                          en + "; such schools are outside the pupil forecast: plan them by hand"))
+            notes.append(Note("outside the model", adcode,
+                              zh + "；此类学校不在学位测算范围内，须另行安排",
+                              en + "; such schools are outside the pupil forecast: plan them by hand"))
             continue
         li = LEVEL_INDEX[levels[0]]
         sites = sorted({int(k) for k in opt["cand"][opt["level"] == li]})
         if len(sites) < need:
-            notes.append(("no candidate site", adcode, zh + f"；县内仅{len(sites)}处可建用地",
-                          en + f"; the county has {len(sites)} site(s) for one"))
+            notes.append(Note("no candidate site", adcode, zh + f"；县内仅{len(sites)}处可建用地",
+                              en + f"; the county has {len(sites)} site(s) for one"))
         if sites:
             out.append(Housing(rule.id, rule.force == "hard", -1, li, tuple(sites), zh, en,
                                count=min(need, len(sites))))

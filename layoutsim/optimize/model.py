@@ -28,7 +28,7 @@ import pulp
 
 from layoutsim.errors import SolverError
 from layoutsim.config.plan import PlanConfig
-from layoutsim.optimize.inputs import L, CountyProblem
+from layoutsim.optimize.inputs import L, CountyProblem, Note
 from layoutsim.solver import Status, solve
 
 log = logging.getLogger(__name__)
@@ -47,7 +47,7 @@ class CountySolution:
     opened: np.ndarray       # (n_o,) bool, module options chosen
     expand: np.ndarray       # (n_s, L) expansion blocks
     closed: np.ndarray       # (n_s,) bool
-    broken: tuple[str, ...]  # soft rules the plan breaks (messages)
+    broken: tuple[Note, ...]  # rules the plan breaks (a slack taken)
     capital_cny: float
     status: Status
     objective: float
@@ -170,7 +170,7 @@ class _Builder:
     def _rules(self) -> None:
         pb = self.pb
         pen = self.cfg.soft_rule_penalty_cny * SCALE
-        self.soft: list[tuple[pulp.LpVariable, str]] = []
+        self.soft: list[tuple[pulp.LpVariable, Note]] = []
         for k, levels, cap, hard, rule_id in pb.combined:
             g = np.flatnonzero((pb.opt_cand == k) & np.isin(pb.opt_level, levels))
             row = [(self.z[o], float(pb.opt_seats[o])) for o in g]
@@ -179,7 +179,8 @@ class _Builder:
                 b = pulp.LpVariable(f"b{len(self.soft)}", cat=pulp.LpBinary)
                 row.append((b, -big))
                 self.obj.append((b, pen))
-                self.soft.append((b, f"{rule_id}: {pb.cand_ids[k]} above {cap:,.0f} pupils"))
+                self.soft.append((b, Note("soft rule broken", rule_id, f"{rule_id}：{pb.cand_ids[k]}超过{cap:,.0f}人",
+                                          f"{rule_id}: {pb.cand_ids[k]} above {cap:,.0f} pupils")))
             self.add(row, pulp.LpConstraintLE, cap)
         for n, hs in enumerate(pb.housing):
             opts = np.flatnonzero(np.isin(pb.opt_cand, hs.candidates) & (pb.opt_level == hs.level))
@@ -189,7 +190,9 @@ class _Builder:
             h = pulp.LpVariable(f"h{n}", cat=pulp.LpBinary)
             row.append((h, float(hs.count)))
             self.obj.append((h, HARD_PENALTY_CNY * SCALE if hs.hard else pen))
-            self.soft.append((h, hs.text_en + (" (not opened: hard rule broken)" if hs.hard else " (not opened)")))
+            self.soft.append((h, Note("hard rule broken" if hs.hard else "soft rule broken", hs.rule_id,
+                                      hs.text_zh + "（未能安排）",
+                                      hs.text_en + (" (not opened: hard rule broken)" if hs.hard else " (not opened)"))))
             self.add(row, pulp.LpConstraintGE, float(hs.count))
         # 先建后撤: closing j needs every unit within its reach seated in full
         if self.x:
@@ -243,7 +246,7 @@ def solve_county(pb: CountyProblem, cfg: PlanConfig, log_file: Path | None = Non
     closed = np.zeros(pb.n_s, dtype=bool)
     for j, v in b.x.items():
         closed[j] = _value(v) > 0.5
-    broken = tuple(msg for v, msg in b.soft if _value(v) > 0.5)
+    broken = tuple(note for v, note in b.soft if _value(v) > 0.5)
     capital = float(sum(c * _value(v) for v, c in b.capital))
     objective = float(pulp.value(b.prob.objective) or 0.0) / SCALE
     bound = out.bound / SCALE if math.isfinite(out.bound) else out.bound

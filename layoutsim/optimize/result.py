@@ -5,7 +5,8 @@ counties and builds the proposed layout (a schools layer the audit can read).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+import dataclasses
+from dataclasses import dataclass, field
 
 import geopandas as gpd
 import numpy as np
@@ -143,10 +144,27 @@ class CountyContext:
     cand: pd.DataFrame           # id, name, township, levels (the county's available candidates)
 
 
-def county_tables(pb: CountyProblem, sol: CountySolution, ctx: CountyContext, cfg: PlanConfig) -> dict[str, list]:
+@dataclass(frozen=True)
+class CountyTables:
+    """One county's part of each of the plan's tables, as rows (see the ``*_COLUMNS``)."""
+
+    new_schools: list[dict] = field(default_factory=list)
+    expansions: list[dict] = field(default_factory=list)
+    closures: list[dict] = field(default_factory=list)
+    flows: list[dict] = field(default_factory=list)
+    unmet: list[dict] = field(default_factory=list)
+    notes: list[dict] = field(default_factory=list)
+
+
+#: The columns of each of the plan's tables.
+TABLE_COLUMNS = {"new_schools": NEW_SCHOOL_COLUMNS, "expansions": EXPANSION_COLUMNS, "closures": CLOSURE_COLUMNS,
+                 "flows": FLOW_COLUMNS, "unmet": UNMET_COLUMNS, "notes": NOTE_COLUMNS}
+
+
+def county_tables(pb: CountyProblem, sol: CountySolution, ctx: CountyContext, cfg: PlanConfig) -> CountyTables:
     """Rows of every table for one county."""
     n_s = pb.n_s
-    out: dict[str, list] = {k: [] for k in ("new", "exp", "clo", "flow", "unmet", "notes")}
+    out = CountyTables()
     # ---------------------------------------------------------------- new schools
     opened_levels: dict[int, dict[str, int]] = {}
     for o in np.flatnonzero(sol.opened):
@@ -158,7 +176,7 @@ def county_tables(pb: CountyProblem, sol: CountySolution, ctx: CountyContext, cf
         site_id[p] = ids.get(k, {}).get(LEVELS[pb.pair_level[p]], str(pb.cand_ids[k]))
     live = np.flatnonzero(sol.flows > 1e-6)
     for p in live:
-        out["flow"].append({"unit": pb.unit_ids[pb.pair_unit[p]], "school": site_id[p],
+        out.flows.append({"unit": pb.unit_ids[pb.pair_unit[p]], "school": site_id[p],
                             "level": LEVELS[pb.pair_level[p]], "pupils": float(sol.flows[p]),
                             "distance_m": float(pb.pair_dist_m[p]), "county": pb.county})
     served = pd.DataFrame({"site": pb.pair_site[live], "level": pb.pair_level[live], "unit": pb.pair_unit[live],
@@ -178,7 +196,7 @@ def county_tables(pb: CountyProblem, sol: CountySolution, ctx: CountyContext, cf
             seats = sum(n * pb.class_size[LEVEL_INDEX[lv]] for lv, n in classes.items())
             zh, en = _new_reason(pb, k, lvs, here, seats)
             name = str(c["name"]) + ("（幼儿园）" if sid.endswith("-kg") else "")
-            out["new"].append({
+            out.new_schools.append({
                 "school": sid, "candidate": str(pb.cand_ids[k]), "name": name, "county": pb.county,
                 "township": str(c["township"]), "type": new_school_type(lvs), "levels": ";".join(lvs),
                 **{classes_col(lv): classes.get(lv, 0) for lv in LEVELS}, "classes": sum(classes.values()),
@@ -191,7 +209,7 @@ def county_tables(pb: CountyProblem, sol: CountySolution, ctx: CountyContext, cf
         added = int(sol.expand[j, li] * pb.step)
         used = float(served[(served["site"] == j) & (served["level"] == li)]["pupils"].sum())
         cap = float(pb.school_cap[j, li])
-        out["exp"].append({
+        out.expansions.append({
             "school": pb.school_ids[j], "name": ctx.school_names[j], "county": pb.county, "level": lv,
             "added_classes": added, "seats_added": float(added * pb.class_size[li]), "pupils": used,
             "cost_cny": expansion_cost(added, lv, cfg.costs.added_class_cny),
@@ -204,19 +222,15 @@ def county_tables(pb: CountyProblem, sol: CountySolution, ctx: CountyContext, cf
         recv = recv.sort_values(ascending=False).head(5)  # the main receivers
         names = [site_id_of(pb, int(s), ids) for s in recv.index]
         moved = float(ctx.school_enrol[j][pb.school_cap[j] > 0].sum())
-        out["clo"].append({
+        out.closures.append({
             "school": pb.school_ids[j], "name": ctx.school_names[j], "county": pb.county, "pupils_moved": moved,
             "receiving": ";".join(names), "saving_cny": float(pb.school_saving[j]),
             "reason_zh": f"使用率低于{cfg.closure_max_utilisation:.0%}，{moved:,.0f}名在校生由周边学校接收（先建后撤）",
             "reason_en": f"used below {cfg.closure_max_utilisation:.0%}; its {moved:,.0f} pupils are seated in "
                          "the receiving schools (build before closing)"})
     # ---------------------------------------------------------------- unmet
-    out["unmet"] = _unmet_rows(pb, sol, cfg)
-    out["notes"] = [{"county": pb.county, "kind": k, "id": i, "message_zh": zh, "message_en": en}
-                    for k, i, zh, en in pb.notes]
-    out["notes"] += [{"county": pb.county, "id": msg.split(":")[0], "message_zh": msg, "message_en": msg,
-                      "kind": "hard rule broken" if "hard rule broken" in msg else "soft rule broken"}
-                     for msg in sol.broken]
+    out.unmet.extend(_unmet_rows(pb, sol, cfg))
+    out.notes.extend({"county": pb.county, **dataclasses.asdict(note)} for note in (*pb.notes, *sol.broken))
     return out
 
 
@@ -282,19 +296,16 @@ def _unmet_rows(pb: CountyProblem, sol: CountySolution, cfg: PlanConfig) -> list
     return rows
 
 
-def assemble(year: int, parts: list[tuple[CountyProblem, CountySolution, dict[str, list]]]) -> Plan:
+def assemble(year: int, parts: list[tuple[CountyProblem, CountySolution, CountyTables]]) -> Plan:
     """One Plan from the counties' tables."""
-    def cat(key: str, cols: tuple[str, ...]) -> pd.DataFrame:
-        return _frame([r for _, _, t in parts for r in t[key]], cols)
+    tables = {name: _frame([r for _, _, t in parts for r in getattr(t, name)], cols)
+              for name, cols in TABLE_COLUMNS.items()}
     solver = _frame([{
         "county": pb.county, "status": str(sol.status), "objective": sol.objective, "bound": sol.bound, "gap": sol.gap,
         "seconds": sol.seconds, "variables": sol.variables, "constraints": sol.constraints,
         "budget_cny": pb.budget_cny, "cost_cny": sol.capital_cny, "message": sol.message} for pb, sol, _ in parts],
         SOLVER_COLUMNS)
-    new, exp = cat("new", NEW_SCHOOL_COLUMNS), cat("exp", EXPANSION_COLUMNS)
-    cost = float(new["cost_cny"].sum() + exp["cost_cny"].sum())
-    return Plan(year=year, new_schools=new, expansions=exp, closures=cat("clo", CLOSURE_COLUMNS),
-                flows=cat("flow", FLOW_COLUMNS), unmet=cat("unmet", UNMET_COLUMNS), solver=solver,
-                notes=cat("notes", NOTE_COLUMNS), cost_cny=cost)
+    cost = float(tables["new_schools"]["cost_cny"].sum() + tables["expansions"]["cost_cny"].sum())
+    return Plan(year=year, solver=solver, cost_cny=cost, **tables)
 
 

@@ -1,0 +1,139 @@
+"""What a run produced and every file a command writes, in one place: which table goes to which file
+(CSV through :func:`layoutsim.io.write_table`: UTF-8 with BOM, rounded for people), the pages, kpis.json,
+the resolved scenario and the GeoPackage for QGIS; and the run's map layers (page and notebook alike)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import folium
+import geopandas as gpd
+import pandas as pd
+from shapely import LineString
+
+from .assign import Assignment
+from .config.scenario import Scenario, dump_scenario
+from .forecast import Forecast
+from .io import write_gpkg, write_json, write_table
+from .optimize import Plan
+from .region import Region
+from .render.explore import explore_map
+from .render.map import map_spec
+from .simulate import Outlook
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """What a run computed and where it wrote it."""
+
+    scenario: Scenario
+    region: Region
+    pupils: pd.DataFrame
+    assignment: Assignment
+    schools: pd.DataFrame
+    kpis: dict
+    findings: pd.DataFrame
+    forecast: Forecast
+    outlook: Outlook
+    plan: Plan
+    proposed_findings: pd.DataFrame
+    out_dir: Path
+
+    def explore(self, *, tiles: str | None = None) -> folium.Map:
+        """The run's map as a folium map for a notebook, drawn from the same data as ``index.html`` (no base
+        tiles unless ``tiles`` names some; :func:`layoutsim.render.offline.offline_html` saves it offline)."""
+        sc = self.scenario.scenario
+        return explore_map(map_spec(self.region, self.schools, self.pupils, lang=sc.language,
+                                    **map_layers(self.region, self.findings, self.plan, self.outlook, sc.target_year)),
+                           tiles)
+
+
+def map_layers(region: Region, findings: pd.DataFrame, proposal: Plan, seat_outlook: Outlook, year: int) -> dict:
+    """What the run's map shows besides schools and pupils: findings, the plan, unmet pupils, catchments and
+    the township seat gap by year (the page and :meth:`RunResult.explore` alike)."""
+    return {"findings": findings, "plan": proposal, "unmet": proposal.unmet, "year": year,
+            "seat_gap": seat_outlook.by_township[["township", "level", "year", "pupils", "seats"]],
+            "catchments": catchment_lines(region, proposal)}
+
+
+def catchment_lines(region: Region, proposal: Plan) -> pd.DataFrame:
+    """For each unit and level, the school (existing or new) taking most of its pupils in the plan."""
+    flows = proposal.flows.sort_values("pupils", ascending=False).drop_duplicates(["unit", "level"])
+    res = region.residential.to_crs("EPSG:4326").set_index("id")
+    sch = region.schools.to_crs("EPSG:4326").set_index("id")
+    where = {sid: (g.x, g.y, name) for sid, g, name in zip(sch.index, sch.geometry, sch["name"])}
+    for row in proposal.new_schools.itertuples(index=False):
+        where[row.school] = (row.lon, row.lat, row.name)
+    rows = []
+    for f in flows.itertuples(index=False):
+        if f.unit not in res.index or f.school not in where:
+            continue
+        u, (sx, sy, sname) = res.loc[f.unit], where[f.school]
+        rows.append((f.level, u["name"], sname, f.pupils, u.geometry.x, u.geometry.y, sx, sy))
+    return pd.DataFrame(rows, columns=["level", "unit_name", "school_name", "pupils", "unit_lon", "unit_lat",
+                                       "school_lon", "school_lat"])
+
+
+def write_plan(folder: Path, proposal: Plan, proposed_findings: pd.DataFrame) -> None:
+    """The proposal's tables as CSV (UTF-8 with BOM for Excel)."""
+    tables = {"plan_new_schools.csv": proposal.new_schools, "plan_expansions.csv": proposal.expansions,
+              "plan_closures.csv": proposal.closures, "plan_assignment.csv": proposal.flows,
+              "plan_unmet.csv": proposal.unmet, "plan_solver.csv": proposal.solver,
+              "plan_notes.csv": proposal.notes, "findings_proposed.csv": proposed_findings}
+    for name, table in tables.items():
+        write_table(folder / name, table)
+
+
+def write_outlook(folder: Path, view: Outlook) -> None:
+    """The forecast tables and early-warnings as CSV (UTF-8 with BOM, so Excel reads the Chinese)."""
+    tables = {"forecast_county.csv": view.by_county, "forecast_township.csv": view.by_township,
+              "forecast_total.csv": view.totals, "peaks_county.csv": view.peaks,
+              "warnings_township.csv": view.township_warnings, "warnings_catchment.csv": view.catchment_warnings}
+    for name, table in tables.items():
+        write_table(folder / name, table)
+
+
+def _flow_lines(region: Region, flows: pd.DataFrame) -> gpd.GeoDataFrame:
+    r = region.residential.set_index("id").geometry
+    s = region.schools.set_index("id").geometry
+    lines = [LineString([r[u].coords[0], s[j].coords[0]]) for u, j in zip(flows["unit"], flows["school"])]
+    return gpd.GeoDataFrame(flows.reset_index(drop=True), geometry=lines, crs=region.crs)
+
+
+def write_scenario(folder: Path, scenario: Scenario) -> None:
+    """The scenario as it was run, every default filled in (``scenario.resolved.toml``)."""
+    (folder / "scenario.resolved.toml").write_text(dump_scenario(scenario), encoding="utf-8")
+
+
+def write_run(folder: Path, result: RunResult, html: str, report: str) -> None:
+    """Everything ``layoutsim run`` writes (README: What it does)."""
+    (folder / "index.html").write_text(html, encoding="utf-8")
+    (folder / "report.html").write_text(report, encoding="utf-8")
+    write_json(folder / "kpis.json", result.kpis)
+    write_scenario(folder, result.scenario)
+    write_table(folder / "assignment.csv", result.assignment.flows)
+    write_table(folder / "unmet.csv", result.assignment.unmet)
+    write_table(folder / "schools.csv", result.schools)
+    write_table(folder / "findings.csv", result.findings)
+    write_outlook(folder, result.outlook)
+    write_plan(folder, result.plan, result.proposed_findings)
+    region = result.region
+    util = result.schools.pivot_table(index="school", columns="level", values="utilisation")
+    schools = region.schools.join(util.add_prefix("utilisation_"), on="id")
+    write_gpkg(folder / "plan.gpkg", {
+        "counties": region.counties, "townships": region.townships, "residential": region.residential,
+        "schools": schools, "candidates": region.candidates,
+        "assignment": _flow_lines(region, result.assignment.flows),
+    })
+
+
+def write_audit(folder: Path, findings: pd.DataFrame, summary: pd.DataFrame) -> None:
+    """``layoutsim audit``: the findings and their summary per rule."""
+    write_table(folder / "findings.csv", findings)
+    write_table(folder / "summary.csv", summary)
+
+
+def write_sweep(folder: Path, curve: pd.DataFrame, scenario: Scenario) -> None:
+    """``layoutsim sweep``: the trade-off curve and the scenario it was run on."""
+    write_table(folder / "tradeoff.csv", curve)
+    write_scenario(folder, scenario)
