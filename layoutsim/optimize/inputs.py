@@ -41,6 +41,17 @@ class Note:
 
 
 @dataclass(frozen=True)
+class CombinedCap:
+    """A size cap on all the levels a new nine- or twelve-year school at candidate ``cand`` opens together."""
+
+    cand: int
+    levels: tuple[int, ...]  # indices into LEVELS
+    cap: float               # pupils
+    hard: bool
+    rule_id: str
+
+
+@dataclass(frozen=True)
 class Housing:
     """A rule asks that ``count`` of ``candidates`` open at ``level`` (index into LEVELS).
 
@@ -82,7 +93,7 @@ class CountyProblem:
     opt_seats: np.ndarray              # (n_o,)
     opt_cost: np.ndarray               # (n_o,) CNY (buildings; land is on the candidate)
     opt_penalty: np.ndarray            # (n_o,) CNY: soft size caps broken
-    combined: tuple[tuple[int, tuple[int, ...], float, bool, str], ...]  # (cand, levels, cap, hard, rule)
+    combined: tuple[CombinedCap, ...]
     pair_unit: np.ndarray              # (n_p,)
     pair_level: np.ndarray             # (n_p,)
     pair_site: np.ndarray              # (n_p,)
@@ -203,7 +214,7 @@ def _school_arrays(sc: pd.DataFrame, size: np.ndarray, cfg: PlanConfig, caps: di
 def _options(cd: pd.DataFrame, cfg: PlanConfig, size: np.ndarray, caps: dict) -> tuple[dict[str, np.ndarray], tuple]:
     """Module options (candidate, level, classes) a candidate may open, their costs and size-cap penalties."""
     rows: list[tuple[int, int, int, float, float, float]] = []
-    combined = []
+    combined: list[CombinedCap] = []
     lpp = np.array([cfg.land_per_pupil_m2[lv] for lv in LEVELS])
     for k, (levels, area) in enumerate(zip(cd["levels"], cd["site_area_m2"].astype(float))):
         allowed = split_levels(levels)
@@ -222,7 +233,7 @@ def _options(cd: pd.DataFrame, cfg: PlanConfig, size: np.ndarray, caps: dict) ->
         if len(school_levels) >= 2:
             stype = new_school_type(school_levels)
             for c, hard, rule_id in caps.get(stype, []):
-                combined.append((k, tuple(LEVEL_INDEX[lv] for lv in school_levels), float(c), hard, rule_id))
+                combined.append(CombinedCap(k, tuple(LEVEL_INDEX[lv] for lv in school_levels), float(c), hard, rule_id))
     arr = np.array(rows, dtype=float).reshape(-1, 6)
     return ({"cand": arr[:, 0].astype(int), "level": arr[:, 1].astype(int), "classes": arr[:, 2].astype(int),
              "seats": arr[:, 3], "cost": arr[:, 4], "penalty": arr[:, 5]}, tuple(combined))

@@ -171,7 +171,8 @@ class _Builder:
         pb = self.pb
         pen = self.cfg.soft_rule_penalty_cny * SCALE
         self.soft: list[tuple[pulp.LpVariable, Note]] = []
-        for k, levels, cap, hard, rule_id in pb.combined:
+        for cc in pb.combined:
+            k, levels, cap, hard, rule_id = cc.cand, cc.levels, cc.cap, cc.hard, cc.rule_id
             g = np.flatnonzero((pb.opt_cand == k) & np.isin(pb.opt_level, levels))
             row = [(self.z[o], float(pb.opt_seats[o])) for o in g]
             if not hard:
