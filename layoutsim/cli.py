@@ -254,8 +254,12 @@ def main(argv: list[str] | None = None) -> int:
     except LayoutsimError as exc:
         err.print(f"error: {exc}", markup=False, highlight=False, soft_wrap=True)
         return EXIT_BAD_INPUT
+    except OSError as exc:  # a file that cannot be read or written (disk full, permissions) after the checks
+        err.print(f"error: {exc.filename or ''}: {exc.strerror or exc}", markup=False, highlight=False,
+                  soft_wrap=True)
+        return EXIT_BAD_INPUT
     except KeyboardInterrupt:
-        err.print("interrupted: nothing was written")
+        err.print("interrupted: the output folder being written was removed; no worker is left running")
         return EXIT_INTERRUPTED
     finally:
         signal.signal(signal.SIGTERM, previous)

@@ -18,6 +18,7 @@ from io import StringIO
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import pyogrio
 
@@ -183,39 +184,68 @@ def atomic_dir(final: Path, *, about: str = "") -> Iterator[Path]:
     (tmp / OUTPUT_MARKER).write_text(f"written by layoutsim {about}\n".replace("  ", " "), encoding="utf-8")
     try:
         yield tmp
-        if final.exists():
-            old = final.with_name(f".{final.name}.old-{os.getpid()}")
-            shutil.rmtree(old, ignore_errors=True)
-            final.rename(old)
-            tmp.rename(final)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            tmp.rename(final)
+        _swap(tmp, final)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
 
 
-#: Columns a planner reads as whole numbers: pupils, seats, classes, yuan, metres (by name; see rounded()).
-_WHOLE = ("pupils", "seats", "enrolment", "classes", "shortfall", "surplus", "deficit")
-_WHOLE_UNITS = ("_cny", "_m", "_m2", "_km", "year")
+def _swap(tmp: Path, final: Path) -> None:
+    """Put ``tmp`` at ``final``; a previous output there is moved aside first and put back if that fails."""
+    if not final.exists():
+        _rename(tmp, final)
+        return
+    old = final.with_name(f".{final.name}.old-{os.getpid()}")
+    shutil.rmtree(old, ignore_errors=True)
+    _rename(final, old)
+    try:
+        _rename(tmp, final)
+    except BaseException:
+        old.rename(final)  # the previous output stays as it was
+        raise
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def _rename(src: Path, dst: Path) -> None:
+    try:
+        src.rename(dst)
+    except OSError as exc:  # another run writing the same place, a full disk, a permission
+        raise DataError(f"--out {dst}: cannot move the outputs into place: {exc.strerror or exc}") from None
+
+
+#: How planner-facing tables are rounded, by column name (first match wins; other numbers: 2 decimals).
+#: Coordinates keep about 10 cm, measured values and limits of findings and shares keep 4 decimals,
+#: objective weights are kept as given; pupils, seats, classes, yuan, metres and years are whole.
+_ROUNDING: tuple[tuple[tuple[str, ...], tuple[str, ...], int | None], ...] = (
+    # (names or name prefixes, name suffixes, decimals; None = as given)
+    (("weight_",), (), None),
+    (("lon", "lat"), ("_lon", "_lat"), 6),
+    (("measured", "limit", "value"), ("gap", "_share", "utilisation", "_rate"), 4),
+    (("pupil_km",), ("pupils", "_cny", "_m", "_m2", "year", "seats", "seats_added", "classes", "enrolment",
+                     "shortfall", "surplus"), 0),
+)
+
+
+def _decimals(name: str) -> int | None:
+    for starts, ends, decimals in _ROUNDING:
+        if name.startswith(starts) or name.endswith(ends) or name in starts:
+            return decimals
+    if any(key in name for key in ("pupils", "seats", "enrolment", "classes", "deficit")):
+        return 0
+    return 2
 
 
 def rounded(table: pd.DataFrame) -> pd.DataFrame:
-    """A table as a person reads it: pupils, seats, classes, yuan and metres whole; shares and gaps to 4
-    decimals; other numbers to 2. Missing values stay missing."""
+    """A table as a person reads it (:data:`_ROUNDING`). Missing and infinite values stay empty."""
     out = table.copy()
     for col in out.columns:
         if not pd.api.types.is_float_dtype(out[col]):
             continue
-        name = str(col)
-        if (any(key in name for key in _WHOLE) or name.endswith(_WHOLE_UNITS)) and \
-                not name.endswith(("_share", "utilisation")):
-            out[col] = out[col].round().astype("Int64")
-        elif name.endswith(("gap", "_share", "utilisation", "_rate")):
-            out[col] = out[col].round(4)
-        else:
-            out[col] = out[col].round(2)
+        decimals = _decimals(str(col))
+        if decimals is None:
+            continue
+        values = out[col].where(np.isfinite(out[col].to_numpy(dtype=float)))
+        out[col] = values.round().astype("Int64") if decimals == 0 else values.round(decimals)
     return out
 
 

@@ -98,7 +98,12 @@ def quiet_highs() -> None:
 
 
 def die_with_parent() -> None:
-    """Worker initializer: on Linux, the kernel kills the worker when its parent dies (even by kill -9)."""
+    """Worker initializer: on Linux, the kernel kills the worker when its parent dies (even by kill -9).
+
+    The worker also leads its own process group, so whoever stops it can stop a CBC it started too.
+    """
+    if hasattr(os, "setsid"):
+        os.setsid()
     if sys.platform.startswith("linux"):
         import ctypes
 

@@ -15,7 +15,7 @@ from optimize_fixtures import (
     book, candidate, housing_rule, pupils, reach, region, school, size_rule, unit,
 )
 
-EXACT = {"mip_gap": 0.0, "time_limit_s": 30.0}
+EXACT = {"mip_gap": 0.0, "time_limit_s": 30.0, "workers": 1}  # in this process: fast, no spawn
 
 
 def cfg(**kw: object) -> PlanConfig:

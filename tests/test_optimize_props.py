@@ -48,7 +48,7 @@ def test_every_plan_keeps_the_invariants(inst: dict) -> None:
     reg = region(inst["units"], inst["schools"], inst["cands"])
     pup = pupils(*inst["demand"])
     config = PlanConfig(budget_cny=inst["budget"], allow_closures=inst["closures"], closure_max_utilisation=0.5,
-                        mip_gap=0.0, time_limit_s=20, weights=Weights(pupil_km=100.0))
+                        mip_gap=0.0, time_limit_s=20, weights=Weights(pupil_km=100.0), workers=1)
     p = plan(reg, pup, book(size_rule(["nine_year"], 2500)), config, REACH, year=2025)
 
     # every pupil assigned once or counted unmet

@@ -186,3 +186,25 @@ def test_rounded_shows_people_whole_pupils_and_yuan() -> None:
         (1883, 43, 7_200_000, 1235, 823778)
     assert row["max_gap"] == 0.0004 and row["utilisation"] == 0.8765 and row["seconds"] == 0.3
     assert pd.isna(row["deficit_year"]) and row["name"] == "北关区第三高级中学"
+
+
+def test_rounded_keeps_places_findings_and_weights_exact_enough() -> None:
+    import pandas as pd
+
+    from layoutsim.io import rounded
+
+    table = pd.DataFrame({"lon": [114.3456789], "lat": [36.1234567], "measured": [0.84964], "limit": [0.85],
+                          "weight_pupil_km": [0.5], "pupils": [float("inf")], "gap": [0.004123]})
+    row = rounded(table).iloc[0]
+    assert (row["lon"], row["lat"]) == (114.345679, 36.123457)
+    assert (row["measured"], row["limit"]) == (0.8496, 0.85) and row["weight_pupil_km"] == 0.5
+    assert pd.isna(row["pupils"]) and row["gap"] == 0.0041
+
+
+def test_compare_runs_again_into_its_own_folder(tiny: Path, tmp_path: Path) -> None:
+    other = tiny.with_name("other.toml")
+    other.write_text(tiny.read_text(encoding="utf-8").replace('id = "', 'id = "other-', 1), encoding="utf-8")
+    out = tmp_path / "cmp"
+    for _ in range(2):  # the second run replaces the first (it failed: compare.html had no marker beside it)
+        assert cli.main(["compare", str(tiny), str(other), "--out", str(out)]) == 0
+    assert (out / "compare.html").is_file()

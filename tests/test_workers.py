@@ -35,9 +35,21 @@ def _die_in_410002(pb, config, log_dir):
     return planner._solve_one(pb, config, log_dir)
 
 
+def _slow_410001_and_410002_dies(pb, config, log_dir):
+    """410002's worker dies while 410001 is still solving in the other worker of the same pool."""
+    time.sleep(4 if pb.county == "410001" else 1)
+    return _die_in_410002(pb, config, log_dir)
+
+
+def _raise_in_410002(pb, config, log_dir):
+    if pb.county == "410002":
+        raise MemoryError("no room for the model")
+    return planner._solve_one(pb, config, log_dir)
+
+
 def _problems(**kw):
     reg, pup = two_counties()
-    config = cfg(max_added_classes=0, workers=2, time_limit_s=1, **kw)
+    config = cfg(**{"max_added_classes": 0, "workers": 2, "time_limit_s": 1, **kw})
     return county_problems(reg, pup, book(), config, reach(), 2025), config
 
 
@@ -66,7 +78,21 @@ def test_a_county_whose_worker_dies_is_reported_failed() -> None:
     problems, config = _problems()
     solutions = planner._solve_all(problems, config, solve=_die_in_410002)
     assert solutions[0].status == "optimal"
-    assert solutions[1].status == "failed" and "died twice" in solutions[1].message
+    assert solutions[1].status == "failed" and "died" in solutions[1].message
+
+
+def test_a_dying_worker_does_not_fail_the_county_beside_it() -> None:
+    problems, config = _problems()
+    solutions = planner._solve_all(problems, config, solve=_slow_410001_and_410002_dies)
+    assert [s.status for s in solutions] == ["optimal", "failed"]
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_county_whose_solve_raises_fails_alone(workers: int) -> None:
+    problems, config = _problems(workers=workers) if workers == 1 else _problems()
+    solutions = planner._solve_all(problems, config, solve=_raise_in_410002)
+    assert [s.status for s in solutions] == ["optimal", "failed"]
+    assert "no room for the model" in solutions[1].message
 
 
 SCRIPT = textwrap.dedent("""

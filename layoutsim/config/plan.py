@@ -146,7 +146,8 @@ class PlanConfig(Strict):
     solver: Literal["highs", "cbc"] = Field("highs", description="MILP solver: HiGHS (highspy) or CBC.")
     threads: int | None = Field(None, gt=0, description="Solver threads; None = the solver's default.")
     workers: int = Field(2, ge=1, le=64, description="County models solved at once (worker processes); "
-                         "2 = the cores of the reference machine. Results do not depend on it.")
+                         "2 = the cores of the reference machine; 1 = in the run's own process, without the "
+                         "hang watchdog (tests, debugging). Results do not depend on it.")
 
     @field_validator("modules")
     @classmethod

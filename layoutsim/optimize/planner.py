@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import os
+import signal
 import time
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
@@ -91,7 +93,10 @@ def hang_limit_s(config: PlanConfig) -> float:
 def _stop(pool: ProcessPoolExecutor) -> None:
     """Kill the pool's workers now and release it without waiting (a hung solver ignores everything else)."""
     for proc in list((getattr(pool, "_processes", None) or {}).values()):
-        proc.kill()
+        try:  # the worker's whole process group: a CBC it started dies with it
+            os.killpg(proc.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError, OSError):
+            proc.kill()
     pool.shutdown(wait=False, cancel_futures=True)
 
 
@@ -101,22 +106,26 @@ def _solve_all(problems: list[CountyProblem], config: PlanConfig, log_dir: Path 
 
     Each county is its own model, so the results do not depend on the order or the number of workers.
     Largest models start first so the workers finish together. Workers start as :mod:`layoutsim.solver`
-    says (fresh, dying with the run). A county whose worker
-    dies, or runs past :func:`hang_limit_s`, is reported as failed (:func:`unsolved`); the others go on.
+    says (fresh, dying with the run). A county whose worker runs past :func:`hang_limit_s`, or fails, is
+    reported as failed (:func:`unsolved`) and the others go on. When a worker dies, the counties it may
+    have been solving are each solved again alone, so a death is pinned on the county that caused it.
+    ``workers = 1`` solves in this process instead (no watchdog: for tests and debugging).
     ``solve`` is what a worker runs for a county (tests put a hanging one there).
     """
-    if config.workers <= 1 or len(problems) <= 1:
-        return [solve(pb, config, log_dir) for pb in problems]
+    if config.workers <= 1:
+        return [_guarded(solve, pb, config, log_dir) for pb in problems]
     order = sorted(range(len(problems)), key=lambda i: -len(problems[i].pair_unit))
     done: dict[int, CountySolution] = {}
-    broke: set[int] = set()  # counties whose worker died once: a second death is theirs
+    suspects: set[int] = set()  # counties in a pool whose worker died: next solved one at a time
     while len(done) < len(problems):
         todo = [i for i in order if i not in done]
-        pool = ProcessPoolExecutor(max_workers=min(config.workers, len(todo)), mp_context=WORKERS,
+        alone = [i for i in todo if i in suspects][:1]
+        batch = alone or todo
+        pool = ProcessPoolExecutor(max_workers=min(config.workers, len(batch)), mp_context=WORKERS,
                                    initializer=die_with_parent)
         try:
-            futures = {pool.submit(solve, problems[i], config, log_dir): i for i in todo}
-            _collect(futures, problems, config, done, broke)
+            futures = {pool.submit(solve, problems[i], config, log_dir): i for i in batch}
+            _collect(futures, problems, config, done, suspects, alone=bool(alone))
         finally:
             _stop(pool)
     return [done[i] for i in range(len(problems))]
@@ -127,10 +136,21 @@ def _failed(pb: CountyProblem, why: str, seconds: float) -> CountySolution:
     return unsolved(pb, Status.FAILED, seconds, why)
 
 
+def _guarded(solve: Callable[..., CountySolution], pb: CountyProblem, config: PlanConfig,
+             log_dir: Path | None) -> CountySolution:
+    """``solve`` in this process; a failure of the solver is that county's failure, not the run's."""
+    t0 = time.monotonic()
+    try:
+        return solve(pb, config, log_dir)
+    except (LayoutsimError, MemoryError) as exc:
+        return _failed(pb, str(exc) or type(exc).__name__, time.monotonic() - t0)
+
+
 def _collect(futures: dict[Future, int], problems: list[CountyProblem], config: PlanConfig,
-             done: dict[int, CountySolution], broke: set[int]) -> None:
+             done: dict[int, CountySolution], suspects: set[int], *, alone: bool) -> None:
     """Gather finished counties into ``done``. Return early when the pool must be restarted: a county hung
-    (recorded as failed) or a worker died (its counties are tried once more; a second death is a failure)."""
+    (recorded as failed) or a worker died (a county solved ``alone`` is then failed; in a shared pool its
+    counties become suspects, each to be solved alone)."""
     started: dict[Future, float] = {}
     pending = set(futures)
     while pending:
@@ -143,10 +163,12 @@ def _collect(futures: dict[Future, int], problems: list[CountyProblem], config: 
                 done[i] = fut.result()
             except BrokenProcessPool:
                 restart = True
-                if i in broke:
-                    done[i] = _failed(problems[i], "the worker solving it died twice (out of memory or killed)",
+                if alone:
+                    done[i] = _failed(problems[i], "the worker solving it died (out of memory or killed)",
                                       now - started.get(fut, now))
-                broke.add(i)
+                suspects.add(i)
+            except Exception as exc:  # the county's own failure (solver error, memory): the others go on
+                done[i] = _failed(problems[i], f"{type(exc).__name__}: {exc}", now - started.get(fut, now))
         for fut in pending:
             if fut.running():
                 started.setdefault(fut, now)

@@ -6,9 +6,7 @@ another, expansions, closures, cost, reach) and the charts of every run overlaid
 """
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
-import tempfile
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -16,6 +14,7 @@ import pandas as pd
 
 from ..config.scenario import Scenario
 from ..errors import ScenarioError
+from ..io import atomic_dir
 from ..region import Region
 from ..i18n import t
 from ..schema import LEVELS
@@ -204,19 +203,10 @@ def compare_html(results: Sequence[ComparedRun], *, lang: str | None = None) -> 
 def compare(results: Sequence[ComparedRun], out_dir: Path) -> Path:
     """Write ``compare.html`` comparing ``results`` (two or more runs) into ``out_dir``; return its path.
 
-    The file is written to a temporary name and moved into place, so a failure leaves no half page.
+    The folder is filled whole or not at all, and replaced only if layoutsim wrote it
+    (:func:`layoutsim.io.atomic_dir`), so a comparison can be run again into the same place.
     """
     html = compare_html(results)
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    path = out_dir / "compare.html"
-    fd, tmp = tempfile.mkstemp(dir=out_dir, prefix=".compare-", suffix=".html")
-    os.chmod(tmp, 0o644)  # mkstemp makes it private; the page is for sharing
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(html)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    with atomic_dir(Path(out_dir), about="compare") as tmp:
+        (tmp / "compare.html").write_text(html, encoding="utf-8")
+    return Path(out_dir) / "compare.html"
