@@ -101,20 +101,21 @@ def _progress():
     return progress, lambda name: progress.update(task, description=STEPS[name], advance=1)
 
 
-def _audit(console: Console, scenario: Path, out: Path | None, as_json: bool, proposed: bool) -> None:
+def _audit(console: Console, scenario: Path, out: Path | None, as_json: bool, proposed: bool) -> int:
     from .pipeline import audit_only
 
     progress, step = _progress()
     with progress:
-        findings, summary, folder = audit_only(scenario, out, proposed=proposed, step=step)
+        findings, summary, folder, no_plan = audit_only(scenario, out, proposed=proposed, step=step)
     if as_json:
         sys.stdout.write(findings.to_json(orient="records", force_ascii=False) + "\n")
-        return
+        return _plan_status(no_plan, folder)
     for row in summary.itertuples(index=False):
         text = str(row.source_text)
         console.print(f"  {row.rule_id:<28} {int(row.places):>5} places  {row.severity:<12} "
                       f"{text[:40] + ('…' if len(text) > 40 else '')}", markup=False, highlight=False)
     console.print(f"{len(findings)} findings → {folder / 'findings.csv'}")
+    return _plan_status(no_plan, folder)
 
 
 def _forecast(console: Console, scenario: Path, out: Path | None) -> None:
@@ -217,7 +218,7 @@ def _dispatch(args: argparse.Namespace, console: Console) -> int:
 
         return _run(console, args.scenario if args.command == "run" else packaged(DEMO), args.out)
     if args.command == "audit":
-        _audit(console, args.scenario, args.out, args.json, args.proposed)
+        return _audit(console, args.scenario, args.out, args.json, args.proposed)
     elif args.command == "forecast":
         _forecast(console, args.scenario, args.out)
     elif args.command == "sweep":

@@ -14,7 +14,7 @@ import pandas as pd
 
 from .assign import Assignment, assign_nearest
 from .forecast import Forecast, forecast
-from .io import atomic_dir
+from .io import atomic_dir, write_table
 from .metrics import kpis, school_table
 from .region import Region, load_region
 from .render.map import build_map
@@ -218,9 +218,11 @@ def _logs(tmp: Path) -> Path:
 
 
 def audit_only(scenario: Scenario | str | Path, out_dir: Path | None = None, *, proposed: bool = False,
-               step: Step = lambda s: None) -> tuple[pd.DataFrame, pd.DataFrame, Path]:
+               step: Step = lambda s: None) -> tuple[pd.DataFrame, pd.DataFrame, Path, list[str]]:
     """``layoutsim audit``: findings on today's layout (or, with ``proposed``, on the layout the optimizer
-    proposes for the target year) and their summary per rule, written to ``out_dir``."""
+    proposes for the target year) and their summary per rule, written to ``out_dir``; and the counties
+    the optimizer found no plan for (``proposed`` only; their solver table is written beside)."""
+    no_plan: list[str] = []
     sc = _load(scenario)
     out = out_dir_or_default(out_dir, f"{sc.id}-audit")
     with atomic_dir(out, about=sc.id) as tmp:
@@ -231,12 +233,14 @@ def audit_only(scenario: Scenario | str | Path, out_dir: Path | None = None, *, 
             step("plan")
             proposal = propose(today.region, today.pupils, book, sc.plan, sc.reach, year=year, log_dir=_logs(tmp))
             findings = audit_proposal(book, today.region, today.pupils, proposal, year)
+            no_plan = proposal.counties_without_plan
+            write_table(tmp / "plan_solver.csv", proposal.solver)
         else:
             findings = audit_layout(book, today.region, today.pupils, year)
         summary = summarize(findings, book)
         step("write")
         write_audit(tmp, findings, summary)
-    return findings, summary, out
+    return findings, summary, out, no_plan
 
 
 def forecast_only(scenario: Scenario | str | Path, out_dir: Path | None = None, *,

@@ -208,3 +208,12 @@ def test_compare_runs_again_into_its_own_folder(tiny: Path, tmp_path: Path) -> N
     for _ in range(2):  # the second run replaces the first (it failed: compare.html had no marker beside it)
         assert cli.main(["compare", str(tiny), str(other), "--out", str(out)]) == 0
     assert (out / "compare.html").is_file()
+
+
+def test_audit_of_a_plan_that_could_not_be_made_exits_3(project: Path, capsys: pytest.CaptureFixture) -> None:
+    text = (project / "scenario.toml").read_text(encoding="utf-8")
+    (project / "scenario.toml").write_text(text + "\n[plan]\ntime_limit_s = 0.001\n", encoding="utf-8")
+    out = project / "audit"
+    assert cli.main(["audit", str(project / "scenario.toml"), "--proposed", "--out", str(out)]) == cli.EXIT_NO_PLAN
+    assert "no plan for 1 county" in capsys.readouterr().err
+    assert (out / "plan_solver.csv").read_text(encoding="utf-8-sig").splitlines()[1].split(",")[1] == "no_solution"
