@@ -228,7 +228,7 @@ _ROUNDING: tuple[tuple[tuple[str, ...], tuple[str, ...], int | None], ...] = (
 
 def _decimals(name: str) -> int | None:
     for starts, ends, decimals in _ROUNDING:
-        if name.startswith(starts) or name.endswith(ends) or name in starts:
+        if name.startswith(starts) or name.endswith(ends):
             return decimals
     if any(key in name for key in ("pupils", "seats", "enrolment", "classes", "deficit")):
         return 0

@@ -14,7 +14,7 @@ import pandas as pd
 
 from .assign import Assignment, assign_nearest
 from .forecast import Forecast, forecast
-from .io import atomic_dir, write_table
+from .io import atomic_dir
 from .metrics import kpis, school_table
 from .region import Region, load_region
 from .render.map import build_map
@@ -222,7 +222,7 @@ def audit_only(scenario: Scenario | str | Path, out_dir: Path | None = None, *, 
     """``layoutsim audit``: findings on today's layout (or, with ``proposed``, on the layout the optimizer
     proposes for the target year) and their summary per rule, written to ``out_dir``; and the counties
     the optimizer found no plan for (``proposed`` only; their solver table is written beside)."""
-    no_plan: list[str] = []
+    proposal: Plan | None = None
     sc = _load(scenario)
     out = out_dir_or_default(out_dir, f"{sc.id}-audit")
     with atomic_dir(out, about=sc.id) as tmp:
@@ -233,14 +233,12 @@ def audit_only(scenario: Scenario | str | Path, out_dir: Path | None = None, *, 
             step("plan")
             proposal = propose(today.region, today.pupils, book, sc.plan, sc.reach, year=year, log_dir=_logs(tmp))
             findings = audit_proposal(book, today.region, today.pupils, proposal, year)
-            no_plan = proposal.counties_without_plan
-            write_table(tmp / "plan_solver.csv", proposal.solver)
         else:
             findings = audit_layout(book, today.region, today.pupils, year)
         summary = summarize(findings, book)
         step("write")
-        write_audit(tmp, findings, summary)
-    return findings, summary, out, no_plan
+        write_audit(tmp, findings, summary, proposal)
+    return findings, summary, out, proposal.counties_without_plan if proposal is not None else []
 
 
 def forecast_only(scenario: Scenario | str | Path, out_dir: Path | None = None, *,

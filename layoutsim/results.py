@@ -127,10 +127,13 @@ def write_run(folder: Path, result: RunResult, html: str, report: str) -> None:
     })
 
 
-def write_audit(folder: Path, findings: pd.DataFrame, summary: pd.DataFrame) -> None:
-    """``layoutsim audit``: the findings and their summary per rule."""
+def write_audit(folder: Path, findings: pd.DataFrame, summary: pd.DataFrame, plan: Plan | None = None) -> None:
+    """``layoutsim audit``: the findings and their summary per rule (and, for ``--proposed``, how the
+    planned layout's county models were solved)."""
     write_table(folder / "findings.csv", findings)
     write_table(folder / "summary.csv", summary)
+    if plan is not None:
+        write_table(folder / "plan_solver.csv", plan.solver)
 
 
 def write_sweep(folder: Path, curve: pd.DataFrame, scenario: Scenario) -> None:

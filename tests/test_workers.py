@@ -89,7 +89,7 @@ def test_a_dying_worker_does_not_fail_the_county_beside_it() -> None:
 
 @pytest.mark.parametrize("workers", [1, 2])
 def test_a_county_whose_solve_raises_fails_alone(workers: int) -> None:
-    problems, config = _problems(workers=workers) if workers == 1 else _problems()
+    problems, config = _problems(workers=workers)
     solutions = planner._solve_all(problems, config, solve=_raise_in_410002)
     assert [s.status for s in solutions] == ["optimal", "failed"]
     assert "no room for the model" in solutions[1].message

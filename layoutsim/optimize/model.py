@@ -84,7 +84,7 @@ class _Builder:
             self.prob.addConstraint(pulp.LpConstraint(_expr(pairs), sense=sense, rhs=rhs))
 
     def build(self) -> None:
-        pb, cfg, w = self.pb, self.cfg, self.cfg.weights
+        pb, w = self.pb, self.cfg.weights
         n_u, n_s, n_c = len(pb.unit_ids), pb.n_s, pb.n_c
         d = pb.demand
         # ------------------------------------------------------------------ variables
