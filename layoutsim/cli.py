@@ -127,13 +127,18 @@ def _forecast(console: Console, scenario: Path, out: Path | None) -> None:
     for level, g in view.totals.groupby("level", sort=False):
         peak = g.loc[g["pupils"].idxmax()]
         last = g.iloc[-1]
+        seats = f" for {last['seats']:,.0f} seats today" if "seats" in g else ""
         console.print(f"  {level:<12} peak {int(peak['year'])} ({peak['pupils']:,.0f} pupils); "
-                      f"{int(last['year'])}: {last['pupils']:,.0f} pupils for {last['seats']:,.0f} seats today")
+                      f"{int(last['year'])}: {last['pupils']:,.0f} pupils (band {last['pupils_low']:,.0f}–"
+                      f"{last['pupils_high']:,.0f}){seats}")
+        if view.township_warnings is None:
+            continue
         w = view.township_warnings[view.township_warnings["level"] == level].dropna(subset=["deficit_year"])
         if len(w):
             first = w.sort_values(["deficit_year", "deficit_shortfall"], ascending=[True, False]).iloc[0]
             console.print(f"    first short of seats: {first['township_name']} in {int(first['deficit_year'])} "
-                          f"(short {first['deficit_shortfall']:,.0f}); {len(w)} townships short at some time")
+                          f"(short {first['deficit_shortfall']:,.0f}, {first['short_in']}); "
+                          f"{len(w)} townships short at some time")
     console.print(f"tables → {folder}")
 
 
@@ -240,6 +245,10 @@ def _validate(console: Console, scenario: Path) -> None:
     sc = load_scenario(scenario)
     book = rulebook_of(sc)
     region = load_region(sc.data)
+    if region.counties_only:
+        console.print(f"{scenario}: valid; {len(region.counties)} counties and nothing below them (forecast "
+                      f"and validate only); rulebook {book.id} ({len(book.rules)} rules)")
+        return
     console.print(f"{scenario}: valid; {len(region.schools)} schools, {len(region.residential)} residential "
                   f"units, {len(region.townships)} townships; rulebook {book.id} ({len(book.rules)} rules)")
 

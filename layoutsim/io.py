@@ -215,14 +215,15 @@ def _rename(src: Path, dst: Path) -> None:
 
 #: How planner-facing tables are rounded, by column name (first match wins; other numbers: 2 decimals).
 #: Coordinates keep about 10 cm, measured values and limits of findings and shares keep 4 decimals,
-#: objective weights are kept as given; pupils, seats, classes, yuan, metres and years are whole.
+#: objective weights are kept as given; pupils (intake, band), teachers, seats, classes, yuan, metres and
+#: years are whole.
 _ROUNDING: tuple[tuple[tuple[str, ...], tuple[str, ...], int | None], ...] = (
     # (names or name prefixes, name suffixes, decimals; None = as given)
     (("weight_",), (), None),
     (("lon", "lat"), ("_lon", "_lat"), 6),
     (("measured", "limit", "value"), ("gap", "_share", "utilisation", "_rate"), 4),
-    (("pupil_km",), ("pupils", "_cny", "_m", "_m2", "year", "seats", "seats_added", "classes", "enrolment",
-                     "shortfall", "surplus"), 0),
+    (("pupil_km", "intake", "teachers"), ("pupils", "_cny", "_m", "_m2", "year", "seats", "seats_added",
+                                          "classes", "enrolment", "shortfall", "surplus"), 0),
 )
 
 

@@ -22,6 +22,7 @@ from .render.report import build_report
 from .results import RunResult, map_layers, write_audit, write_outlook, write_run, write_scenario, write_sweep
 from .rules import audit, load_rulebook, summarize
 from .config.scenario import Scenario, load_scenario
+from .errors import ScenarioError
 from .schema import LEVELS
 from .simulate import Outlook, outlook, phase
 from .optimize import Plan, plan as propose, sweep
@@ -141,6 +142,14 @@ class _Today:
     assignment: Assignment
 
 
+def _needs_layout(scenario: Scenario, command: str) -> None:
+    """Refuse a layout command on a scenario of counties alone, before anything is read."""
+    if scenario.data.counties_only:
+        raise ScenarioError(f"{scenario.source or scenario.id}: [data] names counties only; `layoutsim {command}` "
+                            "needs townships, residential and schools too (counties alone can be forecast "
+                            "and validated)")
+
+
 def _today(scenario: Scenario, step: Step) -> _Today:
     """Load, forecast, and assign the target year's pupils to today's schools."""
     step("load")
@@ -164,6 +173,7 @@ def run(scenario: Scenario | str | Path, out_dir: Path | None = None, *, step: S
     (:func:`layoutsim.io.atomic_dir`); the solver's logs go to its ``logs/`` folder.
     """
     scenario = _load(scenario)
+    _needs_layout(scenario, "run")
     out = out_dir_or_default(out_dir, scenario.id)
     with atomic_dir(out, about=scenario.id) as tmp:
         result = _run_into(scenario, tmp, step)
@@ -197,7 +207,7 @@ def _run_into(scenario: Scenario, tmp: Path, step: Step) -> RunResult:
     }
     step("map")
     title = meta.title if meta.language == "zh" or not meta.title_en else meta.title_en
-    gap = seat_outlook.by_township[["township", "level", "year", "pupils", "seats"]]
+    gap = seat_outlook.seat_gap
     html = build_map(region, table, pupils, title=title, lang=meta.language, tiles=scenario.output.tiles,
                      tianditu_key=scenario.output.tianditu_key or None,
                      **map_layers(region, findings, proposal, seat_outlook, meta.target_year))
@@ -224,6 +234,7 @@ def audit_only(scenario: Scenario | str | Path, out_dir: Path | None = None, *, 
     the optimizer found no plan for (``proposed`` only; their solver table is written beside)."""
     proposal: Plan | None = None
     sc = _load(scenario)
+    _needs_layout(sc, "audit")
     out = out_dir_or_default(out_dir, f"{sc.id}-audit")
     with atomic_dir(out, about=sc.id) as tmp:
         today = _today(sc, step)
@@ -243,12 +254,23 @@ def audit_only(scenario: Scenario | str | Path, out_dir: Path | None = None, *, 
 
 def forecast_only(scenario: Scenario | str | Path, out_dir: Path | None = None, *,
                   step: Step = lambda s: None) -> tuple[Outlook, Path]:
-    """``layoutsim forecast``: pupils by county, township, level and year against today's seats, warnings."""
+    """``layoutsim forecast``: pupils by county, township, level and year against today's seats, warnings.
+
+    A scenario of counties alone is forecast from the census, one unit per county: county, city and total
+    tables only.
+    """
     sc = _load(scenario)
     out = out_dir_or_default(out_dir, f"{sc.id}-forecast")
     with atomic_dir(out, about=sc.id) as tmp:
-        today = _today(sc, step)
-        view = outlook(today.region, today.forecast, today.assignment)
+        if sc.data.counties_only:
+            step("load")
+            region = load_region(sc.data)
+            step("demand")
+            view = outlook(region, forecast(None, None, region.counties, sc.forecast), None)
+            step("assign")
+        else:
+            today = _today(sc, step)
+            view = outlook(today.region, today.forecast, today.assignment)
         step("write")
         write_outlook(tmp, view)
         write_scenario(tmp, sc)
@@ -259,6 +281,7 @@ def sweep_only(scenario: Scenario | str | Path, budgets: list[float | None], out
                step: Step = lambda s: None) -> tuple[pd.DataFrame, Path]:
     """``layoutsim sweep``: one plan per budget, the trade-off of cost against journeys and unmet seats."""
     sc = _load(scenario)
+    _needs_layout(sc, "sweep")
     out = out_dir_or_default(out_dir, f"{sc.id}-sweep")
     with atomic_dir(out, about=sc.id) as tmp:
         today = _today(sc, step)

@@ -80,6 +80,11 @@ class Region:
         return self.residential["township"].astype(str).map(town_county).fillna("")
 
     @property
+    def counties_only(self) -> bool:
+        """True when the region has counties and nothing below them (a forecast from the census)."""
+        return len(self.townships) == 0 and len(self.residential) == 0
+
+    @property
     def synthetic(self) -> bool:
         """True when any row below the county is generated."""
         return any(
@@ -293,13 +298,15 @@ def load_region(config: DataConfig) -> Region:
         sources[name] = str(Path(source.path))
         layers[name] = validate_layer(name, read_layer(source), sources[name])
     for name in ("counties", "townships"):
-        _check_lonlat(layers[name], sources[name], name)
+        if name in layers:
+            _check_lonlat(layers[name], sources[name], name)
     # every point in a county, checked in longitude/latitude: swapped or projected points stay readable
     county = {name: _locate(layers[name], layers["counties"], "adcode", sources[name], name).to_numpy()
               for name in ("residential", "schools", "candidates") if len(layers.get(name, ()))}
     crs = local_crs(layers["counties"])
     region = {name: gdf.to_crs(crs) for name, gdf in layers.items()}
-    region.setdefault("candidates", _empty_layer("candidates", crs.to_string()))
+    for name in ("townships", "residential", "schools", "candidates"):
+        region.setdefault(name, _empty_layer(name, crs.to_string()))
     _check_references(region, sources)
     for name in ("schools", "candidates"):
         gdf = region[name]

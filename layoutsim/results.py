@@ -52,7 +52,7 @@ def map_layers(region: Region, findings: pd.DataFrame, proposal: Plan, seat_outl
     """What the run's map shows besides schools and pupils: findings, the plan, unmet pupils, catchments and
     the township seat gap by year (the page and :meth:`RunResult.explore` alike)."""
     return {"findings": findings, "plan": proposal, "unmet": proposal.unmet, "year": year,
-            "seat_gap": seat_outlook.by_township[["township", "level", "year", "pupils", "seats"]],
+            "seat_gap": seat_outlook.seat_gap,
             "catchments": catchment_lines(region, proposal)}
 
 
@@ -86,11 +86,13 @@ def write_plan(folder: Path, proposal: Plan, proposed_findings: pd.DataFrame) ->
 
 def write_outlook(folder: Path, view: Outlook) -> None:
     """The forecast tables and early-warnings as CSV (UTF-8 with BOM, so Excel reads the Chinese)."""
-    tables = {"forecast_county.csv": view.by_county, "forecast_township.csv": view.by_township,
-              "forecast_total.csv": view.totals, "peaks_county.csv": view.peaks,
-              "warnings_township.csv": view.township_warnings, "warnings_catchment.csv": view.catchment_warnings}
+    tables = {"forecast_county.csv": view.by_county, "forecast_city.csv": view.by_city,
+              "forecast_township.csv": view.by_township, "forecast_total.csv": view.totals,
+              "peaks_county.csv": view.peaks, "warnings_township.csv": view.township_warnings,
+              "warnings_catchment.csv": view.catchment_warnings}
     for name, table in tables.items():
-        write_table(folder / name, table)
+        if table is not None:  # a region of counties alone has no township or catchment tables
+            write_table(folder / name, table)
 
 
 def _flow_lines(region: Region, flows: pd.DataFrame) -> gpd.GeoDataFrame:

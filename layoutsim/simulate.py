@@ -18,14 +18,26 @@ from .schema import LEVELS
 
 @dataclass(frozen=True)
 class Outlook:
-    """Tidy tables of the forecast against today's seats."""
+    """Tidy tables of the forecast against today's seats.
 
-    by_county: pd.DataFrame      # county, level, year, pupils
-    by_township: pd.DataFrame    # township, level, year, pupils, seats, gap (seats − pupils)
-    township_warnings: pd.DataFrame
-    catchment_warnings: pd.DataFrame
+    Every pupils table carries the forecast's values (pupils, intake, pupils_low, pupils_high) and the
+    teachers the pupils need. A region of counties alone has no township or catchment tables (``None``).
+    """
+
+    by_county: pd.DataFrame      # county, name, level, year, values…, teachers
+    by_township: pd.DataFrame | None    # township, level, year, values…, teachers, seats, gap (seats − pupils)
+    township_warnings: pd.DataFrame | None
+    catchment_warnings: pd.DataFrame | None
     peaks: pd.DataFrame          # county, level, peak_year, peak_pupils
-    totals: pd.DataFrame         # level, year, pupils, seats
+    totals: pd.DataFrame         # level, year, values…, teachers (and seats with a layout)
+    by_city: pd.DataFrame | None = None  # city, level, year, values…, teachers (counties with a city column)
+
+    @property
+    def seat_gap(self) -> pd.DataFrame:
+        """``township, level, year, pupils, seats``: the map's and report's seat gap (a layout only)."""
+        if self.by_township is None:
+            raise ValueError("a region of counties alone has no seats by township")
+        return self.by_township[["township", "level", "year", "pupils", "seats"]]
 
 
 def township_seats(region: Region) -> pd.DataFrame:
@@ -47,8 +59,31 @@ def catchments(assignment: Assignment) -> dict[str, pd.Series]:
     return out
 
 
-def outlook(region: Region, fc: Forecast, assignment: Assignment, *, surplus: float = 0.6) -> Outlook:
-    """The forecast set against today's seats, with early-warnings by township and by catchment."""
+def _named(by_county: pd.DataFrame, counties: pd.DataFrame) -> pd.DataFrame:
+    """County tables with the county's name (and city, when the layer has one) after its adcode."""
+    extra = [c for c in ("name", "city") if c in counties.columns]
+    names = counties.assign(adcode=counties["adcode"].astype(str)).set_index("adcode")[extra]
+    out = by_county.copy()
+    for i, column in enumerate(extra, start=1):
+        out.insert(i, column, out["county"].map(names[column]))
+    return out
+
+
+def outlook(region: Region, fc: Forecast, assignment: Assignment | None, *, surplus: float = 0.6) -> Outlook:
+    """The forecast set against today's seats, with early-warnings by township and by catchment.
+
+    A region of counties alone (no assignment) gets the county, city and total tables only.
+    """
+    by_county = fc.by_county()
+    named = _named(by_county, region.counties)
+    peaks = peak_years(by_county, area="county")
+    by_city = None
+    if "city" in region.counties.columns:
+        city_of = dict(zip(region.counties["adcode"].astype(str), region.counties["city"]))
+        unit_county = fc.pupils.drop_duplicates("unit").set_index("unit")["county"]
+        by_city = fc.by(unit_county.map(city_of).dropna(), name="city")
+    if region.counties_only or assignment is None:
+        return Outlook(named, None, None, None, peaks, fc.total(), by_city)
     tseats = township_seats(region)
     by_town = fc.by_township()
     town_table = by_town.merge(tseats, on=["township", "level"], how="left").fillna({"seats": 0.0})
@@ -68,9 +103,8 @@ def outlook(region: Region, fc: Forecast, assignment: Assignment, *, surplus: fl
         school_seats.append(pd.DataFrame({"school": s["id"].to_numpy(), "level": level, "seats": seats(s, level)}))
     c_warn = seat_warnings(pd.concat(c_frames), pd.concat(school_seats), area="school", surplus=surplus)
     c_warn.insert(1, "school_name", c_warn["school"].map(region.schools.set_index("id")["name"]))
-    by_county = fc.by_county()
     totals = fc.total().merge(tseats.groupby("level", as_index=False)["seats"].sum(), on="level", how="left")
-    return Outlook(by_county, town_table, t_warn, c_warn, peak_years(by_county, area="county"), totals)
+    return Outlook(named, town_table, t_warn, c_warn, peaks, totals, by_city)
 
 
 #: Years from the decision to build to the first intake (assumption: design, land, two years' building).
@@ -88,6 +122,8 @@ def phase(new_schools: pd.DataFrame, expansions: pd.DataFrame, flows: pd.DataFra
     """
     unit_town = region.residential.set_index("id")["township"]
     unit_done = region.residential.set_index("id")["completion_year"]
+    if view.township_warnings is None:
+        raise ValueError("phasing needs the township early-warning of a region with a layout")
     warn = view.township_warnings.set_index(["township", "level"])["deficit_year"]
     tied = region.candidates.set_index("id")["tied_to"] if len(region.candidates) else pd.Series(dtype=object)
 

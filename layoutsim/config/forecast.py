@@ -11,17 +11,25 @@ from pydantic import Field, model_validator
 
 from layoutsim.config.base import Strict
 
-#: Henan births by calendar year, persons (standards.md §4.3, tag C / C2). 2017 has a conflicting
-#: 143万 in one source; 140.1万 is used. 2020 = 91.7万 is the base the census age-0 counts are scaled to.
+#: Henan births by calendar year on the resident (常住) basis, persons: Henan statistics bulletins and
+#: population reports, rate ‰ × year-end residents (census.md; standards.md §4.3). 2020: 79.3万 + the
+#: reported fall of 12.4万 = 91.7万 (9.24 ‰). 2024: 7.78 ‰ of 9,785万 = 76.2万, the dragon-year rebound.
+#: The 2016–2019 figures usually quoted (142.6万 …) are on the registered (户籍) basis and are left out.
 HENAN_BIRTHS: dict[int, float] = {
-    2016: 1_426_000.0,
-    2017: 1_401_000.0,
-    2018: 1_270_000.0,
-    2019: 1_204_000.0,
     2020: 917_000.0,
     2021: 793_000.0,
     2022: 733_000.0,
     2023: 695_000.0,
+    2024: 762_000.0,
+}
+
+#: Henan's pupils in the 2020 school year (in school, intake), the only enrolment figures the rates are
+#: fitted to (docs/forecast.md, sources there). High: 2019 general-high (普通高中) pupils, no intake.
+HENAN_2020_PUPILS: dict[str, tuple[float, float | None]] = {
+    "kindergarten": (4_255_848.0, 1_265_795.0),
+    "primary": (10_215_900.0, 1_659_900.0),
+    "junior": (4_721_400.0, 1_540_500.0),
+    "high": (2_158_800.0, None),
 }
 
 #: Oldest single year of age the cohort model follows (the last high-school age).
@@ -84,41 +92,32 @@ class Births(Strict):
     variant: Literal["low", "central", "high"] = Field(
         "central",
         description=(
-            "How Henan births go on after the last year of `series`. Let r be the yearly ratio of the "
-            "trend years (2021→2023: (69.5/79.3)^(1/2) = 0.936, −6.4 %/yr, D). central: births fall by r "
-            "a year down to `central_floor` × the last observed births and stay there; low: the same "
-            "decline down to the lower `low_floor`; high: births recover at once to `high_level` × the "
-            "last observed births (the 2024 rebound) and stay there."
+            "How Henan births go on after the last year of `series` (2024). central: the mean of "
+            "`central_years` (2023 and 2024: 72.85万), held: the dragon-year rebound averaged with the year "
+            "before it, since births moved into a lucky year are partly taken from the years around it (U), "
+            "and the women entering the peak child-bearing ages in 2025–2035 (born 1996–2007) are about as "
+            "many as those in them in 2024 (Henan 2010 census, 123–130万 per single year, D), so their number "
+            "neither lifts nor lowers births. low: from the `trend_years`' last level, the yearly fall of "
+            "the trend years ((69.5/79.3)^(1/2) = 0.936, −6.4 %/yr, D) goes on down to `low_floor` × that "
+            "level. high: the last observed year (2024, 76.2万) is held: fertility stays at the rebound."
         ),
     )
     series: dict[int, float] = Field(
         default_factory=lambda: dict(HENAN_BIRTHS),
-        description="Observed Henan births, persons by year (default standards.md §4.3, C/C2). Must hold 2020.",
+        description="Observed Henan births, persons by year (常住 basis, census.md, C). Must hold 2020.",
+    )
+    central_years: tuple[int, ...] = Field(
+        (2023, 2024), min_length=1, description="Years of `series` whose mean the central variant holds.",
     )
     trend_years: tuple[int, int] = Field(
         (2021, 2023),
-        description="First and last year whose geometric trend the low and central variants continue.",
-    )
-    central_floor: float = Field(
-        0.85, gt=0, le=1,
-        description=(
-            "central floor as a share of the last observed births: 0.85 × 69.5万 = 59.1万 ≈ a crude birth "
-            "rate of 6.0 ‰ on Henan's 2023 常住 9,815万 (U; Henan's 2023 rate was 7.1 ‰ (D: 69.5/9,815), "
-            "安阳 6.3 ‰ in 2023 and 驿城区 6.3 ‰ in 2022 (census.md))."
-        ),
+        description="First and last year whose geometric trend the low variant continues from the last one.",
     )
     low_floor: float = Field(
         0.6, ge=0, le=1,
         description=(
-            "low floor as a share of the last observed births: 0.6 × 69.5万 = 41.7万 ≈ 4.2 ‰ (U, a stress "
-            "case). 0 continues the decline without end."
-        ),
-    )
-    high_level: float = Field(
-        1.058, gt=0,
-        description=(
-            "high level as a multiple of the last observed births: China's 2024/2023 births 954/902 = 1.058 "
-            "(standards.md §4.2, D), applied to Henan, whose 2024 figure is not in the references."
+            "low floor as a share of births in the last trend year: 0.6 × 69.5万 = 41.7万 ≈ 4.3 ‰ of 9,785万 "
+            "(U, a stress case). 0 continues the decline without end."
         ),
     )
     table: dict[int, float] | None = Field(
@@ -142,8 +141,9 @@ class Births(Strict):
         a, b = self.trend_years
         if a >= b or a not in self.series or b not in self.series:
             problems.append(f"births.trend_years {a}, {b} must be two increasing years of births.series")
-        if self.low_floor > self.central_floor:
-            problems.append(f"births.low_floor {self.low_floor} is above central_floor {self.central_floor}")
+        absent = [y for y in self.central_years if y not in self.series]
+        if absent:
+            problems.append(f"births.central_years {absent} are not in births.series")
         for name, values in (("series", self.series), ("table", self.table or {})):
             bad = sorted(y for y, v in values.items() if not v >= 0)
             if bad:
@@ -209,13 +209,47 @@ class ForecastConfig(Strict):
     )
     entry_ages: EntryAges = Field(default_factory=EntryAges, description="Ages attending each level.")
     enrolment: PerLevel = Field(
-        PerLevel(kindergarten=0.92, primary=1.0, junior=1.0, high=0.5),
+        PerLevel(kindergarten=0.9675, primary=0.9904, junior=0.9599, high=0.5389),
         description=(
-            "Share of the ages of a level enrolled at that level (cohort method). kindergarten 0.92: Henan "
-            "2023 毛入园率 92.46 % (standards.md §4.4, C; 平顶山 91 % in 2020, plans/pingdingshan.md). "
-            "primary, junior 1.0: compulsory (平顶山 入学率 100 %). high 0.5: general high school (普通高中) "
-            "only, = general-high ÷ junior enrolment, a proxy for the 15–17 cohort: China 2023 19.9/37.2 "
-            "= 0.535 per 1,000 (standards.md §1.6, D), 平顶山 2021 12.46/25.76 = 0.484 (census.md, D)."
+            "Pupils of a level ÷ the persons of its ages (cohort method), fitted to Henan's 2020 school year "
+            "and nothing later (HENAN_2020_PUPILS ÷ the 2020 census single years of the level's ages, all "
+            "157 units, D): kindergarten 425.58万 ÷ 439.87万 (ages 3–5); primary 1,021.59万 ÷ 1,031.54万 "
+            "(6–11); junior 472.14万 ÷ 491.88万 (12–14); high = general high school (普通高中) only, 2019 "
+            "215.88万 ÷ 400.62万 (15–17; no 2020 figure was found)."
+        ),
+    )
+    intake: PerLevel = Field(
+        PerLevel(kindergarten=0.9016, primary=1.0018, junior=0.8776, high=0.5389),
+        description=(
+            "Pupils entering a level's first grade ÷ the persons of its first age (入园 at 3, grade 1 at 6, "
+            "grade 7 at 12, grade 10 at 15), fitted to 2020 as `enrolment` is (D): 126.58万 ÷ 140.39万, "
+            "165.99万 ÷ 165.70万, 154.05万 ÷ 175.53万; high: no intake figure, its enrolment rate."
+        ),
+    )
+    migration: float = Field(
+        1.0, ge=0, le=3,
+        description=(
+            "Scale of the net migration by age found between the 2010 and 2020 censuses (Hamilton–Perry "
+            "cohort-change ratios, docs/forecast.md): 1 carries the 2010–2020 pattern on, 0 turns it off "
+            "(survival only), 0.5 halves each yearly factor's effect."
+        ),
+    )
+    band: float = Field(
+        0.015, ge=0, lt=0.2,
+        description=(
+            "Uncertainty band beyond the birth variants: pupils_low = the low variant × (1 − band × h), "
+            "pupils_high = the high variant × (1 + band × h), h = years after the 2020 census (U: 1.5 % a "
+            "year; the backtest, benchmarks/backtest_forecast.py, shows which held-out figures fall inside)."
+        ),
+    )
+    staff_ratio: PerLevel = Field(
+        PerLevel(kindergarten=7.0, primary=19.0, junior=13.5, high=12.5),
+        description=(
+            "Pupils per staff post (教职工编制), teachers needed = pupils ÷ ratio. primary 19, junior 13.5, "
+            "high 12.5: 中央编办 教育部 财政部 关于统一城乡中小学教职工编制标准的通知 (中央编办发〔2014〕72号), "
+            "which raised the county-town and village ratios of 国办发〔2001〕74号 (小学 21/23, 初中 16/18, "
+            "高中 13/13.5) to the city ones (C2). kindergarten 7: 幼儿园教职工配备标准（暂行）(教师〔2013〕1号), "
+            "full-day 1:5–1:7 (U: not in the project's references)."
         ),
     )
     urbanisation: float = Field(

@@ -62,13 +62,33 @@ class LayerSource(Strict):
 
 
 class DataConfig(Strict):
-    """The five layers of the Region (design.md: data model)."""
+    """The five layers of the Region (design.md: data model).
+
+    Counties alone are a whole scenario for ``forecast`` and ``validate`` (pupils from the census, one
+    unit per county); the layout commands need townships, residential units and schools too.
+    """
 
     counties: LayerSource
-    townships: LayerSource
-    residential: LayerSource
-    schools: LayerSource
+    townships: LayerSource | None = None
+    residential: LayerSource | None = None
+    schools: LayerSource | None = None
     candidates: LayerSource | None = None
+
+    @model_validator(mode="after")
+    def _layout_together(self) -> DataConfig:
+        layout = {"townships": self.townships, "residential": self.residential, "schools": self.schools,
+                  "candidates": self.candidates}
+        given = [k for k, v in layout.items() if v is not None]
+        if given and not all(layout[k] is not None for k in ("townships", "residential", "schools")):
+            missing = [k for k in ("townships", "residential", "schools") if layout[k] is None]
+            raise ValueError(f"[data] names {', '.join(given)} but not {', '.join(missing)}: give townships, "
+                             f"residential and schools together, or counties alone (a forecast from the census)")
+        return self
+
+    @property
+    def counties_only(self) -> bool:
+        """True when the scenario has counties and nothing below them."""
+        return self.townships is None
 
 
 class ScenarioMeta(Strict):

@@ -28,21 +28,22 @@ def henan_births(births: Births, years: Sequence[int]) -> pd.Series:
     ``births.variant`` (see :class:`~layoutsim.config.forecast.Births`).
 
     >>> from layoutsim.config.forecast import Births
-    >>> s = henan_births(Births(variant="central"), [2023, 2024, 2026, 2035])
-    >>> [round(v / 1e4, 1) for v in s]
-    [69.5, 65.1, 59.1, 59.1]
+    >>> [[round(v / 1e4, 1) for v in henan_births(Births(variant=v), [2023, 2024, 2025, 2030, 2035])]
+    ...  for v in ("low", "central", "high")]
+    [[69.5, 76.2, 60.9, 43.8, 41.7], [69.5, 76.2, 72.8, 72.8, 72.8], [69.5, 76.2, 76.2, 76.2, 76.2]]
     """
     series = births.series
     last_year = max(series)
-    last = series[last_year]
     first, second = births.trend_years
     ratio = (series[second] / series[first]) ** (1.0 / (second - first)) if series[first] > 0 else 1.0
-    floor = {"central": births.central_floor, "low": births.low_floor}.get(births.variant, 0.0) * last
     projected = {}
-    value = last
     for year in range(last_year + 1, max(years, default=last_year) + 1):
-        value = births.high_level * last if births.variant == "high" else max(value * ratio, floor)
-        projected[year] = value
+        if births.variant == "high":
+            projected[year] = series[last_year]
+        elif births.variant == "central":
+            projected[year] = float(np.mean([series[y] for y in births.central_years]))
+        else:
+            projected[year] = max(series[second] * ratio ** (year - second), births.low_floor * series[second])
     out = [projected[y] if y in projected else float(_interpolate(series, [y])[0]) for y in years]
     return pd.Series(out, index=pd.Index(list(years), name="year"), name="births", dtype=float)
 

@@ -1,10 +1,13 @@
 """The cohort model: single years of age 0–17 per county from the 2020 census, aged forward a year at a time.
 
-The census gives persons aged 0, 1–4, 5–9 and 10–14. Each group is split evenly over its single years
-(whole persons: the remainder goes to the youngest years), so a county's ages 0–14 add up exactly to its
-census count. Ages 15–17 are not in the table; each is taken as the per-year average of the 10–14 group
-(an assumption: nationally the 15–19 group of the 2020 census is smaller than the 10–14 group, so this
-over-states them, see ``docs/forecast.md``).
+Three steps, each documented in ``docs/forecast.md``:
+
+1. :func:`single_years`: the census groups 0, 1–4, 5–9, 10–14, 15–19 split into single years by a
+   monotone mean-preserving spline (PCHIP through the cumulative counts at the group edges), rounded to
+   whole persons group by group, so every group total is kept exactly.
+2. :func:`migration`: each county's yearly net-migration factor from the 2010 and 2020 censuses
+   (Hamilton–Perry cohort-change ratios).
+3. :func:`age_forward`: age a+1 next year = age a this year × survival × migration; age 0 from births.
 """
 from __future__ import annotations
 
@@ -12,70 +15,150 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
+from scipy.interpolate import PchipInterpolator
 
 from layoutsim.errors import DataError
-from layoutsim.forecast.census import COHORT_COLUMNS
+from layoutsim.forecast.census import AGE_GROUPS, COHORT_COLUMNS
 from layoutsim.config.forecast import MAX_AGE, EntryAges, PerLevel
 
-#: (census column, first age, last age) of each census age group; ages 15–17 come from 10–14.
-AGE_GROUPS = (("age0", 0, 0), ("age1_4", 1, 4), ("age5_9", 5, 9), ("age10_14", 10, 14))
+#: Single years the split produces: 0 to the last age of the last census group (19).
+SPLIT_AGES = AGE_GROUPS[-1][2] + 1
+
+#: Ages whose yearly transition (a → a+1) carries a county's own migration factor: the ages the cohorts
+#: aged 0–4 in 2010 passed through on their way to 10–14 in 2020 (0 … 13).
+COUNTY_MIGRATION_AGES = range(0, 14)
+
+#: Single years of age in 2010 of the cohorts whose change to 2020 sets the province's migration factor:
+#: 5–7 in 2010 → 15–17 in 2020. Well counted at both censuses (school ages), unlike ages 0–4 in 2010
+#: (infants and toddlers are under-counted) and 18–19 in 2020 (students and workers move away).
+PROVINCE_COHORTS_2010 = range(5, 8)
 
 
-def census_cohorts(counties: pd.DataFrame, census: pd.DataFrame) -> pd.DataFrame:
-    """Census cohorts and population of each county, summed over its census units.
+def census_rows(counties: pd.DataFrame, census: pd.DataFrame) -> list[list[str]]:
+    """The census rows (adcodes) each county is made of.
 
-    A county is one census unit (its ``adcode``) unless the optional ``census_units`` column lists
-    several, separated by ``;`` (e.g. a district and the development zone the region merges into it).
-
-    Returns a table indexed by county adcode with :data:`COHORT_COLUMNS` and ``pop_2020``.
-    Raises :class:`~layoutsim.errors.DataError` naming every county whose units the census lacks.
+    A county is the whole row of its ``adcode`` unless the optional ``census_units`` column lists its census
+    statistical units (``;``-separated, e.g. a district and a development zone reported apart). The units
+    must make up whole rows of the census table: a row folds some zones into their host district, and
+    its groups cannot be split again. Raises :class:`~layoutsim.errors.DataError` naming every county
+    whose units the table lacks or cuts across.
     """
-    needed = ["adcode", "pop_2020", *COHORT_COLUMNS]
-    missing_cols = [c for c in needed if c not in census.columns]
-    if missing_cols:
-        raise DataError("the census table lacks columns", missing_cols)
-    table = census.assign(adcode=census["adcode"].astype(str)).drop_duplicates("adcode").set_index("adcode")
-    if "census_units" in counties.columns:
-        units = [
-            [u.strip() for u in str(spec).split(";") if u.strip()] if pd.notna(spec) and str(spec).strip()
-            else [str(code)]
-            for code, spec in zip(counties["adcode"], counties["census_units"])
-        ]
-    else:
-        units = [[str(code)] for code in counties["adcode"]]
-    problems = [
-        f"county {code}: census unit(s) {', '.join(u for u in codes if u not in table.index)} not in the census"
-        for code, codes in zip(counties["adcode"], units)
-        if any(u not in table.index for u in codes)
-    ]
+    row_units = {str(code): ([u.strip() for u in str(spec).split(";") if u.strip()]
+                             if "census_units" in census and pd.notna(spec) else [str(code)])
+                 for code, spec in zip(census["adcode"], census.get("census_units", census["adcode"]))}
+    row_of = {unit: code for code, units in row_units.items() for unit in units}
+    out, problems = [], []
+    for code, spec in zip(counties["adcode"].astype(str),
+                          counties.get("census_units", pd.Series([None] * len(counties))).to_numpy()):
+        given = spec is not None and pd.notna(spec) and str(spec).strip()
+        units = [u.strip() for u in str(spec).split(";") if u.strip()] if given else row_units.get(code, [code])
+        unknown = [u for u in units if u not in row_of]
+        rows = list(dict.fromkeys(row_of[u] for u in units if u in row_of))
+        cut = sorted({u for r in rows for u in row_units[r]} - set(units))
+        if unknown:
+            problems.append(f"county {code}: census unit(s) {', '.join(unknown)} not in the census")
+        elif cut:
+            problems.append(f"county {code}: census row(s) {', '.join(rows)} also hold {', '.join(cut)}; "
+                            f"list them in census_units too (a row's groups cannot be split)")
+        out.append(rows)
     if problems:
         raise DataError("counties without census cohorts", problems)
-    rows = [table.loc[codes, needed[1:]].astype("int64").sum() for codes in units]
-    out = pd.DataFrame(rows, index=pd.Index(counties["adcode"].astype(str), name="county"))
-    return out.astype("int64")
+    return out
 
 
-def _split_evenly(total: np.ndarray, parts: int) -> np.ndarray:
-    """Split whole numbers into ``parts`` whole numbers that differ by at most one, larger ones first."""
-    quotient, remainder = np.divmod(total.astype(np.int64), parts)
-    return quotient[:, None] + (np.arange(parts)[None, :] < remainder[:, None])
+def sum_rows(table: pd.DataFrame, rows: list[list[str]], columns: Sequence[str]) -> pd.DataFrame:
+    """``columns`` of ``table`` (indexed by adcode) summed over each county's rows, one row per county."""
+    indexed = table.assign(adcode=table["adcode"].astype(str)).set_index("adcode")
+    return pd.DataFrame([indexed.loc[r, list(columns)].sum() for r in rows], columns=list(columns))
 
 
-def initial_ages(cohorts: pd.DataFrame) -> np.ndarray:
-    """Persons of each single year of age 0–17 at the census, one row per county.
+def single_years(groups: np.ndarray) -> np.ndarray:
+    """Whole persons of each single year 0–19 from the census groups (columns :data:`COHORT_COLUMNS`).
 
-    >>> t = pd.DataFrame({"age0": [10], "age1_4": [41], "age5_9": [50], "age10_14": [52]})
-    >>> initial_ages(t).tolist()
-    [[10.0, 11.0, 10.0, 10.0, 10.0, 10.0, 10.0, 10.0, 10.0, 10.0, 11.0, 11.0, 10.0, 10.0, 10.0, 10.4, 10.4, 10.4]]
+    A monotone cubic (PCHIP, Fritsch–Carlson) through the cumulative count at the group edges 0, 1, 5,
+    10, 15, 20 is differenced at whole ages: it passes through every edge, so each group keeps its total,
+    and being monotone it never gives a negative age. The fractions are then rounded to whole persons
+    within each group by largest remainder, so each group total is kept exactly.
+
+    >>> single_years(np.array([[10, 48, 60, 60, 60]])).tolist()
+    [[10, 11, 12, 13, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12]]
     """
-    ages = np.zeros((len(cohorts), MAX_AGE + 1))
-    for column, first, last in AGE_GROUPS:
-        ages[:, first:last + 1] = _split_evenly(cohorts[column].to_numpy(), last - first + 1)
-    ages[:, 15:] = cohorts["age10_14"].to_numpy(float)[:, None] / 5.0
-    return ages
+    groups = np.asarray(groups, dtype=np.int64).reshape(-1, len(AGE_GROUPS))
+    edges = np.array([first for _, first, _ in AGE_GROUPS] + [SPLIT_AGES], dtype=float)
+    cumulative = np.concatenate([np.zeros((len(groups), 1)), np.cumsum(groups, axis=1)], axis=1)
+    smooth = np.diff(PchipInterpolator(edges, cumulative, axis=1)(np.arange(SPLIT_AGES + 1)), axis=1)
+    smooth = np.clip(smooth, 0.0, None)
+    out = np.zeros_like(smooth, dtype=np.int64)
+    for g, (_, first, last) in enumerate(AGE_GROUPS):
+        part = smooth[:, first:last + 1]
+        scale = np.divide(groups[:, g], part.sum(axis=1), out=np.zeros(len(groups)), where=part.sum(axis=1) > 0)
+        part = part * scale[:, None]
+        whole = np.floor(part).astype(np.int64)
+        short = groups[:, g] - whole.sum(axis=1)
+        order = np.argsort(-(part - whole), axis=1, kind="stable")
+        bump = np.argsort(order, axis=1) < short[:, None]
+        empty = part.sum(axis=1) == 0  # a zero group: nothing to round
+        whole = whole + (bump & ~empty[:, None])
+        whole[empty, 0] += groups[empty, g]
+        out[:, first:last + 1] = whole
+    return out
 
 
-def age_forward(initial: np.ndarray, births: np.ndarray, survival: Sequence[float]) -> np.ndarray:
+def _change_ratio(after: np.ndarray, before: np.ndarray) -> np.ndarray:
+    return np.divide(after, before, out=np.ones_like(after, dtype=float), where=before > 0)
+
+
+def migration(rows: list[list[str]], census_2020: pd.DataFrame, census_2010: pd.DataFrame,
+              survival: Sequence[float], scale: float = 1.0) -> np.ndarray:
+    """Yearly net-migration factor of each county at each age ``a`` = 0..16 (the transition a → a+1).
+
+    Hamilton–Perry: a cohort-change ratio compares a cohort at two censuses ten years apart.
+
+    - **Province.** The cohorts aged :data:`PROVINCE_COHORTS_2010` in 2010 against the same cohorts ten
+      years older in 2020 (single years from :func:`single_years`), less survival, give Henan's yearly
+      factor ``m_henan`` = (ratio ÷ survival over the ten years)^(1/10), at every age.
+    - **County.** The ratio of the county's 2020 ages 10–14 to its 2010 ages 0–4 (the groups themselves,
+      no split), divided by the same ratio for all of Henan, is how much more (or less) the county gained
+      than the province: its drift to county seats and cities. Its tenth root multiplies ``m_henan`` at
+      the ages those cohorts passed, :data:`COUNTY_MIGRATION_AGES`. Dividing by Henan's ratio also takes
+      out the under-count of infants in the 2010 census, which inflates every county's ratio alike.
+    - A county any of whose 2010 rows is ``uncertain`` (its 2010 territory differs) takes the ratio of
+      its city (or cities) instead: boundary moves within a city cancel in the city's sum.
+
+    ``scale`` multiplies every factor's logarithm (0: no migration, survival only).
+    """
+    if scale == 0:
+        return np.ones((len(rows), MAX_AGE))
+    s = np.asarray(survival, dtype=float)
+    p20 = single_years(census_2020[list(COHORT_COLUMNS)].sum().to_numpy()[None, :])[0]
+    p10 = single_years(census_2010[list(COHORT_COLUMNS)].sum().to_numpy()[None, :])[0]
+    ages = np.array(PROVINCE_COHORTS_2010)
+    ratio = float(np.exp(np.mean(np.log(_change_ratio(p20[ages + 10], p10[ages])))))
+    middle = int(ages.mean())
+    m_henan = (ratio / np.prod(s[middle:middle + 10])) ** 0.1
+
+    young = census_2010.assign(young=census_2010["age0"] + census_2010["age1_4"],
+                               uncertain=census_2010.get("uncertain", False))
+    table = census_2020.assign(city=census_2020.get("city", census_2020["adcode"]))[["adcode", "city", "age10_14"]].merge(
+        young[["adcode", "young", "uncertain"]], on="adcode", how="left", validate="1:1")
+    missing = table.loc[table["young"].isna(), "adcode"].tolist()
+    if missing:
+        raise DataError("the 2010 census table lacks rows of the 2020 table", missing[:20])
+    henan_ratio = table["age10_14"].sum() / table["young"].sum()
+    by_city = table.groupby("city")[["age10_14", "young"]].sum()
+    indexed = table.set_index("adcode")
+    factors = np.empty((len(rows), MAX_AGE))
+    for i, codes in enumerate(rows):
+        part = indexed.loc[codes]
+        if part["uncertain"].astype(bool).any():
+            part = by_city.loc[part["city"].unique()]
+        relative = float(_change_ratio(np.array([part["age10_14"].sum()]), np.array([part["young"].sum()]))[0])
+        factors[i] = m_henan
+        factors[i, list(COUNTY_MIGRATION_AGES)] *= (relative / henan_ratio) ** 0.1
+    return np.exp(scale * np.log(factors))
+
+
+def age_forward(initial: np.ndarray, births: np.ndarray, rates: np.ndarray) -> np.ndarray:
     """Single years of age for the census year and each year after it.
 
     Parameters
@@ -84,14 +167,15 @@ def age_forward(initial: np.ndarray, births: np.ndarray, survival: Sequence[floa
         Persons by county and age 0–17 in the census year, shape (counties, 18).
     births
         Age-0 persons entering in each following year, shape (counties, years after the census).
-    survival
-        Share of age ``a`` alive a year later, ``a`` = 0..16.
+    rates
+        Share of age ``a`` that is age ``a + 1`` in the county a year later (survival × net migration),
+        shape (counties, 17) or (17,).
 
     Returns
     -------
     Persons by county, year (census year first) and age, shape (counties, 1 + years after, 18).
     """
-    rates = np.asarray(survival, dtype=float)
+    rates = np.broadcast_to(np.asarray(rates, dtype=float), (initial.shape[0], MAX_AGE))
     n_years = births.shape[1] + 1
     ages = np.empty((initial.shape[0], n_years, MAX_AGE + 1))
     ages[:, 0] = initial
@@ -101,14 +185,16 @@ def age_forward(initial: np.ndarray, births: np.ndarray, survival: Sequence[floa
     return ages
 
 
-def level_pupils(ages: np.ndarray, entry_ages: EntryAges, enrolment: PerLevel,
-                 levels: Sequence[str]) -> np.ndarray:
-    """Pupils by county, level and year: the persons of a level's ages × its enrolment rate.
+def level_pupils(ages: np.ndarray, entry_ages: EntryAges, rates: PerLevel,
+                 levels: Sequence[str], *, first_only: bool = False) -> np.ndarray:
+    """Pupils by county, level and year: the persons of a level's ages × its rate.
 
+    With ``first_only``, only the level's first age (its intake: pupils entering the first grade).
     ``ages`` has shape (counties, years, 18); the result has shape (counties, levels, years).
     """
     out = np.empty((ages.shape[0], len(levels), ages.shape[1]))
     for i, level in enumerate(levels):
         span = entry_ages.get(level)
-        out[:, i] = ages[:, :, span.first:span.last + 1].sum(axis=2) * enrolment.get(level)
+        last = span.first if first_only else span.last
+        out[:, i] = ages[:, :, span.first:last + 1].sum(axis=2) * rates.get(level)
     return out

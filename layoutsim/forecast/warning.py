@@ -13,6 +13,9 @@ logger = logging.getLogger(__name__)
 
 _LEVEL_ORDER = {level: i for i, level in enumerate(LEVELS)}
 
+#: ``short_in``: in which of the band's low, central and high forecasts an area runs short at some time.
+SHORT_IN = ("all", "central and high", "high only", "none")
+
 
 def _require(table: pd.DataFrame, name: str, columns: list[str]) -> None:
     missing = [c for c in columns if c not in table.columns]
@@ -69,7 +72,9 @@ def seat_warnings(pupils_by_area: pd.DataFrame, seats_by_area: pd.DataFrame, *, 
     none), ``deficit_shortfall`` (its shortfall), ``peak_shortfall_year``, ``peak_shortfall`` (the largest
     shortfall, ``<NA>``/0 if none), ``surplus_year`` (the year from which utilisation stays below
     ``surplus`` to the last year, ``<NA>`` if it does not), ``empty_seats_end`` (seats − pupils in the last
-    year, at least 0) and ``utilisation_end``.
+    year, at least 0) and ``utilisation_end``. When ``pupils_by_area`` has the band (``pupils_low``,
+    ``pupils_high``), ``short_in`` says whether a shortfall holds in all three forecasts, in the central and
+    high ones, in the high one only, or in none (:data:`SHORT_IN`).
 
     Examples
     --------
@@ -120,6 +125,11 @@ def seat_warnings(pupils_by_area: pd.DataFrame, seats_by_area: pd.DataFrame, *, 
     out["surplus_year"] = surplus_year
     out["empty_seats_end"] = np.clip(s[:, -1] - p[:, -1], 0.0, None)
     out["utilisation_end"] = np.divide(p[:, -1], s[:, -1], out=np.full(len(p), np.nan), where=s[:, -1] > 0)
+    if {"pupils_low", "pupils_high"} <= set(pupils_by_area.columns):
+        short = {v: (_matrix(pupils_by_area, keys, v, years).reindex(index).fillna(0.0).to_numpy(float)
+                     / threshold - s > 0).any(axis=1) for v in ("pupils_low", "pupils_high")}
+        out["short_in"] = np.select(
+            [short["pupils_low"], deficit.any(axis=1), short["pupils_high"]], list(SHORT_IN[:3]), SHORT_IN[3])
     return out
 
 

@@ -81,7 +81,7 @@ def check_distinct(scenarios: list[Any]) -> None:
 
 def _gap(r: ComparedRun) -> pd.DataFrame:
     """Pupils against today's seats by township, level and year (the run's early-warning outlook)."""
-    return r.outlook.by_township[["township", "level", "year", "pupils", "seats"]]
+    return r.outlook.seat_gap
 
 
 def _fmt(v: Any, kind: str) -> str:

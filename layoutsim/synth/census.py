@@ -13,8 +13,6 @@ import numpy as np
 import pandas as pd
 from scipy.interpolate import RegularGridInterpolator
 
-from ..forecast.census import load_census
-
 _REF = resources.files("layoutsim") / "reference"
 
 #: Pupils per 1,000 residents by level. Henan 2023 observed (standards.md §1.6: kindergarten 33.0,
@@ -57,8 +55,11 @@ AREAS: dict[str, Area] = {
 
 @cache
 def census() -> pd.DataFrame:
-    """The 2020 census table, one row per county-level statistical unit (city totals dropped)."""
-    df = load_census().fillna({c: "" for c in ("streets_names_2020", "towns_names_2020", "xiang_names_2020",
+    """The 2020 census table of the five areas, one row per county-level statistical unit (development
+    zones separate, city totals dropped), with the NBS 2020 township names."""
+    with (_REF / "counties_2020.csv").open("rb") as handle:
+        df = pd.read_csv(handle, dtype={"adcode": str})
+    df = df.fillna({c: "" for c in ("streets_names_2020", "towns_names_2020", "xiang_names_2020",
                                                 "other_names_2020", "kind")})
     return df[~df["kind"].str.startswith("地级市")].reset_index(drop=True)
 
