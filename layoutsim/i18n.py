@@ -105,6 +105,8 @@ TEXTS: dict[str, tuple[str, str]] = {
     "indicator_notes": ("学位 = 班数 × 标准班额（幼儿园30、小学45、初中50、高中50人）；使用率 = 在校生 ÷ 学位；服务半径按方案设定；大班额指平均班额超过55人的学校的班级占比。",
                         "Seats = classes × standard class size (kindergarten 30, primary 45, junior 50, high 50); utilisation = enrolled ÷ seats; reach as set by the scenario; large-class share = classes in schools averaging over 55 pupils."),
     "demand_vs_seats": ("学生数与学位数", "pupils against seats"),
+    "pupils_band": ("学生数（阴影：低—高方案区间）", "Pupils (shaded: low–high band)"),
+    "teachers_needed": ("教职工需求（按编制标准）", "Teachers needed (staffing norms)"),
     "gap_by_township": ("分乡镇学位缺口（正值为缺口）", "seat gap by township (positive = shortage)"),
     "findings_by_rule": ("按规则汇总", "Summary by rule"),
     "findings_list": ("问题清单", "List of findings"),

@@ -34,10 +34,12 @@ class Outlook:
 
     @property
     def seat_gap(self) -> pd.DataFrame:
-        """``township, level, year, pupils, seats``: the map's and report's seat gap (a layout only)."""
+        """``township, level, year, pupils, pupils_low, pupils_high, teachers, seats``: the map's and
+        report's seat gap, with the band and teachers (a layout only)."""
         if self.by_township is None:
             raise ValueError("a region of counties alone has no seats by township")
-        return self.by_township[["township", "level", "year", "pupils", "seats"]]
+        return self.by_township[["township", "level", "year", "pupils", "pupils_low", "pupils_high", "teachers",
+                                 "seats"]]
 
 
 def township_seats(region: Region) -> pd.DataFrame:

@@ -69,3 +69,56 @@ def test_audit_of_the_proposed_layout_has_no_large_classes(tmp_path: Path) -> No
     planned = json.loads(proc.stdout)
     assert any(f["rule_id"] == "class.large" for f in today)
     assert not any(f["rule_id"] in ("class.large", "class.super_large") for f in planned)
+
+
+def test_province_forecast_from_counties_alone(tmp_path: Path) -> None:
+    """scenarios/henan/forecast.toml: all 157 units from the census, tables by county, city and province
+    with intake, the band and teachers; the layout commands refuse it with a message."""
+    scenario = str(ROOT / "scenarios" / "henan" / "forecast.toml")
+    out = tmp_path / "henan"
+    proc = cli("forecast", scenario, "--out", str(out))
+    assert proc.returncode == 0, proc.stderr
+    assert sorted(p.name for p in out.iterdir() if p.suffix == ".csv") == [
+        "forecast_city.csv", "forecast_county.csv", "forecast_total.csv", "peaks_county.csv"]
+    county = pd.read_csv(out / "forecast_county.csv", dtype={"county": str})
+    total = pd.read_csv(out / "forecast_total.csv")
+    city = pd.read_csv(out / "forecast_city.csv")
+    assert county["county"].nunique() == 157 and city["city"].nunique() == 18
+    columns = ["pupils", "intake", "pupils_low", "pupils_high", "teachers"]
+    assert set(columns) <= set(county.columns) & set(total.columns) & set(city.columns)
+    for table in (county, city):  # the parts add up to the province, to rounding
+        summed = table.groupby(["level", "year"])[columns].sum()
+        want = total.set_index(["level", "year"])[columns]
+        assert (summed - want).abs().max().max() <= len(table["year"]) * 2
+    first = total[total["year"] == 2020].set_index("level")
+    # the 2020 school year the rates are fitted to: Henan 在园 425.58万, primary 1,021.59万 (intake 165.99万)
+    assert first.loc["kindergarten", "pupils"] == pytest.approx(4_255_848, rel=1e-3)
+    assert first.loc["primary", "pupils"] == pytest.approx(10_215_900, rel=1e-3)
+    assert first.loc["primary", "intake"] == pytest.approx(1_659_900, rel=1e-3)
+    assert (total["pupils_low"] <= total["pupils"]).all() and (total["pupils"] <= total["pupils_high"]).all()
+    assert cli("validate", scenario).returncode == 0
+    for command in ("run", "audit"):
+        proc = cli(command, scenario, "--out", str(tmp_path / command))
+        assert proc.returncode == 2 and "counties only" in proc.stderr and not proc.stdout
+        assert not (tmp_path / command).exists()
+
+
+def test_a_layout_needs_all_three_layers(tmp_path: Path) -> None:
+    from layoutsim.config.scenario import load_scenario
+    from layoutsim.errors import ScenarioError
+
+    text = (ROOT / "scenarios" / "henan" / "forecast.toml").read_text(encoding="utf-8")
+    bad = tmp_path / "bad.toml"
+    bad.write_text(text.replace('counties = "../../data/henan/counties.geojson"',
+                                f'counties = "{ROOT / "data" / "henan" / "counties.geojson"}"\n'
+                                f'schools = "{ROOT / "data" / "beiguan" / "schools.geojson"}"'), encoding="utf-8")
+    with pytest.raises(ScenarioError, match="give townships, residential and schools together"):
+        load_scenario(bad)
+
+
+def test_warnings_say_whether_a_shortfall_holds_in_all_three_forecasts(tiny: Path, tmp_path: Path) -> None:
+    view, _ = forecast_only(tiny, tmp_path / "fc")
+    w = view.township_warnings
+    assert set(w["short_in"]) <= {"all", "central and high", "high only", "none"}
+    assert (w.loc[w["deficit_year"].isna(), "short_in"].isin(["high only", "none"])).all()
+    assert (w.loc[w["deficit_year"].notna(), "short_in"].isin(["all", "central and high"])).all()

@@ -23,6 +23,8 @@ class Series:
     values: Sequence[float]
     colour: str = PALETTE[0]
     dash: bool = False
+    #: a band (fan) drawn behind the line: its low and high values, year by year
+    band: tuple[Sequence[float], Sequence[float]] | None = None
 
 
 def _ticks(lo: float, hi: float, n: int = 5) -> list[float]:
@@ -62,7 +64,8 @@ def line_chart(x: Sequence[int], series: Sequence[Series], *, title: str, width:
                height: int = 300) -> Markup:
     """Lines over years (``x``); a single year is drawn as dots."""
     left, right, top, bottom = 64, 16, 34, 40
-    vals = np.array([v for s in series for v in s.values if v is not None and np.isfinite(v)] or [0.0])
+    values = [v for s in series for v in (*s.values, *(s.band[1] if s.band else ()))]
+    vals = np.array([v for v in values if v is not None and np.isfinite(v)] or [0.0])
     ticks = _ticks(min(0.0, float(vals.min())), float(vals.max()) * 1.05 or 1.0)
     lo, hi = ticks[0], ticks[-1]
     xs = list(x)
@@ -83,6 +86,13 @@ def line_chart(x: Sequence[int], series: Sequence[Series], *, title: str, width:
         if i % step == 0 or i == len(xs) - 1:
             body.append(f'<text x="{px(i):.1f}" y="{height - bottom + 18}" font-size="12" '
                         f'text-anchor="middle">{escape(xv)}</text>')
+    for s in series:
+        if s.band is not None:
+            low, high = (np.asarray(b, dtype=float) for b in s.band)
+            ok = [i for i in range(len(xs)) if np.isfinite(low[i]) and np.isfinite(high[i])]
+            if len(ok) > 1:
+                edge = [f"{px(i):.1f},{py(high[i]):.1f}" for i in ok] + [f"{px(i):.1f},{py(low[i]):.1f}" for i in ok[::-1]]
+                body.append(f'<polygon points="{" ".join(edge)}" fill="{s.colour}" fill-opacity="0.18" stroke="none"/>')
     for s in series:
         pts = [(px(i), py(v)) for i, v in enumerate(s.values) if v is not None and np.isfinite(v)]
         dash = ' stroke-dasharray="7 5"' if s.dash else ""

@@ -51,8 +51,9 @@ def headline(kpis: dict, schools: pd.DataFrame, plan: PlanFrames | None,
 
 
 def year_table(seat_gap: pd.DataFrame) -> pd.DataFrame:
-    """Area totals by level and year: pupils, seats, gap."""
-    out = seat_gap.groupby(["level", "year"], as_index=False)[["pupils", "seats"]].sum()
+    """Area totals by level and year: pupils, seats, gap (and the band and teachers where given)."""
+    values = [c for c in ("pupils", "pupils_low", "pupils_high", "teachers", "seats") if c in seat_gap.columns]
+    out = seat_gap.groupby(["level", "year"], as_index=False)[values].sum()
     out["gap"] = out["pupils"] - out["seats"]
     return out.sort_values(["level", "year"], key=lambda s: s.map({lv: i for i, lv in enumerate(LEVELS)})
                            if s.name == "level" else s).reset_index(drop=True)
@@ -70,15 +71,28 @@ def township_table(region, seat_gap: pd.DataFrame, year: int) -> pd.DataFrame:
 
 
 def demand_chart(tables: list[tuple[str, pd.DataFrame]], level: str, lang: str) -> Any:
-    """Pupils (solid) and seats (dashed) of one level over the years, one colour per scenario."""
+    """Pupils (solid, in a fan from the band's low to its high forecast) and seats (dashed) of one level
+    over the years, one colour per scenario."""
     years = sorted({int(y) for _, tb in tables for y in tb["year"]})
     series = []
     for i, (label, tb) in enumerate(tables):
         sub = tb[tb["level"] == level].set_index("year").reindex(years)
         prefix = f"{label} " if len(tables) > 1 else ""
-        series += [Series(prefix + t("pupils", lang), sub["pupils"].to_numpy(float), PALETTE[2 * i % 7]),
+        band = ((sub["pupils_low"].to_numpy(float), sub["pupils_high"].to_numpy(float))
+                if {"pupils_low", "pupils_high"} <= set(sub.columns) else None)
+        series += [Series(prefix + t("pupils_band" if band else "pupils", lang), sub["pupils"].to_numpy(float),
+                          PALETTE[2 * i % 7], band=band),
                    Series(prefix + t("seats", lang), sub["seats"].to_numpy(float), PALETTE[(2 * i + 1) % 7], dash=True)]
     return line_chart(years, series, title=f"{t(level, lang)}：{t('demand_vs_seats', lang)}")
+
+
+def teachers_chart(years: pd.DataFrame, lang: str) -> Any:
+    """Teachers needed (staff posts by the national norms) of each level over the years."""
+    order = [lv for lv in LEVELS if lv in set(years["level"])]
+    xs = sorted(int(y) for y in years["year"].unique())
+    series = [Series(t(lv, lang), years[years["level"] == lv].set_index("year")["teachers"].reindex(xs).to_numpy(float),
+                     PALETTE[i % 7]) for i, lv in enumerate(order)]
+    return line_chart(xs, series, title=t("teachers_needed", lang))
 
 
 def gap_chart(tables: list[tuple[str, pd.DataFrame]], level: str, lang: str, limit: int = 25) -> Any:
@@ -138,7 +152,8 @@ def build_report(region, school_table: pd.DataFrame, pupils: pd.DataFrame, kpis:
         kpis=kpis, levels=levels, all_levels=list(LEVELS), head=headline(kpis, region.schools, plan_frames, findings),
         synthetic=region.synthetic, n=_n, pct=_pct,
         years=years, township=township_table(region, gap, last), last_year=last,
-        demand_charts=[demand_chart([(title, years)], lv, lang) for lv in levels],
+        demand_charts=[demand_chart([(title, years)], lv, lang) for lv in levels]
+        + ([teachers_chart(years, lang)] if "teachers" in years.columns else []),
         gap_charts=[gap_chart([(title, named)], lv, lang) for lv in levels if lv in ("primary", "junior")] or
         [gap_chart([(title, named)], lv, lang) for lv in levels[:1]],
         summary=summary, findings=listed.head(MAX_FINDINGS) if listed is not None else None,
