@@ -367,3 +367,16 @@ def test_pingdingshan_2021_enrolment() -> None:
     for level, observed in PDS_INTAKE_2021.items():
         assert abs(got.intake[level] / observed - 1) < 0.10, (level, got.intake[level], observed)
     assert set(fc.pupils.unit) == set(counties.adcode)  # each county is one unit
+
+
+def test_henan_counties_layer_is_the_census_table() -> None:
+    """data/henan/counties.geojson (real outlines) carries the 2020 census row for row."""
+    import geopandas as gpd
+
+    layer = gpd.read_file(REPO / "data" / "henan" / "counties.geojson").set_index("adcode")
+    census = load_census().set_index("adcode")
+    assert sorted(layer.index) == sorted(census.index) and len(layer) == 157
+    assert (layer["population"] == census.loc[layer.index, "pop_2020"]).all()
+    assert (layer["census_units"] == census.loc[layer.index, "census_units"]).all()
+    assert (layer["city"] == census.loc[layer.index, "city"]).all()
+    assert (layer["urban_share"] - census.loc[layer.index, "urban_pop_2020"] / layer["population"]).abs().max() < 1e-4
