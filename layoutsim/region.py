@@ -52,6 +52,8 @@ _RANGES: dict[str, tuple[int, int]] = {
     **{classes_col(lv): (0, 500) for lv in LEVELS},
     # a site of under 1 m² is a slip; the largest campuses are about 1 km², 10 km² is a small town
     "site_area_m2": (1, 10_000_000),
+    # a school's staff: 20,000 pupils at 1:10 is 2,000; 5,000 is beyond any school
+    "teachers": (0, 5_000),
     # 0 for allocated land (划拨); 100亿元 is more than any school site costs (the data: 2亿 at most)
     "land_cost_cny": (0, 10_000_000_000),
     # years of the plans (2020–2035) with a wide margin, as the scenario's own years
@@ -197,6 +199,8 @@ def validate_layer(name: str, gdf: gpd.GeoDataFrame, where: str) -> gpd.GeoDataF
             out[col] = default
         elif isinstance(default, bool):
             out[col] = _coerce(gdf, col, "bool", problems)
+        elif isinstance(default, float):
+            out[col] = _coerce(gdf, col, "float?", problems)
         else:
             out[col] = out[col].fillna(default).astype(str)
     if SYNTHETIC_COL in out.columns:

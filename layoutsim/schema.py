@@ -102,7 +102,8 @@ OPTIONAL: Final[dict[str, dict[str, object]]] = {
     "counties": {},
     "townships": {},
     "residential": {},
-    "schools": {"township": "", "county": "", "central": False},
+    # teachers: the school's teaching staff today (教职工), empty where not known
+    "schools": {"township": "", "county": "", "central": False, "teachers": float("nan")},
     "candidates": {"township": "", "county": ""},
 }
 

@@ -7,10 +7,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from .assign import Assignment
-from .schema import seats, teaches
+from .schema import classes_col, enrolment_col, seats, teaches
 from .forecast import Forecast, peak_years, seat_warnings
 from .region import Region
 from .schema import LEVELS
@@ -24,7 +25,7 @@ class Outlook:
     teachers the pupils need. A region of counties alone has no township or catchment tables (``None``).
     """
 
-    by_county: pd.DataFrame      # county, name, level, year, values…, teachers
+    by_county: pd.DataFrame      # county, name, level, year, values…, teachers (, teachers_today)
     by_township: pd.DataFrame | None    # township, level, year, values…, teachers, seats, gap (seats − pupils)
     township_warnings: pd.DataFrame | None
     catchment_warnings: pd.DataFrame | None
@@ -71,6 +72,26 @@ def _named(by_county: pd.DataFrame, counties: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def teachers_today(schools: pd.DataFrame) -> pd.DataFrame:
+    """Today's teachers by ``county, level`` where the schools layer gives them (its ``teachers`` column):
+    a school teaching several levels shares its teachers by its pupils of each level (by its classes when
+    it has no pupils). Schools without a count are left out; no count at all gives an empty table."""
+    known = schools[schools["teachers"].notna()] if "teachers" in schools.columns else schools.iloc[:0]
+    frames = []
+    if len(known):
+        pupils = np.column_stack([known[enrolment_col(lv)].to_numpy(float) for lv in LEVELS])
+        classes = np.column_stack([known[classes_col(lv)].to_numpy(float) for lv in LEVELS])
+        weight = np.where(pupils.sum(axis=1, keepdims=True) > 0, pupils, classes)
+        total = weight.sum(axis=1, keepdims=True)
+        share = np.divide(weight, total, out=np.zeros_like(weight), where=total > 0)
+        staff = known["teachers"].to_numpy(float)[:, None] * share
+        for i, lv in enumerate(LEVELS):
+            frames.append(pd.DataFrame({"county": known["county"].astype(str).to_numpy(), "level": lv,
+                                        "teachers_today": staff[:, i]}))
+    table = pd.concat(frames) if frames else pd.DataFrame({"county": [], "level": [], "teachers_today": []})
+    return table.groupby(["county", "level"], as_index=False)["teachers_today"].sum()
+
+
 def outlook(region: Region, fc: Forecast, assignment: Assignment | None, *, surplus: float = 0.6) -> Outlook:
     """The forecast set against today's seats, with early-warnings by township and by catchment.
 
@@ -78,6 +99,9 @@ def outlook(region: Region, fc: Forecast, assignment: Assignment | None, *, surp
     """
     by_county = fc.by_county()
     named = _named(by_county, region.counties)
+    today = teachers_today(region.schools)
+    if len(today):
+        named = named.merge(today, on=["county", "level"], how="left")
     peaks = peak_years(by_county, area="county")
     by_city = None
     if "city" in region.counties.columns:

@@ -122,3 +122,20 @@ def test_warnings_say_whether_a_shortfall_holds_in_all_three_forecasts(tiny: Pat
     assert set(w["short_in"]) <= {"all", "central and high", "high only", "none"}
     assert (w.loc[w["deficit_year"].isna(), "short_in"].isin(["high only", "none"])).all()
     assert (w.loc[w["deficit_year"].notna(), "short_in"].isin(["all", "central and high"])).all()
+
+
+def test_teachers_today_beside_those_needed(tmp_path: Path) -> None:
+    """A schools layer with a teachers column: the nine-year school's 60 teachers shared by its pupils
+    (300 primary, 480 junior); a school without a count is left out."""
+    from conftest import tiny_layers, write_tiny
+
+    layers = tiny_layers()
+    counts = {"S1": 40, "S3": 60, "S4": None}
+    for feature in layers["schools"]["features"]:
+        feature["properties"]["teachers"] = counts.get(feature["properties"]["id"])
+    view, _ = forecast_only(write_tiny(tmp_path, layers), tmp_path / "fc")
+    today = view.by_county.drop_duplicates("level").set_index("level")["teachers_today"]
+    assert today["primary"] == pytest.approx(40 + 60 * 300 / 780)
+    assert today["junior"] == pytest.approx(60 * 480 / 780)
+    assert today["kindergarten"] == 0.0 and today["high"] == 0.0
+    assert "teachers" in view.by_county.columns
