@@ -25,12 +25,14 @@ ROOT = Path(__file__).resolve().parents[1]
 
 BULLETIN_2021 = ("河南省教育厅《2021年河南省教育事业发展统计公报》(2022-03-22), 义务教育阶段在校生, as quoted "
                  "in the press (e.g. http://news.minqi.cn/edu/2022/0323/2432.html reports the bulletin)")
-OVERVIEW_2023 = "河南省教育概况(2024), describing 2023: https://big5.huaxia.com/gate/big5/gd.huaxia.com/c/2024/04/15/1908194.shtml"
+OVERVIEW_2023 = ("河南省教育概况(2024), describing 2023: "
+                 "https://big5.huaxia.com/gate/big5/gd.huaxia.com/c/2024/04/15/1908194.shtml")
 PDS_2021 = "2021年平顶山市教育事业统计主要结果 (shared/domain/calibration/census.md)"
 
 #: (area, year, what, levels summed, column, observed, source)
 HELD_OUT = [
-    ("henan", 2021, "compulsory in school (primary + junior)", ("primary", "junior"), "pupils", 14_910_600, BULLETIN_2021),
+    ("henan", 2021, "compulsory in school (primary + junior)", ("primary", "junior"), "pupils", 14_910_600,
+     BULLETIN_2021),
     ("henan", 2023, "kindergarten in school (在园)", ("kindergarten",), "pupils", 3_236_200, OVERVIEW_2023),
     ("henan", 2023, "primary in school", ("primary",), "pupils", 9_628_800, OVERVIEW_2023),
     ("henan", 2023, "primary intake (招生)", ("primary",), "intake", 1_489_500, OVERVIEW_2023),

@@ -37,7 +37,8 @@ def _parser() -> argparse.ArgumentParser:
     a.add_argument("--json", action="store_true", help="print the findings as JSON on standard output")
     a.add_argument("--proposed", action="store_true",
                    help="audit the layout the optimizer proposes for the target year instead of today's")
-    f = sub.add_parser("forecast", help="pupils by township, level and year to 2035, and seat early-warnings")
+    f = sub.add_parser("forecast", help="pupils, intake, band and teachers by county, city, township, level and "
+                       "year to 2035, and seat early-warnings (a scenario of counties alone: from the census)")
     f.add_argument("scenario", type=Path)
     f.add_argument("--out", type=Path, help="output folder (default maps/<scenario id>-forecast/)")
     w = sub.add_parser("sweep", help="the trade-off curve: one plan per budget (元)")
@@ -179,12 +180,14 @@ def _sweep(console: Console, scenario: Path, budgets: list[str], out: Path | Non
 def _compare(console: Console, scenarios: list[Path], out: Path | None) -> int:
     from .render.compare import check_distinct, compare
     from .io import check_out_dir
-    from .pipeline import out_dir_or_default, run
+    from .pipeline import needs_layout, out_dir_or_default, run
     from .config.scenario import load_scenario
 
     if len(scenarios) < 2:
         raise LayoutsimError("compare needs at least two scenario files")
     loaded = [load_scenario(path) for path in scenarios]
+    for sc in loaded:
+        needs_layout(sc, "compare")
     check_distinct(loaded)
     folder = out_dir_or_default(out, "compare-" + "-vs-".join(sc.id for sc in loaded))
     runs = [folder.parent / f"{folder.name}-runs" / sc.id for sc in loaded]

@@ -142,7 +142,7 @@ class _Today:
     assignment: Assignment
 
 
-def _needs_layout(scenario: Scenario, command: str) -> None:
+def needs_layout(scenario: Scenario, command: str) -> None:
     """Refuse a layout command on a scenario of counties alone, before anything is read."""
     if scenario.data.counties_only:
         raise ScenarioError(f"{scenario.source or scenario.id}: [data] names counties only; `layoutsim {command}` "
@@ -173,7 +173,7 @@ def run(scenario: Scenario | str | Path, out_dir: Path | None = None, *, step: S
     (:func:`layoutsim.io.atomic_dir`); the solver's logs go to its ``logs/`` folder.
     """
     scenario = _load(scenario)
-    _needs_layout(scenario, "run")
+    needs_layout(scenario, "run")
     out = out_dir_or_default(out_dir, scenario.id)
     with atomic_dir(out, about=scenario.id) as tmp:
         result = _run_into(scenario, tmp, step)
@@ -234,7 +234,7 @@ def audit_only(scenario: Scenario | str | Path, out_dir: Path | None = None, *, 
     the optimizer found no plan for (``proposed`` only; their solver table is written beside)."""
     proposal: Plan | None = None
     sc = _load(scenario)
-    _needs_layout(sc, "audit")
+    needs_layout(sc, "audit")
     out = out_dir_or_default(out_dir, f"{sc.id}-audit")
     with atomic_dir(out, about=sc.id) as tmp:
         today = _today(sc, step)
@@ -267,7 +267,6 @@ def forecast_only(scenario: Scenario | str | Path, out_dir: Path | None = None, 
             region = load_region(sc.data)
             step("demand")
             view = outlook(region, forecast(None, None, region.counties, sc.forecast), None)
-            step("assign")
         else:
             today = _today(sc, step)
             view = outlook(today.region, today.forecast, today.assignment)
@@ -281,7 +280,7 @@ def sweep_only(scenario: Scenario | str | Path, budgets: list[float | None], out
                step: Step = lambda s: None) -> tuple[pd.DataFrame, Path]:
     """``layoutsim sweep``: one plan per budget, the trade-off of cost against journeys and unmet seats."""
     sc = _load(scenario)
-    _needs_layout(sc, "sweep")
+    needs_layout(sc, "sweep")
     out = out_dir_or_default(out_dir, f"{sc.id}-sweep")
     with atomic_dir(out, about=sc.id) as tmp:
         today = _today(sc, step)

@@ -102,7 +102,7 @@ def outlook(region: Region, fc: Forecast, assignment: Assignment | None, *, surp
     today = teachers_today(region.schools)
     if len(today):
         named = named.merge(today, on=["county", "level"], how="left")
-    peaks = peak_years(by_county, area="county")
+    peaks = _named(peak_years(by_county, area="county"), region.counties)
     by_city = None
     if "city" in region.counties.columns:
         city_of = dict(zip(region.counties["adcode"].astype(str), region.counties["city"]))

@@ -380,3 +380,74 @@ def test_henan_counties_layer_is_the_census_table() -> None:
     assert (layer["census_units"] == census.loc[layer.index, "census_units"]).all()
     assert (layer["city"] == census.loc[layer.index, "city"]).all()
     assert (layer["urban_share"] - census.loc[layer.index, "urban_pop_2020"] / layer["population"]).abs().max() < 1e-4
+
+
+def test_rates_are_fitted_to_the_2020_school_year_only() -> None:
+    """The default enrolment and intake rates are Henan's 2020 pupils ÷ the census single years of the
+    level's ages (all 157 units): recomputed here, so a changed split or figure cannot leave them stale."""
+    from layoutsim.config.forecast import HENAN_2020_PUPILS
+
+    census = load_census()
+    persons = single_years(census[list(COHORT_COLUMNS)].to_numpy()).sum(axis=0).astype(float)
+    cfg = ForecastConfig()
+    for level, (in_school, intake) in HENAN_2020_PUPILS.items():
+        ages = cfg.entry_ages.get(level)
+        assert cfg.enrolment.get(level) == pytest.approx(in_school / persons[ages.first:ages.last + 1].sum(), abs=5e-5)
+        expected = intake / persons[ages.first] if intake is not None else cfg.enrolment.get(level)
+        assert cfg.intake.get(level) == pytest.approx(expected, abs=5e-5)
+
+
+def test_a_births_table_starts_at_its_first_year() -> None:
+    age0 = pd.Series([9170.0], index=["a"])
+    table = county_births(Births(table={2025: 700_000.0, 2030: 600_000.0}, table_kind="henan"), age0,
+                          [2021, 2024, 2025, 2030]).set_index(["area", "year"]).births
+    assert table[("henan", 2021)] == 793_000 and table[("henan", 2024)] == 762_000  # observed before it
+    assert table[("a", 2025)] == pytest.approx(9170 / 917_000 * 700_000)  # shares of the 2020 births
+    assert table[("a", 2030)] == pytest.approx(9170 / 917_000 * 600_000)
+    region = county_births(Births(table={2025: 500.0}, table_kind="region"), age0, [2024, 2025])
+    assert region.set_index(["area", "year"]).births.to_dict() == {
+        ("henan", 2024): 762_000.0, ("a", 2024): pytest.approx(9170 / 917_000 * 762_000), ("a", 2025): 500.0}
+
+
+def test_a_census_row_belongs_to_one_county() -> None:
+    counties = pd.DataFrame({"adcode": ["419001", "410102"], "census_units": ["410102;410172", None]})
+    with pytest.raises(DataError, match="census row 410102 is in counties 419001, 410102"):
+        census_rows(counties, load_census())
+
+
+def test_migration_is_neutral_where_a_county_has_no_children_and_adds_none_to_henan() -> None:
+    from layoutsim.forecast.cohort import COUNTY_MIGRATION_AGES, migration
+
+    c20, c10 = load_census(2020), load_census(2010)
+    survival = ForecastConfig().survival
+    every = census_rows(c20, c20)
+    factors = migration(every, c20, c10, survival)
+    henan = factors[0, -1]  # ages 14–16 carry Henan's factor only
+    assert (factors[:, -1] == henan).all() and 1.0 < henan < 1.005
+    young = list(COUNTY_MIGRATION_AGES)
+    children = (c20["age0"] + c20["age1_4"] + c20["age5_9"] + 0.8 * c20["age10_14"]).to_numpy()
+    assert np.average(factors[:, young[0]], weights=children) == pytest.approx(henan)
+    gaining = factors[list(c20["adcode"]).index("410105"), 0]  # 金水区 gains children, 卢氏县 loses them
+    assert gaining > henan > factors[list(c20["adcode"]).index("411224"), 0]
+    # no children aged 0–4 in 2010: the county moves as Henan does (its factor is that of a county whose
+    # ratio is Henan's: 卢氏县's factor ÷ its own relative ratio, worked out by hand)
+    empty = c10.assign(age0=np.where(c10["adcode"] == "410105", 0, c10["age0"]),
+                       age1_4=np.where(c10["adcode"] == "410105", 0, c10["age1_4"]))
+    neutral = migration([["410105"], ["411224"]], c20, empty, survival)
+    assert np.isfinite(neutral).all()
+    lushi20, lushi10 = c20.set_index("adcode").loc["411224"], c10.set_index("adcode").loc["411224"]
+    ratio = lushi20["age10_14"] / (lushi10["age0"] + lushi10["age1_4"])
+    henan_ratio = c20["age10_14"].sum() / (empty["age0"] + empty["age1_4"]).sum()
+    assert neutral[0, 0] == pytest.approx(neutral[1, 0] / (ratio / henan_ratio) ** 0.1, rel=1e-12)
+    assert (migration([["410105"]], c20, c10, survival, scale=0) == 1).all()
+
+
+def test_band_counts_from_the_year_the_data_describe(residential: pd.DataFrame, townships: pd.DataFrame,
+                                                     counties: pd.DataFrame) -> None:
+    fc = forecast(residential, townships, counties, config(start_year=2024, end_year=2026, band=0.02))
+    first = fc.pupils[fc.pupils.year == 2024]
+    assert (first.pupils_low == first.pupils).all() and (first.pupils_high == first.pupils).all()
+    later = fc.pupils[(fc.pupils.year == 2026) & (fc.pupils.pupils > 0)]
+    assert (later.pupils_low / later.pupils).round(9).unique().tolist() == [0.96]
+    primary = later[later.level == "primary"]
+    assert (primary.intake * 6).tolist() == pytest.approx(primary.pupils.tolist())  # per-thousand: ÷ grades

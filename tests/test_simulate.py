@@ -97,8 +97,8 @@ def test_province_forecast_from_counties_alone(tmp_path: Path) -> None:
     assert first.loc["primary", "intake"] == pytest.approx(1_659_900, rel=1e-3)
     assert (total["pupils_low"] <= total["pupils"]).all() and (total["pupils"] <= total["pupils_high"]).all()
     assert cli("validate", scenario).returncode == 0
-    for command in ("run", "audit"):
-        proc = cli(command, scenario, "--out", str(tmp_path / command))
+    for command, *args in (("run",), ("audit",), ("compare", str(ROOT / "scenarios" / "beiguan" / "baseline.toml"))):
+        proc = cli(command, scenario, *args, "--out", str(tmp_path / command))
         assert proc.returncode == 2 and "counties only" in proc.stderr and not proc.stdout
         assert not (tmp_path / command).exists()
 

@@ -36,8 +36,6 @@ HENAN_2020_PUPILS: dict[str, tuple[float, float | None]] = {
 MAX_AGE = 17
 
 
-
-
 class PerLevel(Strict):
     """One number per school level (pupils per 1,000 residents, or an enrolment rate)."""
 
@@ -84,9 +82,9 @@ class Births(Strict):
 
     Without ``table``, the Henan series ``series`` is used for the years it covers and projected beyond
     its last year by ``variant``; each county gets the share of Henan births that its census age-0
-    count is of Henan's 2020 births (``series[2020]``). With ``table``, the given numbers are used
-    (linear between given years, the last value held after the last one) and ``table_kind`` says what
-    they are.
+    count is of Henan's 2020 births (``series[2020]``). With ``table``, the given numbers are used from
+    its first year on (linear between given years, the last value held after the last one) and
+    ``table_kind`` says what they are.
     """
 
     variant: Literal["low", "central", "high"] = Field(
@@ -121,7 +119,10 @@ class Births(Strict):
         ),
     )
     table: dict[int, float] | None = Field(
-        None, description="Given births (or an index) by year; replaces the Henan series and projection."
+        None, description=(
+            "Given births (or an index) by year; from its first year on it replaces the Henan series and "
+            "its projection (linear between given years, the last value held after them); before its first "
+            "year the observed series is used."),
     )
     table_kind: Literal["henan", "region", "index"] = Field(
         "region",

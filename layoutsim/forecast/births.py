@@ -51,31 +51,34 @@ def henan_births(births: Births, years: Sequence[int]) -> pd.Series:
 def county_births(births: Births, age0: pd.Series, years: Sequence[int]) -> pd.DataFrame:
     """Births of each county in ``years`` as a tidy table (year, area, births).
 
-    ``age0`` is the census age-0 count by county (index: county code). The table also holds the
-    province rows (area ``"henan"``) when the counties are scaled from a Henan series.
+    ``age0`` is the census age-0 count by county (index: county code): a county's share of Henan's 2020
+    births (``births.series[2020]``) is its census age 0 ÷ that, and it keeps the share. A ``births.table``
+    replaces the series from its first year on; before it, the observed (and projected) series is used.
+    The table also holds the province rows (area ``"henan"``) where the counties follow a Henan series.
     """
     years = list(years)
-    if births.table is None or births.table_kind == "henan":
-        if births.table is None:
-            province = henan_births(births, [CENSUS_YEAR, *years]).to_numpy()
-        else:
-            province = _interpolate(births.table, [CENSUS_YEAR, *years])
-        base, province = province[0], province[1:]
-        per_county = np.outer(age0.to_numpy(float) / base, province)
-        rows = [pd.DataFrame({"year": years, "area": HENAN, "births": province})]
-    else:
+    counts = age0.to_numpy(float)
+    province = henan_births(births, years).to_numpy()
+    per_county = np.outer(counts / births.series[CENSUS_YEAR], province)
+    province_rows = np.ones(len(years), bool)
+    if births.table is not None:
+        after = np.asarray(years) >= min(births.table)
         given = _interpolate(births.table, years)
-        if births.table_kind == "region":
-            total = float(age0.sum())
-            share = age0.to_numpy(float) / total if total > 0 else np.zeros(len(age0))
-        else:  # index, 2020 = 1.0
-            share = age0.to_numpy(float)
-        per_county = np.outer(share, given)
-        rows = []
-    rows.append(pd.DataFrame({
-        "year": np.tile(years, len(age0)),
-        "area": np.repeat(age0.index.astype(str).to_numpy(), len(years)),
-        "births": per_county.ravel(),
-    }))
+        if births.table_kind == "henan":
+            province = np.where(after, given, province)
+            per_county = np.outer(counts / births.series[CENSUS_YEAR], province)
+        else:
+            if births.table_kind == "region":
+                total = float(counts.sum())
+                share = counts / total if total > 0 else np.zeros(len(counts))
+            else:  # index, 2020 = 1.0
+                share = counts
+            per_county[:, after] = np.outer(share, given[after])
+            province_rows = ~after
+    keep = np.asarray(years)[province_rows]
+    rows = [pd.DataFrame({"year": keep, "area": HENAN, "births": province[province_rows]}),
+            pd.DataFrame({"year": np.tile(years, len(age0)),
+                          "area": np.repeat(age0.index.astype(str).to_numpy(), len(years)),
+                          "births": per_county.ravel()})]
     table = pd.concat(rows, ignore_index=True)
     return table.astype({"year": "int64", "area": str, "births": "float64"})

@@ -41,8 +41,9 @@ def census_rows(counties: pd.DataFrame, census: pd.DataFrame) -> list[list[str]]
     statistical units (``;``-separated, e.g. a district and a development zone reported apart). The units
     must make up whole rows of the census table: a row folds some zones into their host district, and
     its groups cannot be split again. Raises :class:`~layoutsim.errors.DataError` naming every county
-    whose units the table lacks or cuts across.
+    whose units the table lacks or cuts across, and every row two counties share.
     """
+    _require(census, "2020", ["adcode", *COHORT_COLUMNS])
     row_units = {str(code): ([u.strip() for u in str(spec).split(";") if u.strip()]
                              if "census_units" in census and pd.notna(spec) else [str(code)])
                  for code, spec in zip(census["adcode"], census.get("census_units", census["adcode"]))}
@@ -61,6 +62,12 @@ def census_rows(counties: pd.DataFrame, census: pd.DataFrame) -> list[list[str]]
             problems.append(f"county {code}: census row(s) {', '.join(rows)} also hold {', '.join(cut)}; "
                             f"list them in census_units too (a row's groups cannot be split)")
         out.append(rows)
+    claimed: dict[str, list[str]] = {}
+    for code, rows in zip(counties["adcode"].astype(str), out):
+        for row in rows:
+            claimed.setdefault(row, []).append(code)
+    problems += [f"census row {row} is in counties {', '.join(codes)}: each row belongs to one county"
+                 for row, codes in claimed.items() if len(codes) > 1]
     if problems:
         raise DataError("counties without census cohorts", problems)
     return out
@@ -96,16 +103,21 @@ def single_years(groups: np.ndarray) -> np.ndarray:
         whole = np.floor(part).astype(np.int64)
         short = groups[:, g] - whole.sum(axis=1)
         order = np.argsort(-(part - whole), axis=1, kind="stable")
-        bump = np.argsort(order, axis=1) < short[:, None]
-        empty = part.sum(axis=1) == 0  # a zero group: nothing to round
-        whole = whole + (bump & ~empty[:, None])
-        whole[empty, 0] += groups[empty, g]
-        out[:, first:last + 1] = whole
+        bump = np.argsort(order, axis=1) < short[:, None]  # a zero group has nothing short
+        out[:, first:last + 1] = whole + bump
     return out
 
 
-def _change_ratio(after: np.ndarray, before: np.ndarray) -> np.ndarray:
-    return np.divide(after, before, out=np.ones_like(after, dtype=float), where=before > 0)
+def _uncertain(values: pd.Series) -> np.ndarray:
+    """The 2010 table's ``uncertain`` column as booleans (True, "True", "yes", 1 …; empty is False)."""
+    text = values.astype(str).str.strip().str.lower()
+    return text.isin(["true", "1", "yes", "y", "1.0"]).to_numpy()
+
+
+def _require(table: pd.DataFrame, name: str, columns: Sequence[str]) -> None:
+    missing = [c for c in columns if c not in table.columns]
+    if missing:
+        raise DataError(f"the {name} census table lacks columns", missing)
 
 
 def migration(rows: list[list[str]], census_2020: pd.DataFrame, census_2010: pd.DataFrame,
@@ -115,46 +127,59 @@ def migration(rows: list[list[str]], census_2020: pd.DataFrame, census_2010: pd.
     Hamilton–Perry: a cohort-change ratio compares a cohort at two censuses ten years apart.
 
     - **Province.** The cohorts aged :data:`PROVINCE_COHORTS_2010` in 2010 against the same cohorts ten
-      years older in 2020 (single years from :func:`single_years`), less survival, give Henan's yearly
-      factor ``m_henan`` = (ratio ÷ survival over the ten years)^(1/10), at every age.
+      years older in 2020 (single years from :func:`single_years` of every unit, summed), less survival,
+      give Henan's yearly factor ``m_henan`` = (ratio ÷ survival over the ten years)^(1/10), at every age.
     - **County.** The ratio of the county's 2020 ages 10–14 to its 2010 ages 0–4 (the groups themselves,
       no split), divided by the same ratio for all of Henan, is how much more (or less) the county gained
-      than the province: its drift to county seats and cities. Its tenth root multiplies ``m_henan`` at
-      the ages those cohorts passed, :data:`COUNTY_MIGRATION_AGES`. Dividing by Henan's ratio also takes
-      out the under-count of infants in the 2010 census, which inflates every county's ratio alike.
+      than the province: its drift to county seats and cities. Its tenth root, divided by the mean of all
+      units' tenth roots weighted by their 2020 children aged 0–13 (so that the county pattern moves
+      children between counties and adds none to Henan), multiplies ``m_henan`` at the ages those cohorts
+      passed, :data:`COUNTY_MIGRATION_AGES`. Dividing by Henan's ratio also takes out the under-count of
+      infants in the 2010 census, assumed to inflate every county's ratio alike.
     - A county any of whose 2010 rows is ``uncertain`` (its 2010 territory differs) takes the ratio of
-      its city (or cities) instead: boundary moves within a city cancel in the city's sum.
+      its city (or cities) instead: boundary moves within a city cancel in the city's sum. A county (or
+      city) with no children in either group gets Henan's ratio.
 
     ``scale`` multiplies every factor's logarithm (0: no migration, survival only).
     """
     if scale == 0:
         return np.ones((len(rows), MAX_AGE))
+    _require(census_2020, "2020", ["adcode", *COHORT_COLUMNS])
+    _require(census_2010, "2010", ["adcode", *COHORT_COLUMNS])
     s = np.asarray(survival, dtype=float)
-    p20 = single_years(census_2020[list(COHORT_COLUMNS)].sum().to_numpy()[None, :])[0]
-    p10 = single_years(census_2010[list(COHORT_COLUMNS)].sum().to_numpy()[None, :])[0]
+    p20 = single_years(census_2020[list(COHORT_COLUMNS)].to_numpy()).sum(axis=0)
+    p10 = single_years(census_2010[list(COHORT_COLUMNS)].to_numpy()).sum(axis=0)
     ages = np.array(PROVINCE_COHORTS_2010)
-    ratio = float(np.exp(np.mean(np.log(_change_ratio(p20[ages + 10], p10[ages])))))
+    ratio = float(np.exp(np.mean(np.log(p20[ages + 10] / np.maximum(p10[ages], 1)))))
     middle = int(ages.mean())
     m_henan = (ratio / np.prod(s[middle:middle + 10])) ** 0.1
 
-    young = census_2010.assign(young=census_2010["age0"] + census_2010["age1_4"],
-                               uncertain=census_2010.get("uncertain", False))
-    table = census_2020.assign(city=census_2020.get("city", census_2020["adcode"]))[["adcode", "city", "age10_14"]].merge(
+    young = census_2010.assign(
+        young=census_2010["age0"] + census_2010["age1_4"],
+        uncertain=_uncertain(census_2010["uncertain"]) if "uncertain" in census_2010 else False)
+    table = census_2020.assign(
+        city=census_2020["city"] if "city" in census_2020 else census_2020["adcode"],
+        children=census_2020["age0"] + census_2020["age1_4"] + census_2020["age5_9"] + census_2020["age10_14"] * 0.8,
+    )[["adcode", "city", "age10_14", "children"]].merge(
         young[["adcode", "young", "uncertain"]], on="adcode", how="left", validate="1:1")
     missing = table.loc[table["young"].isna(), "adcode"].tolist()
     if missing:
         raise DataError("the 2010 census table lacks rows of the 2020 table", missing[:20])
     henan_ratio = table["age10_14"].sum() / table["young"].sum()
     by_city = table.groupby("city")[["age10_14", "young"]].sum()
-    indexed = table.set_index("adcode")
-    factors = np.empty((len(rows), MAX_AGE))
-    for i, codes in enumerate(rows):
-        part = indexed.loc[codes]
+
+    def relative(codes: list[str]) -> float:
+        """The units' yearly factor relative to Henan's (tenth root of the ratio of ratios)."""
+        part = table[table["adcode"].isin(codes)]
         if part["uncertain"].astype(bool).any():
             part = by_city.loc[part["city"].unique()]
-        relative = float(_change_ratio(np.array([part["age10_14"].sum()]), np.array([part["young"].sum()]))[0])
-        factors[i] = m_henan
-        factors[i, list(COUNTY_MIGRATION_AGES)] *= (relative / henan_ratio) ** 0.1
+        after, before = float(part["age10_14"].sum()), float(part["young"].sum())
+        return (after / before / henan_ratio) ** 0.1 if after > 0 and before > 0 else 1.0
+
+    own = np.array([relative([code]) for code in table["adcode"]])
+    norm = float(np.average(own, weights=table["children"])) if table["children"].sum() > 0 else 1.0
+    factors = np.full((len(rows), MAX_AGE), m_henan)
+    factors[:, list(COUNTY_MIGRATION_AGES)] *= np.array([relative(codes) / norm for codes in rows])[:, None]
     return np.exp(scale * np.log(factors))
 
 

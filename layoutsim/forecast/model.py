@@ -40,9 +40,9 @@ class CountyLevels:
     cohorts: pd.DataFrame
 
 
-def _widen(years: list[int], band: float) -> np.ndarray:
-    """band × years after the census, per year (0 in the census year)."""
-    return band * np.clip(np.asarray(years, dtype=float) - CENSUS_YEAR, 0.0, None)
+def _widen(years: list[int], band: float, origin: int) -> np.ndarray:
+    """band × years after ``origin`` (the year the data describe), per year (0 in that year)."""
+    return band * np.clip(np.asarray(years, dtype=float) - origin, 0.0, None)
 
 
 def county_levels(counties: pd.DataFrame, config: ForecastConfig, census_2020: pd.DataFrame,
@@ -69,7 +69,7 @@ def county_levels(counties: pd.DataFrame, config: ForecastConfig, census_2020: p
     ages, births, pupils, intake = run(config.births)
     bounds = [pupils if config.births.table is not None else
               run(config.births.model_copy(update={"variant": v}))[2] for v in BAND_VARIANTS]
-    widen = _widen(config.years, config.band)[None, None, :]
+    widen = _widen(config.years, config.band, CENSUS_YEAR)[None, None, :]
     low = np.minimum(np.minimum(*bounds), pupils) * (1.0 - widen).clip(0.0)
     high = np.maximum(np.maximum(*bounds), pupils) * (1.0 + widen)
     n_years = ages.shape[1]
@@ -155,7 +155,6 @@ def forecast(residential: pd.DataFrame | None, townships: pd.DataFrame | None, c
     units = prepare_units(residential, townships if townships is not None else pd.DataFrame(), counties)
     years = config.years
     paths = resident_paths(units, years, urbanisation=config.urbanisation, new_from_county=config.new_from_county)
-    widen = _widen(years, config.band)[None, None, :]
     if config.method == "cohort":
         levels = county_levels(units.counties, config, load_census(2020) if census is None else census,
                                load_census(2010) if census_2010 is None else census_2010)
@@ -166,6 +165,7 @@ def forecast(residential: pd.DataFrame | None, townships: pd.DataFrame | None, c
         births, cohorts = levels.births, levels.cohorts
     else:
         values = per_thousand_pupils(paths, units.kind == "new", config.per_thousand, config.new_yield, LEVELS)
+        widen = _widen(years, config.band, config.start_year)[None, None, :]  # residents are the start year's
         grades = np.array([config.entry_ages.get(lv).last - config.entry_ages.get(lv).first + 1 for lv in LEVELS])
         by_unit = {"intake": values / grades[None, :, None], "pupils_low": values * (1.0 - widen).clip(0.0),
                    "pupils_high": values * (1.0 + widen)}

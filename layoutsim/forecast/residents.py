@@ -71,5 +71,6 @@ def resident_paths(units: Units, years: Sequence[int], *, urbanisation: float,
                     max(available[short].sum(), 0.0),
                 )
             now -= _spread(units, np.minimum(wanted, available), now, village)
+            now = np.clip(now, 0.0, None)  # a village emptied to the last resident, less rounding
         paths[:, k] = now
     return paths

@@ -91,8 +91,10 @@ def line_chart(x: Sequence[int], series: Sequence[Series], *, title: str, width:
             low, high = (np.asarray(b, dtype=float) for b in s.band)
             ok = [i for i in range(len(xs)) if np.isfinite(low[i]) and np.isfinite(high[i])]
             if len(ok) > 1:
-                edge = [f"{px(i):.1f},{py(high[i]):.1f}" for i in ok] + [f"{px(i):.1f},{py(low[i]):.1f}" for i in ok[::-1]]
-                body.append(f'<polygon points="{" ".join(edge)}" fill="{s.colour}" fill-opacity="0.18" stroke="none"/>')
+                edge = ([f"{px(i):.1f},{py(high[i]):.1f}" for i in ok]
+                        + [f"{px(i):.1f},{py(low[i]):.1f}" for i in ok[::-1]])
+                body.append(f'<polygon points="{" ".join(edge)}" fill="{s.colour}" fill-opacity="0.18" '
+                            'stroke="none"/>')
     for s in series:
         pts = [(px(i), py(v)) for i, v in enumerate(s.values) if v is not None and np.isfinite(v)]
         dash = ' stroke-dasharray="7 5"' if s.dash else ""
