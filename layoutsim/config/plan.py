@@ -17,9 +17,6 @@ from layoutsim.config.base import Strict
 from layoutsim.schema import LEVELS, LevelKey
 
 
-
-
-
 def _by_level(kindergarten: float, primary: float, junior: float, high: float) -> dict[LevelKey, float]:
     return {"kindergarten": kindergarten, "primary": primary, "junior": junior, "high": high}
 
@@ -72,6 +69,37 @@ class Costs(Strict):
                     "capital budget.",
     )
 
+    salary_cny_per_staff_year: float = Field(
+        90_000.0, ge=0,
+        description="A staff post's cost a year (salary and social insurance; multi-period plan). Staff follow "
+                    "pupils at the staffing norms, so this prices what a closure saves: the staff a school's "
+                    "half-empty classes need beyond what its pupils need elsewhere. Assumption: about Henan's "
+                    "average wage in education; replace with the bureau's figure.",
+    )
+    upkeep_cny_per_class_year: float = Field(
+        30_000.0, ge=0,
+        description="Upkeep, utilities and supplies per class a year (multi-period plan). Assumption.",
+    )
+    temporary_cny_per_class_year: float = Field(
+        150_000.0, ge=0,
+        description="A temporary class for one year (multi-period plan): a rented, borrowed or prefab room with "
+                    "its fit-out, on top of its upkeep. Assumption: about a tenth of a new class's building cost.",
+    )
+    temporary_max_classes: int = Field(
+        6, ge=0, description="Temporary classes a school may run per level in a year (multi-period plan).",
+    )
+    temporary_max_years: int = Field(
+        3, ge=0,
+        description="Temporary classes are a stop-gap for peak years: a school may run at most "
+                    "temporary_max_classes × this many class-years of them per level over the horizon "
+                    "(multi-period plan). Assumption.",
+    )
+    conversion_cny_per_class: float = Field(
+        150_000.0, ge=0,
+        description="Refitting one classroom for another level on the same site (a nine-year school's primary "
+                    "room for junior, a primary room for a kindergarten class; multi-period plan). Assumption.",
+    )
+
     @field_validator("new_class_cny", "added_class_cny")
     @classmethod
     def _complete(cls, value: dict[str, float]) -> dict[str, float]:
@@ -79,6 +107,51 @@ class Costs(Strict):
         if bad:
             raise ValueError(f"negative cost: {', '.join(bad)}")
         return _all_levels(value, "costs")
+
+
+class Horizon(Strict):
+    """A plan over years (the scenario's ``[plan.horizon]``): decisions year by year from ``first`` to
+    ``last`` (the Five-Year period) and on to ``outlook``, each judged against the forecast of its year.
+
+    Model years: every year of the plan period, then every ``step`` years after it, and ``outlook``; a
+    model year stands for the years up to the next one (costs and pupil-km are counted that many times).
+    """
+
+    first: int = Field(2026, ge=2020, le=2100, description="First year of the plan (15th Five-Year: 2026).")
+    last: int = Field(2030, ge=2020, le=2100, description="Last year of the plan period (2030).")
+    outlook: int = Field(2035, ge=2020, le=2100, description="Last year the plan is judged against (2035).")
+    step: int = Field(1, ge=1, le=10, description="Years between model years after the plan period (1 = yearly).")
+    lead_years: int = Field(
+        2, ge=0, le=10,
+        description="Design and construction of a new school: the first one opens in first + lead_years "
+                    "(assumption: land, design, two years' building).",
+    )
+    expansion_lead_years: int = Field(
+        1, ge=0, le=10, description="A teaching block added to an existing school opens in first + this.",
+    )
+    discount_rate: float = Field(
+        0.08, ge=0, lt=1,
+        description="Discount rate for costs and savings over the years: 8 %, the social discount rate of "
+                    "《建设项目经济评价方法与参数》(3rd edition, 2006), U: not in the project's references.",
+    )
+    life_years: int = Field(
+        50, ge=1, le=200,
+        description="Working life of a school building (GB 50068: 50 years for ordinary buildings): its cost "
+                    "is spread over it as an equivalent annual cost, so a building opened late in the horizon "
+                    "is charged only for the years it serves within it.",
+    )
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Horizon:
+        if not self.first <= self.last <= self.outlook:
+            raise ValueError(f"horizon years must run first {self.first} ≤ last {self.last} ≤ outlook {self.outlook}")
+        return self
+
+    @property
+    def years(self) -> list[int]:
+        """The model years: the plan period yearly, then every ``step`` years, and the outlook year."""
+        out = list(range(self.first, self.last + 1)) + list(range(self.last + self.step, self.outlook, self.step))
+        return sorted(set(out) | {self.outlook})
 
 
 class PlanConfig(Strict):
@@ -140,6 +213,9 @@ class PlanConfig(Strict):
         description="Largest county model built, in variables, estimated from its arrays before building. "
                     "PuLP holds about 0.6 KB per variable with its rows (measured), HiGHS as much again: "
                     "1.5 million is about 2 GB and already beyond a minute of solving on 2 cores.",
+    )
+    horizon: Horizon | None = Field(
+        None, description="A plan over years (2026–2030, outlook 2035) instead of one target year; see Horizon.",
     )
     time_limit_s: float = Field(60.0, gt=0, description="Time limit per county model (seconds).")
     mip_gap: float = Field(0.01, ge=0, lt=1, description="Relative optimality gap at which a county model stops.")

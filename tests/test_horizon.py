@@ -1,0 +1,132 @@
+"""The multi-period plan (2026–2035) on hand-made counties whose best answer is known by hand."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from layoutsim.config.plan import Horizon, PlanConfig
+from layoutsim.optimize.horizon import plan_years
+from layoutsim.optimize.multi import Timeline, annuity
+from optimize_fixtures import book, candidate, housing_rule, reach, region, school, unit
+
+STAFF = {"kindergarten": 7.0, "primary": 19.0, "junior": 13.5, "high": 12.5}
+YEARS = list(range(2026, 2036))
+
+
+def cfg(**kw: object) -> PlanConfig:
+    base = {"mip_gap": 0.0, "time_limit_s": 60.0, "workers": 1, "horizon": Horizon()}
+    return PlanConfig(**{**base, **kw})
+
+
+def by_year(unit_id: str, level: str, values: dict[int, float] | float) -> pd.DataFrame:
+    """A unit's pupils of one level in every year 2026–2035 (a number: the same each year; a dict: the
+    given years, the last given value held until the next)."""
+    if not isinstance(values, dict):
+        values = {2026: float(values)}
+    known = sorted(values)
+    rows = [(unit_id, level, y, float(values[max(k for k in known if k <= y)])) for y in YEARS]
+    return pd.DataFrame(rows, columns=["unit", "level", "year", "pupils"])
+
+
+def actions(p, kind: str) -> pd.DataFrame:
+    return p.actions[p.actions["action"] == kind]
+
+
+def test_timeline_years_spans_and_discounting() -> None:
+    tl = Timeline.of(Horizon(step=2))
+    assert tl.years.tolist() == [2026, 2027, 2028, 2029, 2030, 2032, 2034, 2035]
+    assert tl.span.tolist() == [1, 1, 1, 1, 2, 2, 1, 1] and tl.span.sum() == 10  # 2030 stands for 2030–31
+    assert tl.present[0] == 1.0 and tl.present[5] == pytest.approx(1.08 ** -6 + 1.08 ** -7)
+    assert tl.tail[0] == pytest.approx(sum(1.08 ** -k for k in range(10)))
+    assert annuity(0.0, 50) == 0.02 and annuity(0.08, 50) * 50 > 1  # interest makes it dearer than 1/life
+
+
+def test_a_one_year_peak_is_met_with_temporary_classes_not_a_building() -> None:
+    """405 seats; 2027 alone needs 495: two temporary classes that year, nothing built."""
+    reg = region([unit("U1", 200)], [school("S1", 0, primary=(9, 400))], [candidate("C1", 400)])
+    pupils = by_year("U1", "primary", {2026: 400, 2027: 495, 2028: 400})
+    p = plan_years(reg, pupils, book(), cfg(), reach(), staff_ratio=STAFF)
+    temp = actions(p, "temporary")
+    assert temp[["year", "school", "classes"]].values.tolist() == [[2027, "S1", 2]]
+    assert actions(p, "build").empty and actions(p, "expand").empty
+    assert p.plan.unmet.empty
+
+
+def test_a_lasting_shortfall_is_built_for_not_rented() -> None:
+    """The same school short of 4 classes (175 pupils) every year from 2027: a block of 6 classes costs
+    80万 × 6 × 0.0817 = 39.2万 a year plus 6 × 3万 upkeep = 57.2万, four rented rooms 4 × 18万 = 72万, and
+    rooms may be rented for three years' worth at most: the block opens in 2027 (one year's lead)."""
+    reg = region([unit("U1", 200)], [school("S1", 0, primary=(9, 400))])
+    pupils = by_year("U1", "primary", {2026: 400, 2027: 580})
+    p = plan_years(reg, pupils, book(), cfg(), reach(), staff_ratio=STAFF)
+    assert actions(p, "expand")[["year", "school", "classes"]].values.tolist() == [[2027, "S1", 6]]
+    assert actions(p, "temporary").empty
+    row = p.years[(p.years["school"] == "S1") & (p.years["year"] == 2030)].iloc[0]
+    assert (row["classes"], row["seats"], row["pupils"]) == (15, 15 * 45, 580)
+
+
+def test_an_estate_gets_its_school_when_it_is_lived_in_and_not_before_the_lead_time() -> None:
+    """A new estate of 6,000 completed in 2029 with a tied site: its school opens in 2029; one completed in
+    2026 gets its school in 2028, the first year the lead time allows (pupils wait in temporary rooms or
+    go unseated until then)."""
+    for done, opens in ((2029, 2029), (2026, 2028)):
+        reg = region([unit("N1", 300, residents=6000, kind="new", completion_year=done)], [],
+                     [candidate("C1", 350, tied_to="N1")])
+        pupils = by_year("N1", "primary", {2026: 0.0, done: 480.0})
+        p = plan_years(reg, pupils, book(housing_rule()), cfg(), reach(), staff_ratio=STAFF)
+        assert actions(p, "build")[["year", "school"]].values.tolist() == [[opens, "C1"]], done
+        assert p.plan.new_schools["open_by"].tolist() == [opens]
+        assert p.plan.new_schools["start_by"].tolist() == [max(opens - 2, 2026)]
+
+
+def test_a_nine_year_school_moves_rooms_from_primary_to_junior_as_the_wave_passes() -> None:
+    """12 primary rooms (540 seats) and 6 junior (300): primary pupils fall from 520 to 340 while junior
+    rise from 280 to 400 in 2029. Nothing can be built or rented: junior takes 2 primary rooms from 2029."""
+    reg = region([unit("U1", 200)], [school("S1", 0, stype="nine_year", primary=(12, 520), junior=(6, 280))])
+    pupils = pd.concat([by_year("U1", "primary", {2026: 520, 2029: 340}),
+                        by_year("U1", "junior", {2026: 280, 2029: 400})])
+    config = cfg(max_added_classes=0, costs={"temporary_max_classes": 0})
+    p = plan_years(reg, pupils, book(), config, reach(), staff_ratio=STAFF)
+    conv = actions(p, "convert")
+    assert conv[["year", "school", "level", "classes"]].values.tolist() == [[2029, "S1", "junior", 2]]
+    junior = p.years[(p.years["level"] == "junior") & (p.years["year"] == 2030)].iloc[0]
+    assert (junior["classes"], junior["pupils"]) == (8, 400)
+    assert p.plan.unmet.empty
+
+
+def test_a_school_closes_only_in_a_year_its_pupils_have_seats() -> None:
+    """A small village school (6 rooms, 30 pupils) beside a full town school: it may close once the town
+    school's extension opens (2027). Every year from its closure, its pupils are seated."""
+    reg = region([unit("U1", 200), unit("U2", 700, residents=500)],
+                 [school("S1", 0, primary=(9, 400)), school("S2", 800, primary=(6, 30))])
+    pupils = pd.concat([by_year("U1", "primary", 400.0), by_year("U2", "primary", 30.0)])
+    p = plan_years(reg, pupils, book(), cfg(allow_closures=True), reach(), staff_ratio=STAFF)
+    closed = actions(p, "close")
+    assert closed["school"].tolist() == ["S2"]
+    year = int(closed["year"].iloc[0])
+    s1 = p.years[(p.years["school"] == "S1")].set_index("year")
+    assert (s1.loc[year:, "seats"] >= s1.loc[year:, "pupils"] - 1e-6).all()
+    assert p.plan.unmet.empty
+    first_seats = s1.loc[year, "seats"]
+    assert first_seats >= 430  # the closure waits for the extension or rooms that seat all 430 pupils
+
+
+@pytest.mark.parametrize("budget", [0.0, 5e6, 2e7])
+def test_capital_never_exceeds_the_budget(budget: float) -> None:
+    reg = region([unit("U1", 200)], [school("S1", 0, primary=(9, 400))], [candidate("C1", 400)])
+    pupils = by_year("U1", "primary", {2026: 400, 2028: 900})
+    p = plan_years(reg, pupils, book(), cfg(budget_cny=budget), reach(), staff_ratio=STAFF)
+    assert p.actions["capital_cny"].sum() <= budget + 1e-6
+    short = p.years.groupby("year")[["pupils", "seats"]].sum()
+    assert (short["pupils"] <= short["seats"] + 1e-6).all()
+
+
+def test_stranded_seats_in_the_outlook_year() -> None:
+    """Pupils fall from 400 to 100 by 2035: 405 seats, 100 used, 305 stranded (below 60 %)."""
+    reg = region([unit("U1", 200)], [school("S1", 0, primary=(9, 400))])
+    pupils = by_year("U1", "primary", {2026: 400, 2031: 200, 2035: 100})
+    p = plan_years(reg, pupils, book(), cfg(), reach(), staff_ratio=STAFF)
+    assert p.stranded[["school", "seats", "pupils", "empty_seats"]].values.tolist() == [["S1", 405.0, 100.0, 305.0]]
+    assert p.stranded_seats == 305.0
+    assert np.isclose(p.years[p.years["year"] == 2035]["utilisation"].iloc[0], 100 / 405)
