@@ -72,10 +72,19 @@ def _run(console: Console, scenario: Path, out: Path | None) -> int:
                       f"within reach {k['within_reach_share'] or 0:6.1%}  large classes {k['large_class_share'] or 0:6.1%}")
     p = result.kpis["plan"]
     gap = f", gap ≤ {p['max_gap']:.2%}" if p["max_gap"] is not None else ""
-    console.print(f"  plan {result.scenario.scenario.target_year}: {p['new_schools']} new schools, {p['expansions']} "
+    h = p.get("horizon")
+    when = f"{h['first']}–{h['last']}" if h else str(result.scenario.scenario.target_year)
+    unmet_when = f" in {h['last']}" if h else ""
+    console.print(f"  plan {when}: {p['new_schools']} new schools, {p['expansions']} "
                   f"expansions (+{p['added_classes']} classes), {p['closures']} closures, "
-                  f"{p['cost_cny'] / 1e8:.2f}亿元, unmet {p['unmet_pupils']:,} pupils; solver "
+                  f"{p['cost_cny'] / 1e8:.2f}亿元, unmet {p['unmet_pupils']:,} pupils"
+                  f"{unmet_when}; solver "
                   f"{'/'.join(p['solver_status'])}{gap} in {p['solver_seconds']:.1f} s")
+    if h:
+        acts = ", ".join(f"{n} {k}" for k, n in p["actions"].items())
+        console.print(f"    by year: {acts or 'nothing'}; lifetime cost to {h['outlook']} "
+                      f"{p['lifetime_cost_cny'] / 1e8:.2f}亿元 (discounted); {p['stranded_seats']:,} seats stranded "
+                      f"in {h['outlook']} (below 60 % used) → plan_actions.csv, plan_years.csv")
     for r in p["hard_rules_left"]:
         console.print(f"    hard rule still broken: {r['rule_id']} at {r['places']} places: {r['why_en']}")
     console.print(f"  map: {result.out_dir / 'index.html'}   report: {result.out_dir / 'report.html'}")

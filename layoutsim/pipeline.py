@@ -26,6 +26,7 @@ from .errors import ScenarioError
 from .schema import LEVELS
 from .simulate import Outlook, outlook, phase
 from .optimize import Plan, plan as propose, sweep
+from .optimize.horizon import YearsPlan, plan_years
 from .rules import Rulebook
 
 Step = Callable[[str], None]
@@ -190,12 +191,8 @@ def _run_into(scenario: Scenario, tmp: Path, step: Step) -> RunResult:
     findings = audit_layout(book, region, pupils, meta.target_year)
     seat_outlook = outlook(region, fc, assignment)
     step("plan")
-    proposal = propose(region, pupils, book, scenario.plan, scenario.reach, year=meta.target_year,
-                       log_dir=_logs(tmp))
-    new, expansions = phase(proposal.new_schools, proposal.expansions, proposal.flows, seat_outlook, region,
-                            base_year=meta.base_year, target_year=meta.target_year)
-    proposal = dataclasses.replace(proposal, new_schools=with_lonlat(new, region), expansions=expansions)
-    proposed_findings = audit_proposal(book, region, pupils, proposal, meta.target_year)
+    years_plan, proposal, plan_year = _propose(scenario, region, fc, pupils, book, seat_outlook, tmp)
+    proposed_findings = audit_proposal(book, region, pupils_in(fc, plan_year), proposal, plan_year)
     table = school_table(region.schools, assignment)
     names = dict(zip(region.counties["adcode"], region.counties["name"]))
     indicators = {
@@ -203,7 +200,7 @@ def _run_into(scenario: Scenario, tmp: Path, step: Step) -> RunResult:
         "synthetic": region.synthetic,
         **kpis(region.residential, region.schools, pupils, assignment, scenario.reach, units_county, names),
         "findings": _per_rule(findings),
-        "plan": plan_summary(proposal, proposed_findings),
+        "plan": {**plan_summary(proposal, proposed_findings), **years_summary(years_plan)},
     }
     step("map")
     title = meta.title if meta.language == "zh" or not meta.title_en else meta.title_en
@@ -215,9 +212,43 @@ def _run_into(scenario: Scenario, tmp: Path, step: Step) -> RunResult:
                           findings=findings, seat_gap=gap, rulebook=book, plan=proposal)
     step("write")
     result = RunResult(scenario, region, pupils, assignment, table, indicators, findings, fc, seat_outlook,
-                       proposal, proposed_findings, tmp)
+                       proposal, proposed_findings, tmp, years_plan)
     write_run(tmp, result, html, report)
     return result
+
+
+def _propose(scenario: Scenario, region: Region, fc: Forecast, pupils: pd.DataFrame, book: Rulebook,
+             seat_outlook: Outlook, tmp: Path) -> tuple[YearsPlan | None, Plan, int]:
+    """The plan: over the years of ``[plan.horizon]`` when the scenario has one (the plan period's last
+    year is the plan's year), else for the target year, phased afterwards by the seat early-warning."""
+    meta, horizon = scenario.scenario, scenario.plan.horizon
+    if horizon is not None:
+        years = plan_years(region, fc.pupils[["unit", "level", "year", "pupils"]], book, scenario.plan, scenario.reach,
+                           staff_ratio={lv: scenario.forecast.staff_ratio.get(lv) for lv in LEVELS},
+                           log_dir=_logs(tmp))
+        proposal = dataclasses.replace(years.plan, new_schools=with_lonlat(years.plan.new_schools, region))
+        return dataclasses.replace(years, plan=proposal), proposal, horizon.last
+    proposal = propose(region, pupils, book, scenario.plan, scenario.reach, year=meta.target_year, log_dir=_logs(tmp))
+    new, expansions = phase(proposal.new_schools, proposal.expansions, proposal.flows, seat_outlook, region,
+                            base_year=meta.base_year, target_year=meta.target_year)
+    return None, dataclasses.replace(proposal, new_schools=with_lonlat(new, region), expansions=expansions), \
+        meta.target_year
+
+
+def years_summary(years: YearsPlan | None) -> dict:
+    """The plan over years in kpis.json: its horizon, actions by kind, lifetime cost and stranded seats."""
+    if years is None:
+        return {}
+    h = years.horizon
+    by_kind = years.actions.groupby("action").size()
+    return {
+        "horizon": {"first": h.first, "last": h.last, "outlook": h.outlook},
+        "actions": {k: int(v) for k, v in by_kind.items()},
+        "lifetime_cost_cny": round(years.lifetime_cny),
+        "stranded_seats": round(years.stranded_seats),
+        "stranded_schools": int(years.stranded["school"].nunique()),
+        "unmet_by_year": {int(y): round(float(v)) for y, v in years.unmet_by_year.items()},
+    }
 
 
 def _logs(tmp: Path) -> Path:

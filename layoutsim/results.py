@@ -16,6 +16,7 @@ from .config.scenario import Scenario, dump_scenario
 from .forecast import Forecast
 from .io import write_gpkg, write_json, write_table
 from .optimize import Plan
+from .optimize.horizon import YearsPlan
 from .region import Region
 from .render.explore import explore_map
 from .render.map import map_spec
@@ -38,6 +39,7 @@ class RunResult:
     plan: Plan
     proposed_findings: pd.DataFrame
     out_dir: Path
+    years_plan: YearsPlan | None = None  # the plan over years, when the scenario has [plan.horizon]
 
     def explore(self, *, tiles: str | None = None) -> folium.Map:
         """The run's map as a folium map for a notebook, drawn from the same data as ``index.html`` (no base
@@ -84,6 +86,13 @@ def write_plan(folder: Path, proposal: Plan, proposed_findings: pd.DataFrame) ->
         write_table(folder / name, table)
 
 
+def write_years(folder: Path, years: YearsPlan) -> None:
+    """The plan over years: its actions by year, every school × level × year, the stranded seats."""
+    write_table(folder / "plan_actions.csv", years.actions)
+    write_table(folder / "plan_years.csv", years.years)
+    write_table(folder / "plan_stranded.csv", years.stranded)
+
+
 def write_outlook(folder: Path, view: Outlook) -> None:
     """The forecast tables and early-warnings as CSV (UTF-8 with BOM, so Excel reads the Chinese)."""
     tables = {"forecast_county.csv": view.by_county, "forecast_city.csv": view.by_city,
@@ -119,6 +128,8 @@ def write_run(folder: Path, result: RunResult, html: str, report: str) -> None:
     write_table(folder / "findings.csv", result.findings)
     write_outlook(folder, result.outlook)
     write_plan(folder, result.plan, result.proposed_findings)
+    if result.years_plan is not None:
+        write_years(folder, result.years_plan)
     region = result.region
     util = result.schools.pivot_table(index="school", columns="level", values="utilisation")
     schools = region.schools.join(util.add_prefix("utilisation_"), on="id")

@@ -130,3 +130,40 @@ def test_stranded_seats_in_the_outlook_year() -> None:
     assert p.stranded[["school", "seats", "pupils", "empty_seats"]].values.tolist() == [["S1", 405.0, 100.0, 305.0]]
     assert p.stranded_seats == 305.0
     assert np.isclose(p.years[p.years["year"] == 2035]["utilisation"].iloc[0], 100 / 405)
+
+
+def test_a_scenario_with_a_horizon_runs_and_writes_the_timeline(tmp_path) -> None:
+    """The tiny scenario with [plan.horizon]: the run writes plan_actions.csv, plan_years.csv and
+    plan_stranded.csv, kpis.json says the horizon, the actions and the stranded seats, and the new
+    estate's school (completed 2024) opens in 2028, the first year the lead time allows."""
+    import json
+
+    from conftest import SCENARIO, write_tiny
+    from layoutsim.pipeline import run
+
+    scenario = write_tiny(tmp_path, scenario=SCENARIO + "\n[plan]\nworkers = 1\nmip_gap = 0.0\n"
+                          "[plan.horizon]\nfirst = 2026\nlast = 2030\noutlook = 2035\n")
+    result = run(scenario, tmp_path / "out")
+    out = tmp_path / "out"
+    acts = pd.read_csv(out / "plan_actions.csv")
+    years = pd.read_csv(out / "plan_years.csv")
+    assert {"year", "action", "school", "classes", "capital_cny", "annual_cny", "reason_zh"} <= set(acts.columns)
+    assert set(years["year"]) == set(YEARS) and (out / "plan_stranded.csv").is_file()
+    kpis = json.loads((out / "kpis.json").read_text(encoding="utf-8"))["plan"]
+    assert kpis["horizon"] == {"first": 2026, "last": 2030, "outlook": 2035}
+    assert sum(kpis["actions"].values()) == len(acts)
+    assert kpis["stranded_seats"] == round(result.years_plan.stranded_seats)
+    built = acts[acts["action"] == "build"]
+    assert (built["year"] >= 2028).all() and not built.empty
+    assert result.plan.year == 2030 and (result.plan.new_schools["open_by"] >= 2028).all()
+
+
+def test_the_horizon_must_lie_within_the_forecast(tmp_path) -> None:
+    from conftest import SCENARIO, write_tiny
+    from layoutsim.config.scenario import load_scenario
+    from layoutsim.errors import ScenarioError
+
+    scenario = write_tiny(tmp_path, scenario=SCENARIO.replace("[forecast]", "[forecast]\nend_year = 2030")
+                          + "\n[plan.horizon]\noutlook = 2035\n")
+    with pytest.raises(ScenarioError, match=r"\[plan.horizon\] 2026–2035 is outside the forecast years 2020–2030"):
+        load_scenario(scenario)

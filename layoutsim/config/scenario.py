@@ -197,6 +197,10 @@ class Scenario(Strict):
         if not fc.start_year <= self.scenario.target_year <= fc.end_year:
             raise ValueError(f"target_year {self.scenario.target_year} is outside the forecast years "
                              f"{fc.start_year}–{fc.end_year}")
+        h = self.plan.horizon
+        if h is not None and not fc.start_year <= h.first <= h.outlook <= fc.end_year:
+            raise ValueError(f"[plan.horizon] {h.first}–{h.outlook} is outside the forecast years "
+                             f"{fc.start_year}–{fc.end_year}")
         return self
 
 

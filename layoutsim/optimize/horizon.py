@@ -54,6 +54,7 @@ class YearsPlan:
     years: pd.DataFrame        # YEAR_COLUMNS
     stranded: pd.DataFrame     # STRANDED_COLUMNS (schools and levels below STRANDED_BELOW in the outlook)
     lifetime_cny: float        # discounted cost to the outlook (capital as annual cost, running, rent, savings)
+    unmet_by_year: pd.Series   # pupils without a seat in each model year (all counties)
 
     @property
     def stranded_seats(self) -> float:
@@ -297,12 +298,17 @@ def plan_years(region: Region, pupils: pd.DataFrame, rulebook: Rulebook, config:
     actions: list[dict] = []
     rows: list[dict] = []
     lifetime = 0.0
+    years = Timeline.of(h).years
+    unmet = np.zeros(len(years))
     for mp, sol, ctx in zip(problems, solutions, contexts):
         if isinstance(sol, MultiSolution) and sol.status.has_solution:
             a, r = timeline_tables(mp, sol, ctx.school_names, ctx.cand["name"].to_numpy())
             actions += a
             rows += r
             lifetime += sol.lifetime_cny
+            unmet += sol.unmet.sum(axis=(1, 2))
+        else:  # no plan for the county: all its pupils are without one
+            unmet += mp.demand.sum(axis=(1, 2))
     action_table = pd.DataFrame(actions, columns=list(ACTION_COLUMNS))
     order = {a: i for i, a in enumerate(ACTION_ZH)}
     action_table = action_table.sort_values(["year", "county", "action"], key=lambda s: s.map(order) if s.name == "action"
@@ -310,7 +316,8 @@ def plan_years(region: Region, pupils: pd.DataFrame, rulebook: Rulebook, config:
     year_table = pd.DataFrame(rows, columns=list(YEAR_COLUMNS))
     plan = dataclasses.replace(plan, new_schools=_dated(plan.new_schools, action_table, "build", h),
                                expansions=_dated(plan.expansions, action_table, "expand", h))
-    return YearsPlan(h, plan, action_table, year_table, stranded(year_table, h.outlook), lifetime)
+    return YearsPlan(h, plan, action_table, year_table, stranded(year_table, h.outlook), lifetime,
+                     pd.Series(unmet, index=pd.Index(years, name="year"), name="unmet"))
 
 
 def _dated(table: pd.DataFrame, actions: pd.DataFrame, kind: str, h: Horizon) -> pd.DataFrame:
