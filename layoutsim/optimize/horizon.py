@@ -160,7 +160,7 @@ def _view(mp: MultiProblem, sol: MultiSolution | CountySolution, t: int) -> Coun
 
 def _site_ids(pb: CountyProblem, sol: MultiSolution) -> dict[int, dict[str, str]]:
     levels: dict[int, list[str]] = {}
-    for o in np.flatnonzero(sol.open_year > 0):
+    for o in np.flatnonzero(sol.open_year > 0).tolist():
         levels.setdefault(int(pb.opt_cand[o]), []).append(LEVELS[pb.opt_level[o]])
     return {k: candidate_school_ids(str(pb.cand_ids[k]), ordered(lv)) for k, lv in levels.items()}
 
@@ -237,7 +237,7 @@ def timeline_tables(mp: MultiProblem, sol: MultiSolution, names: np.ndarray, can
             if pb.school_cap[j, li] <= 0 and not conv_in[j, li].any():
                 continue
             lv = LEVELS[li]
-            for t in np.flatnonzero(sol.blocks[j, li]):
+            for t in np.flatnonzero(sol.blocks[j, li]).tolist():
                 added = int(sol.blocks[j, li, t] * pb.step)
                 actions.append({
                     "year": int(years[t]), "county": pb.county, "action": "expand", "school": str(pb.school_ids[j]),
@@ -246,7 +246,7 @@ def timeline_tables(mp: MultiProblem, sol: MultiSolution, names: np.ndarray, can
                     "annual_cny": float(added * mp.class_year_cny[li]),
                     "reason_zh": f"{int(years[t])}年起{LEVEL_ZH[lv]}学位不足，加建{added}个班",
                     "reason_en": f"{lv} seats short from {int(years[t])}: add {added} classes"})
-            for t in np.flatnonzero(sol.temporary[j, li]):
+            for t in np.flatnonzero(sol.temporary[j, li]).tolist():
                 n = int(sol.temporary[j, li, t])
                 actions.append({
                     "year": int(years[t]), "county": pb.county, "action": "temporary", "school": str(pb.school_ids[j]),

@@ -186,7 +186,7 @@ class _Builder:
         self.f: dict[tuple[int, int], pulp.LpVariable] = {}
         for p in range(len(pb.pair_unit)):
             i, li = int(pb.pair_unit[p]), int(pb.pair_level[p])
-            for t in np.flatnonzero(d[:, i, li] > 1e-9):
+            for t in np.flatnonzero(d[:, i, li] > 1e-9).tolist():
                 v = pulp.LpVariable(f"f{p}_{t}", 0, float(d[t, i, li]))
                 self.f[p, int(t)] = v
                 km = pb.pair_dist_m[p] / 1000.0
@@ -286,9 +286,9 @@ class _Builder:
                 row += [(self.g[n, t], -float(size[li])) for n in conv_in.get((j, li), [])]
                 row += [(self.g[n, t], float(size[li])) for n in conv_out.get((j, li), [])]
                 self.add(row, pulp.LpConstraintLE, cap)
-        for k in np.unique(pb.opt_cand):
-            for li in np.unique(pb.opt_level[pb.opt_cand == k]):
-                opts = np.flatnonzero((pb.opt_cand == k) & (pb.opt_level == li))
+        for k in np.unique(pb.opt_cand).tolist():
+            for li in np.unique(pb.opt_level[pb.opt_cand == k]).tolist():
+                opts = np.flatnonzero((pb.opt_cand == k) & (pb.opt_level == li)).tolist()
                 site = pb.n_s + int(k)
                 for t in range(T):
                     row = [(v, 1.0) for v in flows.get((site, int(li), t), [])]
@@ -302,17 +302,17 @@ class _Builder:
         mp, pb = self.mp, self.pb
         T = len(mp.timeline.years)
         classes = mp.classes
-        for k in np.unique(pb.opt_cand):
+        for k in np.unique(pb.opt_cand).tolist():
             k = int(k)
             self.add([(v, 1.0) for (kk, _), v in self.v.items() if kk == k], pulp.LpConstraintLE, 1.0)
-            for li in np.unique(pb.opt_level[pb.opt_cand == k]):
-                opts = np.flatnonzero((pb.opt_cand == k) & (pb.opt_level == li))
+            for li in np.unique(pb.opt_level[pb.opt_cand == k]).tolist():
+                opts = np.flatnonzero((pb.opt_cand == k) & (pb.opt_level == li)).tolist()
                 for t in range(T):  # open by t only on a site taken by t; one module per level
                     row = [(self.y[o, s], 1.0) for o in opts for s in range(t + 1) if (o, s) in self.y]
                     if row:
                         self.add(row + [(self.v[k, s], -1.0) for s in range(t + 1) if (k, s) in self.v],
                                  pulp.LpConstraintLE, 0.0)
-            g = np.flatnonzero(pb.opt_cand == k)
+            g = np.flatnonzero(pb.opt_cand == k).tolist()
             if len(np.unique(pb.opt_level[g])) > 1:
                 land = [(self.y[o, t], float(pb.opt_seats[o] * pb.land_per_pupil[pb.opt_level[o]]))
                         for o in g for t in range(T) if (o, t) in self.y]
@@ -354,7 +354,7 @@ class _Builder:
         T = len(mp.timeline.years)
         pen = self.cfg.soft_rule_penalty_cny * SCALE
         for cc in pb.combined:
-            g = np.flatnonzero((pb.opt_cand == cc.cand) & np.isin(pb.opt_level, cc.levels))
+            g = np.flatnonzero((pb.opt_cand == cc.cand) & np.isin(pb.opt_level, cc.levels)).tolist()
             row = [(self.y[o, t], float(pb.opt_seats[o])) for o in g for t in range(T) if (o, t) in self.y]
             if not cc.hard:
                 b = pulp.LpVariable(f"b{len(self.soft)}", cat=pulp.LpBinary)
@@ -364,7 +364,7 @@ class _Builder:
                                           f"{cc.cap:,.0f}人", f"{cc.rule_id}: {pb.cand_ids[cc.cand]} above {cc.cap:,.0f}")))
             self.add(row, pulp.LpConstraintLE, cc.cap)
         for n, (hs, due) in enumerate(zip(pb.housing, mp.housing_due)):
-            opts = np.flatnonzero(np.isin(pb.opt_cand, hs.candidates) & (pb.opt_level == hs.level))
+            opts = np.flatnonzero(np.isin(pb.opt_cand, hs.candidates) & (pb.opt_level == hs.level)).tolist()
             row = [(self.y[o, t], 1.0) for o in opts for t in range(min(int(due), T - 1) + 1) if (o, t) in self.y]
             h = pulp.LpVariable(f"h{n}", cat=pulp.LpBinary)
             row.append((h, float(hs.count)))
