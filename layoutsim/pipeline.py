@@ -209,7 +209,7 @@ def _run_into(scenario: Scenario, tmp: Path, step: Step) -> RunResult:
                      tianditu_key=scenario.output.tianditu_key or None,
                      **map_layers(region, findings, proposal, seat_outlook, meta.target_year))
     report = build_report(region, table, pupils, indicators, title=title, lang=meta.language,
-                          findings=findings, seat_gap=gap, rulebook=book, plan=proposal)
+                          findings=findings, seat_gap=gap, rulebook=book, plan=proposal, years_plan=years_plan)
     step("write")
     result = RunResult(scenario, region, pupils, assignment, table, indicators, findings, fc, seat_outlook,
                        proposal, proposed_findings, tmp, years_plan)

@@ -156,6 +156,8 @@ def test_a_scenario_with_a_horizon_runs_and_writes_the_timeline(tmp_path) -> Non
     built = acts[acts["action"] == "build"]
     assert (built["year"] >= 2028).all() and not built.empty
     assert result.plan.year == 2030 and (result.plan.new_schools["open_by"] >= 2028).all()
+    report = (out / "report.html").read_text(encoding="utf-8")
+    assert 'id="plan-actions"' in report and "分年度建设计划" in report and "规划学位" in report
 
 
 def test_the_horizon_must_lie_within_the_forecast(tmp_path) -> None:

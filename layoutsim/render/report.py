@@ -110,6 +110,34 @@ def gap_chart(tables: list[tuple[str, pd.DataFrame]], level: str, lang: str, lim
                      title=f"{t(level, lang)}：{t('gap_by_township', lang)}（{year}）")
 
 
+ACTION_KINDS = ("build", "expand", "temporary", "convert", "close")
+
+
+def timeline_view(years_plan: Any, forecast_years: pd.DataFrame, lang: str) -> dict | None:
+    """The plan over years for the report: action counts by year, planned seats against pupils by level."""
+    if years_plan is None:
+        return None
+    acts = years_plan.actions
+    counts = acts.pivot_table(index="year", columns="action", values="classes", aggfunc="size", fill_value=0)
+    temp = acts[acts["action"] == "temporary"].groupby("year")["classes"].sum()
+    by_year = counts.reindex(columns=list(ACTION_KINDS), fill_value=0)
+    by_year["temporary"] = temp.reindex(by_year.index, fill_value=0)
+    by_year["capital_cny"] = acts.groupby("year")["capital_cny"].sum().reindex(by_year.index, fill_value=0.0)
+    seats = years_plan.years.groupby(["level", "year"], as_index=False)["seats"].sum()
+    charts = []
+    for lv in [lv for lv in LEVELS if lv in set(seats["level"])]:
+        demand = forecast_years[forecast_years["level"] == lv].set_index("year")
+        planned = seats[seats["level"] == lv].set_index("year")["seats"]
+        xs = sorted(int(y) for y in planned.index)
+        d = demand.reindex(xs)
+        series = [Series(t("pupils_band", lang), d["pupils"].to_numpy(float), PALETTE[0],
+                         band=(d["pupils_low"].to_numpy(float), d["pupils_high"].to_numpy(float))),
+                  Series(t("planned_seats", lang), planned.reindex(xs).to_numpy(float), PALETTE[1], dash=True)]
+        charts.append(line_chart(xs, series, title=f"{t(lv, lang)}：{t('seats_by_year', lang)}"))
+    return {"kinds": ACTION_KINDS, "by_year": by_year, "charts": charts, "outlook": years_plan.horizon.outlook,
+            "stranded": years_plan.stranded_seats}
+
+
 def named_gap(region, seat_gap: pd.DataFrame) -> pd.DataFrame:
     names = dict(zip(region.townships["code"].astype(str), region.townships["name"]))
     return seat_gap.assign(name=seat_gap["township"].astype(str).map(lambda c: names.get(c, c)))
@@ -117,7 +145,7 @@ def named_gap(region, seat_gap: pd.DataFrame) -> pd.DataFrame:
 
 def build_report(region, school_table: pd.DataFrame, pupils: pd.DataFrame, kpis: dict, *, title: str,
                  lang: str = "zh", findings: pd.DataFrame | None = None, plan: Any = None,
-                 seat_gap: pd.DataFrame | None = None, rulebook: Any = None) -> str:
+                 seat_gap: pd.DataFrame | None = None, rulebook: Any = None, years_plan: Any = None) -> str:
     """``report.html`` as one self-contained page.
 
     Parameters
@@ -131,6 +159,9 @@ def build_report(region, school_table: pd.DataFrame, pupils: pd.DataFrame, kpis:
         the plan's sentence. ``rulebook`` (optional) lists the rules with no findings too.
     plan
         Optional plan (new_schools / expansions / closures): its cost and its tables.
+    years_plan
+        Optional plan over years (:class:`layoutsim.optimize.horizon.YearsPlan`): actions by year and a
+        chart per level of planned seats against pupils (needs ``seat_gap`` for the pupils).
     seat_gap
         Optional ``township, level, year, pupils, seats`` (forecast years); without it, the target year's
         pupils against today's seats.
@@ -159,6 +190,6 @@ def build_report(region, school_table: pd.DataFrame, pupils: pd.DataFrame, kpis:
         summary=summary, findings=listed.head(MAX_FINDINGS) if listed is not None else None,
         findings_total=len(listed) if listed is not None else 0, max_findings=MAX_FINDINGS,
         plan=plan_frames, school_names=dict(zip(region.schools["id"].astype(str), region.schools["name"])),
-        leaflet=False,
+        leaflet=False, timeline=timeline_view(years_plan, years, lang) if seat_gap is not None else None,
     )
     return render_page("report.html", **ctx)
