@@ -82,9 +82,11 @@ def _run(console: Console, scenario: Path, out: Path | None) -> int:
                   f"{'/'.join(p['solver_status'])}{gap} in {p['solver_seconds']:.1f} s")
     if h:
         acts = ", ".join(f"{n} {k}" for k, n in p["actions"].items())
+        without = p.get("stranded_seats_without_outlook")
+        blind = f"; {without:,} for the same plan blind to the outlook" if without is not None else ""
         console.print(f"    by year: {acts or 'nothing'}; lifetime cost to {h['outlook']} "
                       f"{p['lifetime_cost_cny'] / 1e8:.2f}亿元 (discounted); {p['stranded_seats']:,} seats stranded "
-                      f"in {h['outlook']} (below 60 % used) → plan_actions.csv, plan_years.csv")
+                      f"in {h['outlook']} (below 60 % used{blind}) → plan_actions.csv, plan_years.csv")
     for r in p["hard_rules_left"]:
         console.print(f"    hard rule still broken: {r['rule_id']} at {r['places']} places: {r['why_en']}")
     console.print(f"  map: {result.out_dir / 'index.html'}   report: {result.out_dir / 'report.html'}")

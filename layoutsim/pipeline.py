@@ -246,6 +246,8 @@ def years_summary(years: YearsPlan | None) -> dict:
         "actions": {k: int(v) for k, v in by_kind.items()},
         "lifetime_cost_cny": round(years.lifetime_cny),
         "stranded_seats": round(years.stranded_seats),
+        "stranded_seats_without_outlook": (None if years.stranded_without_outlook is None
+                                           else round(years.stranded_without_outlook)),
         "stranded_schools": int(years.stranded["school"].nunique()),
         "unmet_by_year": {int(y): round(float(v)) for y, v in years.unmet_by_year.items()},
     }

@@ -169,3 +169,17 @@ def test_the_horizon_must_lie_within_the_forecast(tmp_path) -> None:
                           + "\n[plan.horizon]\noutlook = 2035\n")
     with pytest.raises(ScenarioError, match=r"\[plan.horizon\] 2026–2035 is outside the forecast years 2020–2030"):
         load_scenario(scenario)
+
+
+def test_seeing_the_outlook_rents_for_a_passing_peak_where_a_blind_plan_builds() -> None:
+    """580 pupils for 405 seats in 2027–2030, then 400 in 2031 falling to 300 by 2035. Blind to the years after 2030,
+    a block of 6 classes (57.2万 a year) beats four rented rooms (72万 a year) over 2027–2030; seeing to
+    2035, the block would be paid for nine years and the rooms for four: rent. The blind plan's block
+    leaves 675 seats for 300 pupils in 2035 (375 stranded); this plan's 405 seats are 74 % used (none)."""
+    reg = region([unit("U1", 200)], [school("S1", 0, primary=(9, 400))])
+    pupils = by_year("U1", "primary", {2026: 400, 2027: 580, 2031: 400, 2033: 350, 2035: 300})
+    p = plan_years(reg, pupils, book(), cfg(horizon=Horizon(step=1)), reach(), staff_ratio=STAFF)
+    assert actions(p, "expand").empty
+    assert actions(p, "temporary")[["year", "classes"]].values.tolist() == [[y, 4] for y in (2027, 2028, 2029, 2030)]
+    assert p.stranded_seats == 0.0
+    assert p.stranded_without_outlook == pytest.approx(675 - 300)

@@ -147,6 +147,13 @@ class Horizon(Strict):
                     "is charged only for the years it serves within it.",
     )
 
+    compare_without_outlook: bool = Field(
+        True,
+        description="Also plan the same period blind to the years after it (the outlook cut to `last`) and "
+                    "report the seats that plan would leave stranded in the outlook year, beside this plan's "
+                    "(kpis.json: stranded_seats_without_outlook). Costs a second, shorter solve per county.",
+    )
+
     @model_validator(mode="after")
     def _ordered(self) -> Horizon:
         if not self.first <= self.last <= self.outlook:

@@ -55,6 +55,9 @@ class YearsPlan:
     stranded: pd.DataFrame     # STRANDED_COLUMNS (schools and levels below STRANDED_BELOW in the outlook)
     lifetime_cny: float        # discounted cost to the outlook (capital as annual cost, running, rent, savings)
     unmet_by_year: pd.Series   # pupils without a seat in each model year (all counties)
+    #: stranded seats in the outlook year of the same plan made blind to the years after the plan period
+    #: (None unless ``Horizon.compare_without_outlook``); estimated, see :func:`stranded_without_outlook`
+    stranded_without_outlook: float | None = None
 
     @property
     def stranded_seats(self) -> float:
@@ -316,8 +319,30 @@ def plan_years(region: Region, pupils: pd.DataFrame, rulebook: Rulebook, config:
     year_table = pd.DataFrame(rows, columns=list(YEAR_COLUMNS))
     plan = dataclasses.replace(plan, new_schools=_dated(plan.new_schools, action_table, "build", h),
                                expansions=_dated(plan.expansions, action_table, "expand", h))
+    blind = None
+    if h.compare_without_outlook and h.outlook > h.last:
+        short = config.model_copy(update={"horizon": h.model_copy(update={"outlook": h.last,
+                                                                          "compare_without_outlook": False})})
+        myopic = plan_years(region, pupils, rulebook, short, reach, staff_ratio=staff_ratio)
+        blind = stranded_without_outlook(myopic.years, pupils, region, h.last, h.outlook)
     return YearsPlan(h, plan, action_table, year_table, stranded(year_table, h.outlook), lifetime,
-                     pd.Series(unmet, index=pd.Index(years, name="year"), name="unmet"))
+                     pd.Series(unmet, index=pd.Index(years, name="year"), name="unmet"), blind)
+
+
+def stranded_without_outlook(years: pd.DataFrame, pupils: pd.DataFrame, region: Region, last: int,
+                             outlook: int) -> float:
+    """Stranded seats in ``outlook`` of a plan that saw only the years to ``last``: its network of ``last``
+    kept, each school's pupils of ``last`` scaled by its county's change of pupils of that level from
+    ``last`` to ``outlook`` (an estimate: the plan makes no decisions after ``last`` to assign by)."""
+    county_of = dict(zip(region.residential["id"].astype(str), region.units_county()))
+    demand = pupils.assign(county=pupils["unit"].astype(str).map(county_of))
+    totals = demand[demand["year"].isin([last, outlook])].pivot_table(
+        index=["county", "level"], columns="year", values="pupils", aggfunc="sum").fillna(0.0)
+    change = (totals[outlook] / totals[last].where(totals[last] > 0)).fillna(1.0)
+    at_last = years[years["year"] == last]
+    factor = [change.get((c, lv), 1.0) for c, lv in zip(at_last["county"].astype(str), at_last["level"])]
+    scaled = at_last.assign(pupils=at_last["pupils"] * np.asarray(factor, dtype=float), year=outlook)
+    return float(stranded(scaled, outlook)["empty_seats"].sum())
 
 
 def _dated(table: pd.DataFrame, actions: pd.DataFrame, kind: str, h: Horizon) -> pd.DataFrame:
