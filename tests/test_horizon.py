@@ -183,3 +183,18 @@ def test_seeing_the_outlook_rents_for_a_passing_peak_where_a_blind_plan_builds()
     assert actions(p, "temporary")[["year", "classes"]].values.tolist() == [[y, 4] for y in (2027, 2028, 2029, 2030)]
     assert p.stranded_seats == 0.0
     assert p.stranded_without_outlook == pytest.approx(675 - 300)
+
+
+def test_a_county_whose_solve_fails_gets_no_plan_and_says_why(monkeypatch: pytest.MonkeyPatch) -> None:
+    from layoutsim.errors import SolverError
+    from layoutsim.optimize import horizon
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise SolverError("the solver crashed")
+
+    monkeypatch.setattr(horizon, "solve_years", broken)
+    reg = region([unit("U1", 200)], [school("S1", 0, primary=(9, 400))])
+    p = plan_years(reg, by_year("U1", "primary", 500.0), book(), cfg(), reach(), staff_ratio=STAFF)
+    assert p.plan.solver["status"].tolist() == ["failed"] and "crashed" in p.plan.solver["message"].iloc[0]
+    assert p.actions.empty and p.plan.unmet["pupils"].sum() == 500.0
+    assert (p.unmet_by_year == 500.0).all()

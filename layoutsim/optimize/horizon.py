@@ -18,8 +18,8 @@ import pandas as pd
 
 from layoutsim.config.plan import Horizon, PlanConfig
 from layoutsim.i18n import LEVEL_ZH
-from layoutsim.optimize.inputs import LEVEL_INDEX, CountyProblem, county_problems
-from layoutsim.optimize.model import CountySolution
+from layoutsim.optimize.inputs import CountyProblem, county_problems
+from layoutsim.optimize.model import CountySolution, unsolved
 from layoutsim.optimize.multi import MultiProblem, MultiSolution, Timeline, annuity, conversions, solve_years
 from layoutsim.optimize.planner import _check_pupils, _contexts, _solve_all
 from layoutsim.optimize.result import Plan, assemble, candidate_school_ids, county_tables
@@ -28,7 +28,6 @@ from layoutsim.config.scenario import ReachConfig
 from layoutsim.region import Region
 from layoutsim.rules import Rulebook
 from layoutsim.schema import LEVELS, enrolment_col
-from layoutsim.solver import Status
 
 log = logging.getLogger(__name__)
 
@@ -151,9 +150,8 @@ def _solve_one(mp: MultiProblem, config: PlanConfig, log_dir: Path | None = None
 
 def _view(mp: MultiProblem, sol: MultiSolution | CountySolution, t: int) -> CountySolution:
     """The multi-period solution as a single-year one in model year ``t`` (for the plan's tables)."""
-    if isinstance(sol, CountySolution):  # the county failed: nothing built
-        return sol
-    pb = mp.base
+    if isinstance(sol, CountySolution):  # the county failed: nothing built, every pupil of the year unmet
+        return unsolved(mp.base, sol.status, sol.seconds, sol.message)
     built = sol.open_year > 0
     flows = sol.flows[:, t]
     return CountySolution(flows, sol.unmet[t], built, sol.blocks.sum(axis=2), sol.close_year > 0, sol.broken,

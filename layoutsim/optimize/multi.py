@@ -43,7 +43,7 @@ import pulp
 from layoutsim.config.plan import Horizon, PlanConfig
 from layoutsim.errors import SolverError
 from layoutsim.optimize.inputs import L, LEVEL_INDEX, CountyProblem, Note
-from layoutsim.optimize.model import HARD_PENALTY_CNY, SCALE, _expr, _groups
+from layoutsim.optimize.model import HARD_PENALTY_CNY, SCALE, _expr
 from layoutsim.solver import Status, solve
 
 log = logging.getLogger(__name__)
@@ -118,6 +118,10 @@ class MultiProblem:
     @property
     def n_s(self) -> int:
         return self.base.n_s
+
+    @property
+    def opt_cand(self) -> np.ndarray:
+        return self.base.opt_cand
 
     @property
     def classes(self) -> np.ndarray:
