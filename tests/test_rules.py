@@ -251,3 +251,16 @@ def test_all_problems_reported_at_once(tmp_path: Path) -> None:
 def test_bad_toml(tmp_path: Path) -> None:
     with pytest.raises(RulebookError, match="cannot read"):
         load_rulebook(_write(tmp_path, "extends = \n"))
+
+
+@pytest.mark.parametrize("name", ["pingdingshan", "sanmenxia", "zhumadian", "kaifeng", "beiguan"])
+def test_force_follows_the_plans_wording(name: str) -> None:
+    """A rule the plan marks binding (约束性) is hard; one it only strives for (力争) is not."""
+    book = load_rulebook(name)
+    for rule in book:
+        if "约束性" in rule.source.section:
+            assert rule.force == "hard", (name, rule.id)
+        if "力争" in rule.source.text:
+            assert rule.force != "hard", (name, rule.id)
+    if name != "beiguan":  # 普惠 ≥85 % is binding in the four cities' plans
+        assert next(r for r in book if r.id == "share.inclusive_kg").force == "hard"
