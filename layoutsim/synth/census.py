@@ -19,7 +19,7 @@ _REF = resources.files("layoutsim") / "reference"
 #: primary 98.1, junior 51.8); high school 25.0 from 平顶山's 2021 count (12.46万 ÷ 4,987,137).
 HENAN_PER_THOUSAND = {"kindergarten": 33.0, "primary": 98.1, "junior": 51.8, "high": 25.0}
 
-#: 平顶山 2021 (the plan's own counts): schools and pupils per level.
+#: 平顶山 2021 (2021年平顶山市教育事业统计主要结果, the city's education statistics): schools and pupils per level.
 PDS_COUNTS = {"kindergarten": (1659, 214_500), "primary": (1148, 527_800), "junior": (238, 257_600),
               "high": (47, 124_600)}
 PDS_POPULATION = 4_987_137
