@@ -264,3 +264,13 @@ def test_force_follows_the_plans_wording(name: str) -> None:
             assert rule.force != "hard", (name, rule.id)
     if name != "beiguan":  # 普惠 ≥85 % is binding in the four cities' plans
         assert next(r for r in book if r.id == "share.inclusive_kg").force == "hard"
+
+
+@pytest.mark.parametrize("name", ["pingdingshan", "sanmenxia", "zhumadian", "kaifeng", "beiguan"])
+def test_county_rules_apply_to_the_counties_the_plan_names(name: str) -> None:
+    """"每个县（市）" and "…的县" rules apply to counties (and county-level cities), not urban districts
+    ("…的县区" names both)."""
+    for rule in load_rulebook(name).of_kind("county_population_school"):
+        text = rule.source.text
+        if "县（市）" in text or re.search("的县(?!区)", text):
+            assert rule.params.county_kinds is not None and "district" not in rule.params.county_kinds, rule.id
