@@ -45,10 +45,14 @@ class Source(Strict):
     """Where a rule comes from: the plan (or, for a default, the standard) and its own sentence."""
 
     plan: str = Field(min_length=1)
-    section: str = Field(min_length=1)
+    """The plan's or standard's own title (and clause, where known): what a reader is shown as 出处."""
+    section: str = ""
+    """The plan's own section (empty for a standard whose clause is in ``plan`` or not known)."""
     text: str = Field(min_length=1)
     """The verbatim Chinese sentence."""
     text_en: str = Field(min_length=1)
+    reference: str = ""
+    """Where the project's own reference notes give it (``shared/domain/standards.md §…``); not shown."""
 
 
 # ---------------------------------------------------------------- parameters, one model per kind
