@@ -275,3 +275,11 @@ def test_county_rules_apply_to_the_counties_the_plan_names(name: str) -> None:
         text = rule.source.text
         if "县（市）" in text or re.search("的县(?!区)", text):
             assert rule.params.county_kinds is not None and "district" not in rule.params.county_kinds, rule.id
+
+
+def test_the_rules_table_is_current() -> None:
+    """layoutsim/rules/books/README.md is what `python -m layoutsim.rules.table` prints."""
+    from layoutsim.rules.table import readme
+
+    path = Path(__file__).resolve().parents[1] / "layoutsim" / "rules" / "books" / "README.md"
+    assert path.read_text(encoding="utf-8") == readme(), "run: python -m layoutsim.rules.table > " + str(path)
