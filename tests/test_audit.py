@@ -326,6 +326,30 @@ def test_closure_precondition_distance() -> None:
     assert places(run(reg, rule(**near))) == ["S4"]  # 城关一小 is ~5.9 km away
 
 
+# ---------------------------------------------------------------- keep_small_schools
+
+KEEP = dict(kind="keep_small_schools", params={"school_types": ["teaching_point", "primary"], "max_pupils": 100},
+            level=["primary"], scope={"areas": ["rural", "mountain"]})
+
+
+def test_keep_small_schools_holds() -> None:
+    reg = region()
+    set_school(reg, "S4", enrolment_primary=60)
+    assert run(reg, rule(**KEEP)).empty  # a small village school that stays open
+    set_school(reg, "S4", enrolment_primary=200, closing=True)
+    assert run(reg, rule(**KEEP)).empty  # 200 pupils: not a small school
+    set_school(reg, "S4", closing=False)
+    set_school(reg, "S2", enrolment_primary=60, closing=True)
+    assert run(reg, rule(**KEEP)).empty  # a town school: the rule keeps rural ones
+
+
+def test_keep_small_schools_broken_when_a_kept_village_school_closes() -> None:
+    reg = region()
+    set_school(reg, "S4", enrolment_primary=60, closing=True)
+    found = run(reg, rule(**KEEP))
+    assert places(found) == ["S4"] and "李庄小学" in found.iloc[0]["message_zh"]
+
+
 # ---------------------------------------------------------------- concentration
 
 CONC = dict(kind="concentration", params={"toward": "county_seat", "min_share": 0.5}, level=["junior"],

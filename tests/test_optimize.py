@@ -333,3 +333,17 @@ def test_township_without_central_kindergarten_gets_one_on_its_site() -> None:
     layout = dataclasses.replace(reg, schools=p.proposed_schools(reg))
     assert audit(reg, rules).shape[0] == 1  # today: 东乡 lacks one
     assert audit(layout, rules).empty       # the plan mends it
+
+
+def test_a_kept_small_village_school_is_never_closed() -> None:
+    """The closure test's region with a keep_small_schools rule: the small village school A stays open."""
+    reg = region([unit("U1", 4700), unit("U2", 5400, urban=False, residents=300)],
+                 [school("B", 4800, primary=(12, 400)), school("A", 5500, primary=(6, 20))])
+    pup = pupils(("U1", "primary", 400.0), ("U2", "primary", 20.0))
+    keep = {"id": "keep.small", "kind": "keep_small_schools", "level": ["primary"], "force": "hard",
+            "scope": {"areas": ["rural", "mountain"]}, "source": {"plan": "测试", "section": "1", "text": "保留教学点",
+                                                                   "text_en": "keep"},
+            "params": {"school_types": ["primary"], "max_pupils": 100}}
+    config = cfg(allow_closures=True, max_added_classes=0)
+    assert plan(reg, pup, book(), config, reach(), year=2025).closures["school"].tolist() == ["A"]
+    assert plan(reg, pup, book(keep), config, reach(), year=2025).closures.empty

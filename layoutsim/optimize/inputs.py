@@ -22,6 +22,7 @@ from layoutsim.schema import LEVELS, area_of, classes_col, enrolment_col, teache
 from layoutsim.config.scenario import ReachConfig
 from layoutsim.region import Region
 from layoutsim.rules import Rulebook
+from layoutsim.rules.checks import kept_small_schools
 
 
 log = logging.getLogger(__name__)
@@ -166,6 +167,7 @@ def tidy(region: Region, pupils: pd.DataFrame, rulebook: Rulebook, year: int) ->
     sc["id"] = sc["id"].astype(str)
     sc["x"], sc["y"] = region.schools.geometry.x.to_numpy(), region.schools.geometry.y.to_numpy()
     sc["urban"] = sc["township"].astype(str).map(t_urban).fillna(False).astype(bool)
+    sc["area"] = [area_of(bool(u), t_terrain.get(str(t), "plain")) for u, t in zip(sc["urban"], sc["township"])]
     sc["central"] = sc["central"].fillna(False).astype(bool) if "central" in sc else False
 
     cd = pd.DataFrame(region.candidates.drop(columns="geometry"))
@@ -323,6 +325,15 @@ def _housing(res: pd.DataFrame, sc: pd.DataFrame, cd: pd.DataFrame, rulebook: Ru
 
 
 
+def _kept_small(sc: pd.DataFrame, rulebook: Rulebook) -> set[str]:
+    """Small village schools and teaching points a keep_small_schools rule protects: never closed."""
+    out: set[str] = set()
+    for rule in rulebook.of_kind("keep_small_schools"):
+        if rule.force not in ("audit", "target") and len(sc):
+            out.update(sc.loc[kept_small_schools(rule, sc, sc["area"]), "id"].astype(str))
+    return out
+
+
 def _central_kg(towns: pd.DataFrame, sc: pd.DataFrame, cd: pd.DataFrame, rulebook: Rulebook,
                 opt: dict[str, np.ndarray]) -> tuple[list[Housing], list[Note]]:
     """Townships without a public central kindergarten: open a kindergarten on one of their sites.
@@ -423,6 +434,7 @@ def county_problems(region: Region, pupils: pd.DataFrame, rulebook: Rulebook, cf
         demand = ra.demand[um]
         opt, combined = _options(cd, cfg, ra.class_size, caps)
         housing, keep, notes = _housing(res, sc, cd, rulebook, year, opt)
+        keep |= _kept_small(sc, rulebook)
         towns = region.townships[region.townships["county"].astype(str) == county]
         central, central_notes = _central_kg(towns, sc, cd, rulebook, opt)
         crow = region.counties[region.counties["adcode"].astype(str) == county].iloc[0]

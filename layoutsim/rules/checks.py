@@ -8,13 +8,14 @@ import math
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from layoutsim import travel
 from layoutsim.i18n import LEVEL_EN, LEVEL_ZH
 from layoutsim.rules.context import Context
 from layoutsim.rules.params import KINDS
-from layoutsim.schema import SCHOOL_TYPES, classes_col, enrolment_col
+from layoutsim.schema import LEVELS, SCHOOL_TYPES, classes_col, enrolment_col
 
 Finding = dict[str, Any]
 Check = Callable[[Any, Context], list[Finding]]
@@ -376,6 +377,32 @@ def closure_precondition(rule: Any, ctx: Context) -> list[Finding]:
                 f"{row['name']}拟撤并，但接收学校仅有{spare:,.0f}个空余{LEVEL_ZH[level]}学位，少于其{pupils:,.0f}名在校生（先建后撤）",
                 f"{row['name']} is to close, but receiving schools have only {spare:,.0f} spare {LEVEL_EN[level]} "
                 f"seats for its {pupils:,.0f} pupils (build before closing)", level=level))
+    return out
+
+
+def kept_small_schools(rule: Any, schools: pd.DataFrame, areas: pd.Series) -> np.ndarray:
+    """Which ``schools`` a keep_small_schools ``rule`` protects: of its types, in its areas (``areas``:
+    each school's urban/rural/mountain), with fewer pupils today (all levels) than its ``max_pupils``.
+    The audit and the optimizer (which never closes them) both ask this."""
+    p = rule.params
+    pupils = sum(pd.to_numeric(schools[enrolment_col(lv)], errors="coerce").fillna(0.0) for lv in LEVELS)
+    return (schools["type"].isin(p.school_types) & pd.Series(areas, index=schools.index).isin(rule.scope.areas)
+            & (pupils < p.max_pupils)).to_numpy(dtype=bool)
+
+
+@check("keep_small_schools")
+def keep_small_schools(rule: Any, ctx: Context) -> list[Finding]:
+    """A plan that closes a small village school or teaching point the plan keeps (保留/办好)."""
+    sc = ctx.schools
+    today = ctx.region.schools.set_index(ctx.region.schools["id"].astype(str))
+    kept = kept_small_schools(rule, today, sc.set_index(sc["id"].astype(str))["area"].reindex(today.index))
+    protected = set(today.index[kept])
+    out: list[Finding] = []
+    for _, row in sc[sc["closing"] & sc["id"].astype(str).isin(protected)].iterrows():
+        out.append(_finding(
+            "school", row, row["county"], None, None, "",
+            f"{row['name']}是规划要求保留的乡村小规模学校或教学点，不应撤并",
+            f"{row['name']} is a small village school or teaching point the plan keeps: it should not close"))
     return out
 
 

@@ -157,6 +157,17 @@ class ClosurePreconditionParams(Strict):
     max_receiving_distance_m: PosFloat | None = None
 
 
+class KeepSmallSchoolsParams(Strict):
+    """Small village schools and teaching points the plan keeps (保留, 办好): a plan may not close them.
+
+    Small: fewer than ``max_pupils`` pupils in all levels (乡村小规模学校: village primaries and 教学点 of
+    under 100 pupils, 国办发〔2018〕27号); only schools of ``school_types`` in the rule's areas.
+    """
+
+    school_types: tuple[SchoolType, ...] = ("teaching_point", "primary")
+    max_pupils: PosInt = 100
+
+
 class ConcentrationParams(Strict):
     """The level's enrolment concentrates in the county seat (the county's urban townships)."""
 
@@ -234,6 +245,11 @@ class ClosurePreconditionRule(_RuleBase):
     params: ClosurePreconditionParams
 
 
+class KeepSmallSchoolsRule(_RuleBase):
+    kind: Literal["keep_small_schools"]
+    params: KeepSmallSchoolsParams
+
+
 class ConcentrationRule(_RuleBase):
     kind: Literal["concentration"]
     params: ConcentrationParams
@@ -242,7 +258,7 @@ class ConcentrationRule(_RuleBase):
 Rule = Annotated[Union[
     HousingSchoolRule, SchoolSizeCapRule, ClassSizeRule, KindergartenRatioRule, CentralKindergartenRule,
     CountySeatPublicKindergartensRule, ShareTargetRule, CountyPopulationSchoolRule, ServiceRadiusRule,
-    BoardingRule, ClosurePreconditionRule, ConcentrationRule,
+    BoardingRule, ClosurePreconditionRule, ConcentrationRule, KeepSmallSchoolsRule,
 ], Field(discriminator="kind")]
 _RULE_CLASSES = get_args(get_args(Rule)[0])
 
