@@ -109,6 +109,21 @@ def hard_rules_left(proposed_findings: pd.DataFrame) -> list[dict]:
     return out
 
 
+def inclusive_share(region: Region, proposal: Plan) -> dict[str, float]:
+    """普惠 coverage by county under the plan: its kindergarten children at public or 普惠 kindergartens
+    (today's, new ones and those it makes 普惠) ÷ all its kindergarten children."""
+    sc = region.schools
+    ok = dict(zip(sc["id"].astype(str), (sc["ownership"].astype(str) == "public") | sc["inclusive"].astype(bool)))
+    ok.update({str(s): True for s in proposal.new_schools["school"]})
+    ok.update({str(s): True for s in proposal.inclusive["school"]})
+    kg = proposal.flows[proposal.flows["level"] == "kindergarten"]
+    if kg.empty:
+        return {}
+    counted = kg["pupils"].where(kg["school"].astype(str).map(ok).fillna(False).astype(bool), 0.0)
+    by = pd.DataFrame({"county": kg["county"], "num": counted, "den": kg["pupils"]}).groupby("county").sum()
+    return {str(c): round(float(r.num / r.den), 4) for c, r in by.iterrows() if r.den > 0}
+
+
 def plan_summary(proposal: Plan, proposed_findings: pd.DataFrame) -> dict:
     """The plan's headline numbers for kpis.json."""
     solver = proposal.solver
@@ -200,7 +215,9 @@ def _run_into(scenario: Scenario, tmp: Path, step: Step) -> RunResult:
         "synthetic": region.synthetic,
         **kpis(region.residential, region.schools, pupils, assignment, scenario.reach, units_county, names),
         "findings": _per_rule(findings),
-        "plan": {**plan_summary(proposal, proposed_findings), **years_summary(years_plan)},
+        "plan": {**plan_summary(proposal, proposed_findings), **years_summary(years_plan),
+                 "inclusive_recognised": int(len(proposal.inclusive)),
+                 "inclusive_share_by_county": inclusive_share(region, proposal)},
     }
     step("map")
     title = meta.title if meta.language == "zh" or not meta.title_en else meta.title_en

@@ -81,7 +81,8 @@ def write_plan(folder: Path, proposal: Plan, proposed_findings: pd.DataFrame) ->
     tables = {"plan_new_schools.csv": proposal.new_schools, "plan_expansions.csv": proposal.expansions,
               "plan_closures.csv": proposal.closures, "plan_assignment.csv": proposal.flows,
               "plan_unmet.csv": proposal.unmet, "plan_solver.csv": proposal.solver,
-              "plan_notes.csv": proposal.notes, "findings_proposed.csv": proposed_findings}
+              "plan_notes.csv": proposal.notes, "plan_inclusive.csv": proposal.inclusive,
+              "findings_proposed.csv": proposed_findings}
     for name, table in tables.items():
         write_table(folder / name, table)
 

@@ -347,3 +347,24 @@ def test_a_kept_small_village_school_is_never_closed() -> None:
     config = cfg(allow_closures=True, max_added_classes=0)
     assert plan(reg, pup, book(), config, reach(), year=2025).closures["school"].tolist() == ["A"]
     assert plan(reg, pup, book(keep), config, reach(), year=2025).closures.empty
+
+
+def test_inclusive_coverage_is_planned_for_by_recognising_a_private_kindergarten() -> None:
+    """A binding 普惠 ≥85 % rule: 300 of 400 children are in a private kindergarten, so coverage is 25 %;
+    the plan makes the private kindergarten 普惠 (1,000 × 5 years × 300 seats = 150万) and reaches 100 %."""
+    from layoutsim.pipeline import inclusive_share
+
+    reg = region([unit("U1", 200)],
+                 [school("K1", 0, stype="kindergarten", kindergarten=(4, 100)),
+                  school("K2", 100, stype="kindergarten", ownership="private", kindergarten=(10, 300))])
+    reg.schools.loc[reg.schools["id"] == "K2", "inclusive"] = False
+    share = {"id": "share.inclusive_kg", "kind": "share_target", "level": ["kindergarten"], "force": "hard",
+             "source": {"plan": "测试", "section": "1", "text": "普惠性幼儿园覆盖率达到85%以上", "text_en": "85 %"},
+             "params": {"metric": "inclusive_kindergarten", "bound": "min", "share": 0.85, "by_year": 2025}}
+    pup = pupils(("U1", "kindergarten", 400.0))
+    without = plan(reg, pup, book(), cfg(), reach(), year=2025)
+    assert without.inclusive.empty and inclusive_share(reg, without)["410001"] == pytest.approx(0.25)
+    p = plan(reg, pup, book(share), cfg(), reach(), year=2025)
+    assert p.inclusive[["school", "seats", "subsidy_cny"]].values.tolist() == [["K2", 300.0, 1_500_000.0]]
+    assert inclusive_share(reg, p)["410001"] == 1.0 and p.unmet.empty
+    assert p.proposed_schools(reg).set_index("id").loc["K2", "inclusive"]

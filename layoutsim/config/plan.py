@@ -69,6 +69,15 @@ class Costs(Strict):
                     "capital budget.",
     )
 
+    inclusive_subsidy_cny_per_child_year: float = Field(
+        1_000.0, ge=0,
+        description="认定普惠: the yearly subsidy per child that turns a private kindergarten into a 普惠 one, "
+                    "counted over inclusive_years for the seats it has. Assumption: Henan's cities pay "
+                    "普惠性民办园 a per-child subsidy of this order; replace with the city's own figure.",
+    )
+    inclusive_years: int = Field(
+        5, ge=1, description="Years a 认定普惠 subsidy is counted for in a plan's cost (the plan period).",
+    )
     salary_cny_per_staff_year: float = Field(
         90_000.0, ge=0,
         description="A staff post's cost a year (salary and social insurance; multi-period plan). Staff follow "

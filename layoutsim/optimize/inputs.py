@@ -106,6 +106,11 @@ class CountyProblem:
     step: int
     budget_cny: float | None = None
     notes: tuple[Note, ...] = field(default=())
+    #: 普惠 share the county's kindergartens must reach (a binding share_target rule), and its rule
+    kg_share: float | None = None
+    kg_share_rule: str = ""
+    school_inclusive: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))  # (n_s,) public or 普惠
+    school_subsidy: np.ndarray = field(default_factory=lambda: np.zeros(0))  # (n_s,) CNY to make a private kg 普惠
 
     @property
     def n_s(self) -> int:
@@ -325,6 +330,15 @@ def _housing(res: pd.DataFrame, sc: pd.DataFrame, cd: pd.DataFrame, rulebook: Ru
 
 
 
+def _inclusive_share(rulebook: Rulebook) -> tuple[float | None, str]:
+    """The binding (hard or in-principle) 普惠 coverage a plan must reach, and its rule id."""
+    for rule in rulebook.of_kind("share_target"):
+        p = rule.params
+        if p.metric == "inclusive_kindergarten" and p.bound == "min" and rule.force in ("hard", "in_principle"):
+            return float(p.share), rule.id
+    return None, ""
+
+
 def _kept_small(sc: pd.DataFrame, rulebook: Rulebook) -> set[str]:
     """Small village schools and teaching points a keep_small_schools rule protects: never closed."""
     out: set[str] = set()
@@ -425,6 +439,7 @@ def county_problems(region: Region, pupils: pd.DataFrame, rulebook: Rulebook, cf
         closable_levels = {lv for r in closure_rules for lv in r.level}
     lpp = np.array([cfg.land_per_pupil_m2[lv] for lv in LEVELS])
     added = np.array([cfg.costs.added_class_cny[lv] for lv in LEVELS])
+    share, share_rule = _inclusive_share(rulebook)
     out = []
     for county in region.counties["adcode"].astype(str):
         um = (ra.res["county"] == county).to_numpy()
@@ -441,6 +456,10 @@ def county_problems(region: Region, pupils: pd.DataFrame, rulebook: Rulebook, cf
         by_pop, by_pop_notes = _county_schools(county, crow, sc, rulebook, opt)
         housing, notes = (*housing, *central, *by_pop), [*notes, *central_notes, *by_pop_notes]
         s = _school_arrays(sc, ra.class_size, cfg, caps, closable_levels, keep)
+        public = (sc["ownership"].astype(str) == "public").to_numpy(dtype=bool)
+        inclusive = public | sc["inclusive"].fillna(False).to_numpy(dtype=bool) if len(sc) else np.zeros(0, bool)
+        kg = LEVEL_INDEX["kindergarten"]
+        subsidy = s["cap"][:, kg] * cfg.costs.inclusive_subsidy_cny_per_child_year * cfg.costs.inclusive_years
         pu, pl, ps, pd_ = _pairs(res, demand, sc, s["cap"], cd, opt, reach, cfg)
         out.append(CountyProblem(
             county=county, unit_ids=res["id"].to_numpy(dtype=str), unit_names=res["name"].astype(str).to_numpy(),
@@ -453,6 +472,7 @@ def county_problems(region: Region, pupils: pd.DataFrame, rulebook: Rulebook, cf
             opt_cost=opt["cost"], opt_penalty=opt["penalty"], combined=combined,
             pair_unit=pu, pair_level=pl, pair_site=ps, pair_dist_m=pd_, housing=housing,
             class_size=ra.class_size, land_per_pupil=lpp, added_class_cost=added, step=cfg.expansion_step,
-            notes=tuple(notes),
+            notes=tuple(notes), kg_share=share, kg_share_rule=share_rule, school_inclusive=inclusive,
+            school_subsidy=subsidy,
         ))
     return out

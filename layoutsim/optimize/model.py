@@ -28,7 +28,7 @@ import pulp
 
 from layoutsim.errors import SolverError
 from layoutsim.config.plan import PlanConfig
-from layoutsim.optimize.inputs import L, CountyProblem, Note
+from layoutsim.optimize.inputs import L, LEVEL_INDEX, CountyProblem, Note
 from layoutsim.solver import Status, solve
 
 log = logging.getLogger(__name__)
@@ -57,6 +57,7 @@ class CountySolution:
     variables: int
     constraints: int
     message: str = ""        # why there is no plan (failed or no solution), for plan_solver.csv
+    recognised: np.ndarray | None = None  # (n_s,) bool: private kindergartens made 普惠 (认定普惠)
 
 
 def _expr(pairs: list[tuple[pulp.LpVariable, float]]) -> pulp.LpAffineExpression:
@@ -115,6 +116,7 @@ class _Builder:
         self._demand(n_u)
         self._capacity(n_s, n_c)
         self._rules()
+        self._inclusive()
         if pb.budget_cny is not None:
             self.add([(v, c * SCALE) for v, c in self.capital], pulp.LpConstraintLE, pb.budget_cny * SCALE)
         self.prob.setObjective(_expr(self.obj))
@@ -203,6 +205,45 @@ class _Builder:
                 d = float(pb.demand[i, li])
                 self.add([(self.u[i, li], 1.0), (self.x[j], d)], pulp.LpConstraintLE, d)
 
+    def _inclusive(self) -> None:
+        """普惠 coverage planned for: the county's kindergarten children at public or 普惠 kindergartens (today's,
+        new ones, which are public, and private ones the plan makes 普惠 at a subsidy) are at least
+        ``kg_share`` of all its kindergarten children. A shortfall the levers cannot close is a slack at a
+        hard rule's price, reported as the rule broken."""
+        pb = self.pb
+        self.r: dict[int, pulp.LpVariable] = {}
+        if pb.kg_share is None:
+            return
+        kg = LEVEL_INDEX["kindergarten"]
+        rows = np.flatnonzero(pb.pair_level == kg)
+        if len(rows) == 0:
+            return
+        total = [(self.f[p], float(pb.kg_share)) for p in rows]
+        counted: list[tuple[pulp.LpVariable, float]] = []
+        by_site: dict[int, list[int]] = {}
+        for p in rows:
+            by_site.setdefault(int(pb.pair_site[p]), []).append(int(p))
+        for site, ps in by_site.items():
+            if site >= pb.n_s or pb.school_inclusive[site]:
+                counted += [(self.f[p], 1.0) for p in ps]
+            else:  # a private kindergarten: 普惠 only if recognised
+                r = pulp.LpVariable(f"r{site}", cat=pulp.LpBinary)
+                g = pulp.LpVariable(f"g{site}", 0)
+                self.r[site] = r
+                self.obj.append((r, self.cfg.weights.cost * float(pb.school_subsidy[site]) * SCALE))
+                self.add([(g, 1.0)] + [(self.f[p], -1.0) for p in ps], pulp.LpConstraintLE, 0.0)
+                self.add([(g, 1.0), (r, -float(pb.school_cap[site, kg]))], pulp.LpConstraintLE, 0.0)
+                counted.append((g, 1.0))
+        short = pulp.LpVariable("kg_share_short", 0)
+        self.obj.append((short, HARD_PENALTY_CNY / 1000.0 * SCALE))  # per child: above any lever's cost
+        self.soft.append((short, Note("hard rule broken", pb.kg_share_rule,
+                                      f"{pb.kg_share_rule}：普惠性幼儿园覆盖率未达到{pb.kg_share:.0%}",
+                                      f"{pb.kg_share_rule}: 普惠 coverage below {pb.kg_share:.0%}")))
+        row: dict[pulp.LpVariable, float] = {short: 1.0}
+        for v, c in counted + [(v, -c) for v, c in total]:  # one term per variable: PuLP keeps the last
+            row[v] = row.get(v, 0.0) + c
+        self.add(list(row.items()), pulp.LpConstraintGE, 0.0)
+
 
 def unsolved(pb: CountyProblem, status: Status, seconds: float, message: str = "", variables: int = 0,
              constraints: int = 0) -> CountySolution:
@@ -248,8 +289,11 @@ def solve_county(pb: CountyProblem, cfg: PlanConfig, log_file: Path | None = Non
     for j, v in b.x.items():
         closed[j] = _value(v) > 0.5
     broken = tuple(note for v, note in b.soft if _value(v) > 0.5)
+    recognised = np.zeros(pb.n_s, dtype=bool)
+    for j, v in b.r.items():
+        recognised[j] = _value(v) > 0.5
     capital = float(sum(c * _value(v) for v, c in b.capital))
     objective = float(pulp.value(b.prob.objective) or 0.0) / SCALE
     bound = out.bound / SCALE if math.isfinite(out.bound) else out.bound
     return CountySolution(flows, unmet, opened, expand, closed, broken, capital, out.status, objective,
-                          bound, out.gap, seconds, n_var, n_con)
+                          bound, out.gap, seconds, n_var, n_con, recognised=recognised)

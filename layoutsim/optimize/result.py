@@ -33,6 +33,7 @@ UNMET_COLUMNS = ("unit", "level", "pupils", "reason", "reason_zh", "county")
 SOLVER_COLUMNS = ("county", "status", "objective", "bound", "gap", "seconds", "variables", "constraints",
                   "budget_cny", "cost_cny", "message")
 NOTE_COLUMNS = ("county", "kind", "id", "message_zh", "message_en")
+INCLUSIVE_COLUMNS = ("school", "name", "county", "children", "seats", "subsidy_cny", "reason_zh", "reason_en")
 
 #: Why pupils are left without a seat.
 UNMET_REASONS = {
@@ -72,6 +73,8 @@ class Plan:
     solver: pd.DataFrame
     notes: pd.DataFrame
     cost_cny: float
+    inclusive: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=list(INCLUSIVE_COLUMNS)))
+    """Private kindergartens the plan makes 普惠 (认定普惠) to reach the binding coverage."""
 
     @property
     def pupil_km(self) -> float:
@@ -101,6 +104,7 @@ class Plan:
         sc["id"] = sc["id"].astype(str)
         sc["proposed"] = False
         sc["closing"] = sc["id"].isin(set(self.closures["school"]))
+        sc.loc[sc["id"].isin(set(self.inclusive["school"])), "inclusive"] = True
         for _, row in self.expansions.iterrows():
             col = classes_col(row["level"])
             sc.loc[sc["id"] == row["school"], col] = sc.loc[sc["id"] == row["school"], col] + int(row["added_classes"])
@@ -154,11 +158,13 @@ class CountyTables:
     flows: list[dict] = field(default_factory=list)
     unmet: list[dict] = field(default_factory=list)
     notes: list[dict] = field(default_factory=list)
+    inclusive: list[dict] = field(default_factory=list)
 
 
 #: The columns of each of the plan's tables.
 TABLE_COLUMNS = {"new_schools": NEW_SCHOOL_COLUMNS, "expansions": EXPANSION_COLUMNS, "closures": CLOSURE_COLUMNS,
-                 "flows": FLOW_COLUMNS, "unmet": UNMET_COLUMNS, "notes": NOTE_COLUMNS}
+                 "flows": FLOW_COLUMNS, "unmet": UNMET_COLUMNS, "notes": NOTE_COLUMNS,
+                 "inclusive": INCLUSIVE_COLUMNS}
 
 
 def county_tables(pb: CountyProblem, sol: CountySolution, ctx: CountyContext, cfg: PlanConfig) -> CountyTables:
@@ -228,6 +234,15 @@ def county_tables(pb: CountyProblem, sol: CountySolution, ctx: CountyContext, cf
             "reason_zh": f"使用率低于{cfg.closure_max_utilisation:.0%}，{moved:,.0f}名在校生由周边学校接收（先建后撤）",
             "reason_en": f"used below {cfg.closure_max_utilisation:.0%}; its {moved:,.0f} pupils are seated in "
                          "the receiving schools (build before closing)"})
+    # ---------------------------------------------------------------- 认定普惠
+    kg = LEVEL_INDEX["kindergarten"]
+    for j in np.flatnonzero(sol.recognised if sol.recognised is not None else np.zeros(0, bool)):
+        children = float(served[(served["site"] == j) & (served["level"] == kg)]["pupils"].sum())
+        out.inclusive.append({
+            "school": pb.school_ids[j], "name": ctx.school_names[j], "county": pb.county, "children": children,
+            "seats": float(pb.school_cap[j, kg]), "subsidy_cny": float(pb.school_subsidy[j]),
+            "reason_zh": f"认定为普惠性民办幼儿园（{pb.kg_share_rule}：普惠性幼儿园覆盖率不低于{(pb.kg_share or 0):.0%}）",
+            "reason_en": f"recognised as 普惠 ({pb.kg_share_rule}: 普惠 coverage at least {(pb.kg_share or 0):.0%})"})
     # ---------------------------------------------------------------- unmet
     out.unmet.extend(_unmet_rows(pb, sol, cfg))
     out.notes.extend({"county": pb.county, **dataclasses.asdict(note)} for note in (*pb.notes, *sol.broken))
