@@ -68,7 +68,6 @@ class Costs(Strict):
                     "10万元 a year per class in upkeep and staff over 5 years. Lowers the objective, not the "
                     "capital budget.",
     )
-
     inclusive_subsidy_cny_per_child_year: float = Field(
         1_000.0, ge=0,
         description="认定普惠: the yearly subsidy per child that turns a private kindergarten into a 普惠 one, "
