@@ -21,7 +21,7 @@ from layoutsim.i18n import LEVEL_ZH
 from layoutsim.optimize.inputs import CountyProblem, county_problems
 from layoutsim.optimize.model import CountySolution, unsolved
 from layoutsim.optimize.multi import MultiProblem, MultiSolution, Timeline, annuity, conversions, solve_years
-from layoutsim.optimize.planner import _check_pupils, _contexts, _solve_all
+from layoutsim.optimize.planner import _check_pupils, _contexts, _solve_all, solve_logged
 from layoutsim.optimize.result import Plan, assemble, candidate_school_ids, county_tables
 from layoutsim.optimize.costs import ordered
 from layoutsim.config.scenario import ReachConfig
@@ -141,11 +141,7 @@ def year_problems(region: Region, pupils: pd.DataFrame, rulebook: Rulebook, cfg:
 
 
 def _solve_one(mp: MultiProblem, config: PlanConfig, log_dir: Path | None = None) -> MultiSolution:
-    log_file = None if log_dir is None else Path(log_dir) / f"solver-{mp.county}.log"
-    sol = solve_years(mp, config, log_file)
-    log.info("county %s: %s, objective %.4g, gap %.3g, %.1f s, %d variables", mp.county, sol.status,
-             sol.objective, sol.gap, sol.seconds, sol.variables)
-    return sol
+    return solve_logged(solve_years, mp, config, log_dir)  # type: ignore[no-any-return]
 
 
 def _view(mp: MultiProblem, sol: MultiSolution | CountySolution, t: int) -> CountySolution:

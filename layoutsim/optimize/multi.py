@@ -43,7 +43,7 @@ import pulp
 from layoutsim.config.plan import Horizon, PlanConfig
 from layoutsim.errors import SolverError
 from layoutsim.optimize.inputs import L, LEVEL_INDEX, CountyProblem, Note
-from layoutsim.optimize.model import HARD_PENALTY_CNY, SCALE, _expr
+from layoutsim.optimize.model import HARD_PENALTY_CNY, SCALE, _expr, _value
 from layoutsim.solver import Status, solve
 
 log = logging.getLogger(__name__)
@@ -384,10 +384,6 @@ class _Builder:
                 i, li = int(pb.pair_unit[p]), int(pb.pair_level[p])
                 dd = float(mp.demand[t, i, li])
                 self.add([(self.u[t, i, li], 1.0)] + [(c, dd) for c, _ in self._closed(j, t)], pulp.LpConstraintLE, dd)
-
-
-def _value(v: pulp.LpVariable) -> float:
-    return float(v.varValue) if v.varValue is not None else 0.0
 
 
 def solve_years(mp: MultiProblem, cfg: PlanConfig, log_file: Path | None = None) -> MultiSolution:

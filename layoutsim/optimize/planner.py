@@ -20,6 +20,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wai
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -76,12 +77,18 @@ def _contexts(region: Region, problems: list[CountyProblem], year: int) -> list[
     return out
 
 
-def _solve_one(pb: CountyProblem, config: PlanConfig, log_dir: Path | None = None) -> CountySolution:
+def solve_logged(solve: Callable[..., Any], pb: Any, config: PlanConfig, log_dir: Path | None = None) -> Any:
+    """``solve(pb, config, log_file)`` with the solver's log in ``log_dir/solver-<county>.log`` and one line
+    on the run's log (single-year and multi-period county models alike)."""
     log_file = None if log_dir is None else Path(log_dir) / f"solver-{pb.county}.log"
-    sol = solve_county(pb, config, log_file)
+    sol = solve(pb, config, log_file)
     log.info("county %s: %s, objective %.4g, gap %.3g, %.1f s, %d variables", pb.county, sol.status,
              sol.objective, sol.gap, sol.seconds, sol.variables)
     return sol
+
+
+def _solve_one(pb: CountyProblem, config: PlanConfig, log_dir: Path | None = None) -> CountySolution:
+    return solve_logged(solve_county, pb, config, log_dir)
 
 
 def hang_limit_s(config: PlanConfig) -> float:
