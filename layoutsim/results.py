@@ -82,6 +82,7 @@ def write_plan(folder: Path, proposal: Plan, proposed_findings: pd.DataFrame) ->
               "plan_closures.csv": proposal.closures, "plan_assignment.csv": proposal.flows,
               "plan_unmet.csv": proposal.unmet, "plan_solver.csv": proposal.solver,
               "plan_notes.csv": proposal.notes, "plan_inclusive.csv": proposal.inclusive,
+              "plan_central_kg.csv": proposal.designated,
               "findings_proposed.csv": proposed_findings}
     for name, table in tables.items():
         write_table(folder / name, table)

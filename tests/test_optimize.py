@@ -318,11 +318,11 @@ def _central_rule() -> dict:
 
 
 def test_township_without_central_kindergarten_gets_one_on_its_site() -> None:
-    """东乡 (T2) has no public central kindergarten: the plan opens one on its reserved site, though the
-    pupils alone would not pay for it, and the proposed layout passes the audit's central-kindergarten check."""
+    """东乡 (T2) has no public kindergarten at all (K2 is private): the plan opens one on its reserved site,
+    though the pupils alone would not pay for it, and the proposed layout passes the audit's check."""
     reg = region([unit("U1", 200), unit("U2", 6000, urban=False, residents=600)],
                  [school("K1", 100, stype="kindergarten", central=True, kindergarten=(6, 150)),
-                  school("K2", 5500, stype="kindergarten", kindergarten=(3, 60))],
+                  school("K2", 5500, stype="kindergarten", ownership="private", kindergarten=(3, 60))],
                  [candidate("C2", 6200, levels="kindergarten")])
     pup = pupils(("U1", "kindergarten", 40.0), ("U2", "kindergarten", 20.0))
     rules = book(_central_rule())
@@ -333,6 +333,23 @@ def test_township_without_central_kindergarten_gets_one_on_its_site() -> None:
     layout = dataclasses.replace(reg, schools=p.proposed_schools(reg))
     assert audit(reg, rules).shape[0] == 1  # today: 东乡 lacks one
     assert audit(layout, rules).empty       # the plan mends it
+
+
+def test_a_township_public_kindergarten_is_designated_central_before_anything_is_built() -> None:
+    """东乡's public kindergarten K2 is not yet its central one: the plan designates it (plan_central_kg) and
+    builds nothing on C2; the proposed layout passes the audit's central-kindergarten check."""
+    reg = region([unit("U1", 200), unit("U2", 6000, urban=False, residents=600)],
+                 [school("K1", 100, stype="kindergarten", central=True, kindergarten=(6, 150)),
+                  school("K2", 5500, stype="kindergarten", kindergarten=(3, 60))],
+                 [candidate("C2", 6200, levels="kindergarten")])
+    pup = pupils(("U1", "kindergarten", 40.0), ("U2", "kindergarten", 20.0))
+    rules = book(_central_rule())
+    p = plan(reg, pup, rules, PlanConfig(), reach(), year=2025)
+    assert p.new_schools.empty
+    assert p.designated[["school", "township"]].values.tolist() == [["K2", "T2"]]
+    assert "无需新建" in p.designated["reason_zh"].iloc[0]
+    layout = dataclasses.replace(reg, schools=p.proposed_schools(reg))
+    assert audit(reg, rules).shape[0] == 1 and audit(layout, rules).empty
 
 
 def test_a_kept_small_village_school_is_never_closed() -> None:

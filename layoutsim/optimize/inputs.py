@@ -53,6 +53,18 @@ class CombinedCap:
 
 
 @dataclass(frozen=True)
+class Designation:
+    """An existing public kindergarten the plan makes its township's central kindergarten (no building)."""
+
+    school: str
+    name: str
+    township: str
+    rule_id: str
+    reason_zh: str
+    reason_en: str
+
+
+@dataclass(frozen=True)
 class Housing:
     """A rule asks that ``count`` of ``candidates`` open at ``level`` (index into LEVELS).
 
@@ -111,6 +123,7 @@ class CountyProblem:
     kg_share_rule: str = ""
     school_inclusive: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))  # (n_s,) public or 普惠
     school_subsidy: np.ndarray = field(default_factory=lambda: np.zeros(0))  # (n_s,) CNY to make a private kg 普惠
+    designated: tuple[Designation, ...] = ()  # existing public kindergartens made central (no building)
 
     @property
     def n_s(self) -> int:
@@ -349,18 +362,21 @@ def _kept_small(sc: pd.DataFrame, rulebook: Rulebook) -> set[str]:
 
 
 def _central_kg(towns: pd.DataFrame, sc: pd.DataFrame, cd: pd.DataFrame, rulebook: Rulebook,
-                opt: dict[str, np.ndarray]) -> tuple[list[Housing], list[Note]]:
-    """Townships without a public central kindergarten: open a kindergarten on one of their sites.
-
-    Uses the same "one of these sites opens at this level" requirement as housing-linked schools. A
-    township that needs two (平顶山: 30,000+ residents) gets one per plan round here and a note.
+                opt: dict[str, np.ndarray]) -> tuple[list[Housing], list[Note], list[Designation]]:
+    """Townships without their public central kindergartens: designate the largest public kindergarten the
+    township already has (no building), and open a new one on one of its sites only for what is still
+    missing. A new one uses the same "one of these sites opens at this level" requirement as
+    housing-linked schools; a township that needs two (平顶山: 30,000+ residents) gets one new per plan
+    round here and a note.
     """
     out: list[Housing] = []
     notes: list[Note] = []
+    named: list[Designation] = []
     li = LEVEL_INDEX["kindergarten"]
-    has = teaches(sc, "kindergarten") \
-        & (sc["ownership"].to_numpy() == "public") & sc["central"].fillna(False).to_numpy(dtype=bool)
-    counts = sc.loc[has, "township"].astype(str).value_counts()
+    public_kg = teaches(sc, "kindergarten") & (sc["ownership"].to_numpy() == "public")
+    central = sc["central"].fillna(False).to_numpy(dtype=bool)
+    counts = sc.loc[public_kg & central, "township"].astype(str).value_counts()
+    spare = sc[public_kg & ~central].sort_values(enrolment_col("kindergarten"), ascending=False)
     for rule in rulebook.of_kind("central_kindergarten"):
         if rule.force in ("audit", "target"):
             continue
@@ -370,6 +386,12 @@ def _central_kg(towns: pd.DataFrame, sc: pd.DataFrame, cd: pd.DataFrame, ruleboo
         for _, t in sel.iterrows():
             large = p.large_population is not None and t["population"] >= p.large_population
             need = (p.large_min_count if large else p.min_count) - int(counts.get(str(t["code"]), 0))
+            for _, k in spare[spare["township"].astype(str) == str(t["code"])].head(max(need, 0)).iterrows():
+                named.append(Designation(str(k["id"]), str(k["name"]), str(t["code"]), rule.id,
+                                         f"{rule.id}：确定为{t['name']}公办中心幼儿园（现有公办园，无需新建）——{rule.source.text}",
+                                         f"{rule.id}: made {t['name']}'s public central kindergarten (an existing "
+                                         "public kindergarten: nothing to build)"))
+                need -= 1
             if need <= 0:
                 continue
             here: np.ndarray | list[int] = (np.flatnonzero(cd["township"].astype(str).to_numpy() == str(t["code"]))
@@ -385,7 +407,7 @@ def _central_kg(towns: pd.DataFrame, sc: pd.DataFrame, cd: pd.DataFrame, ruleboo
             if need > 1:
                 notes.append(Note("partly met", str(t["code"]), zh + f"；还需{need - 1}所（乡镇内仅一处用地可建）",
                                   en + f"; {need - 1} more needed than the township's sites allow"))
-    return out, notes
+    return out, notes, named
 
 
 def _county_schools(adcode: str, county: pd.Series, sc: pd.DataFrame, rulebook: Rulebook,
@@ -451,7 +473,8 @@ def county_problems(region: Region, pupils: pd.DataFrame, rulebook: Rulebook, cf
         housing, keep, notes = _housing(res, sc, cd, rulebook, year, opt)
         keep |= _kept_small(sc, rulebook)
         towns = region.townships[region.townships["county"].astype(str) == county]
-        central, central_notes = _central_kg(towns, sc, cd, rulebook, opt)
+        central, central_notes, designated = _central_kg(towns, sc, cd, rulebook, opt)
+        keep |= {d.school for d in designated}  # a central kindergarten is not closed
         crow = region.counties[region.counties["adcode"].astype(str) == county].iloc[0]
         by_pop, by_pop_notes = _county_schools(county, crow, sc, rulebook, opt)
         housing, notes = (*housing, *central, *by_pop), [*notes, *central_notes, *by_pop_notes]
@@ -473,6 +496,6 @@ def county_problems(region: Region, pupils: pd.DataFrame, rulebook: Rulebook, cf
             pair_unit=pu, pair_level=pl, pair_site=ps, pair_dist_m=pd_, housing=housing,
             class_size=ra.class_size, land_per_pupil=lpp, added_class_cost=added, step=cfg.expansion_step,
             notes=tuple(notes), kg_share=share, kg_share_rule=share_rule, school_inclusive=inclusive,
-            school_subsidy=subsidy,
+            school_subsidy=subsidy, designated=tuple(designated),
         ))
     return out

@@ -33,6 +33,7 @@ UNMET_COLUMNS = ("unit", "level", "pupils", "reason", "reason_zh", "county")
 SOLVER_COLUMNS = ("county", "status", "objective", "bound", "gap", "seconds", "variables", "constraints",
                   "budget_cny", "cost_cny", "message")
 NOTE_COLUMNS = ("county", "kind", "id", "message_zh", "message_en")
+DESIGNATED_COLUMNS = ("school", "name", "county", "township", "rule_id", "reason_zh", "reason_en")
 INCLUSIVE_COLUMNS = ("school", "name", "county", "children", "seats", "subsidy_cny", "reason_zh", "reason_en")
 
 #: Why pupils are left without a seat.
@@ -75,6 +76,8 @@ class Plan:
     cost_cny: float
     inclusive: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=list(INCLUSIVE_COLUMNS)))
     """Private kindergartens the plan makes 普惠 (认定普惠) to reach the binding coverage."""
+    designated: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=list(DESIGNATED_COLUMNS)))
+    """Existing public kindergartens the plan makes their township's central kindergarten (no building)."""
 
     @property
     def pupil_km(self) -> float:
@@ -105,6 +108,7 @@ class Plan:
         sc["proposed"] = False
         sc["closing"] = sc["id"].isin(set(self.closures["school"]))
         sc.loc[sc["id"].isin(set(self.inclusive["school"])), "inclusive"] = True
+        sc.loc[sc["id"].isin(set(self.designated["school"])), "central"] = True
         for _, row in self.expansions.iterrows():
             col = classes_col(row["level"])
             sc.loc[sc["id"] == row["school"], col] = sc.loc[sc["id"] == row["school"], col] + int(row["added_classes"])
@@ -159,12 +163,13 @@ class CountyTables:
     unmet: list[dict] = field(default_factory=list)
     notes: list[dict] = field(default_factory=list)
     inclusive: list[dict] = field(default_factory=list)
+    designated: list[dict] = field(default_factory=list)
 
 
 #: The columns of each of the plan's tables.
 TABLE_COLUMNS = {"new_schools": NEW_SCHOOL_COLUMNS, "expansions": EXPANSION_COLUMNS, "closures": CLOSURE_COLUMNS,
                  "flows": FLOW_COLUMNS, "unmet": UNMET_COLUMNS, "notes": NOTE_COLUMNS,
-                 "inclusive": INCLUSIVE_COLUMNS}
+                 "inclusive": INCLUSIVE_COLUMNS, "designated": DESIGNATED_COLUMNS}
 
 
 def county_tables(pb: CountyProblem, sol: CountySolution, ctx: CountyContext, cfg: PlanConfig) -> CountyTables:
@@ -243,6 +248,7 @@ def county_tables(pb: CountyProblem, sol: CountySolution, ctx: CountyContext, cf
             "seats": float(pb.school_cap[j, kg]), "subsidy_cny": float(pb.school_subsidy[j]),
             "reason_zh": f"认定为普惠性民办幼儿园（{pb.kg_share_rule}：普惠性幼儿园覆盖率不低于{(pb.kg_share or 0):.0%}）",
             "reason_en": f"recognised as 普惠 ({pb.kg_share_rule}: 普惠 coverage at least {(pb.kg_share or 0):.0%})"})
+    out.designated.extend({"county": pb.county, **dataclasses.asdict(d)} for d in pb.designated)
     # ---------------------------------------------------------------- unmet
     out.unmet.extend(_unmet_rows(pb, sol, cfg))
     out.notes.extend({"county": pb.county, **dataclasses.asdict(note)} for note in (*pb.notes, *sol.broken))
