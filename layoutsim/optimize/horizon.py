@@ -109,6 +109,9 @@ def year_problems(region: Region, pupils: pd.DataFrame, rulebook: Rulebook, cfg:
     enrolled = _enrolled(region)
     wide = by_year.pivot_table(index="unit", columns=["year", "level"], values="pupils", aggfunc="sum").fillna(0.0)
     staff = _staff_cost(staff_ratio, cfg)
+    if cfg.budget_cny is not None and len(bases) > 1:
+        log.warning("[plan] budget_cny is not shared among %d counties in a plan over years yet: each county "
+                    "is planned without a budget", len(bases))
     upkeep = np.full(len(LEVELS), cfg.costs.upkeep_cny_per_class_year)
     out = []
     for pb in bases:
