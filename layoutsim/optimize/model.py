@@ -29,7 +29,7 @@ import pulp
 from layoutsim.errors import SolverError
 from layoutsim.config.plan import PlanConfig
 from layoutsim.optimize.inputs import L, LEVEL_INDEX, CountyProblem, Note
-from layoutsim.solver import Status, solve
+from layoutsim.solver import Outcome, Status, solve
 
 log = logging.getLogger(__name__)
 
@@ -257,6 +257,24 @@ def _value(v: pulp.LpVariable) -> float:
     return float(v.varValue) if v.varValue is not None else 0.0
 
 
+def solve_model(prob: pulp.LpProblem, cfg: PlanConfig, county: str, log_file: Path | None) -> Outcome:
+    """A county's model solved as ``[plan]`` says; a solver error names the county, and a model without a
+    solution in time is logged (single-year and multi-period models alike)."""
+    try:
+        out = solve(prob, cfg.solver, time_limit_s=cfg.time_limit_s, mip_gap=cfg.mip_gap, threads=cfg.threads,
+                    log_file=log_file)
+    except SolverError as exc:
+        raise SolverError(f"county {county}: {exc}") from None
+    if not out.status.has_solution:
+        log.warning("county %s: %s; reporting all demand unmet", county, out.status)
+    return out
+
+
+def no_solution_message(cfg: PlanConfig) -> str:
+    """Why a county has no plan, for plan_solver.csv."""
+    return f"no solution within {cfg.time_limit_s:g} s"
+
+
 def solve_county(pb: CountyProblem, cfg: PlanConfig, log_file: Path | None = None) -> CountySolution:
     """Build and solve one county; a model without a solution in time is :func:`unsolved` (says so)."""
     t0 = time.perf_counter()
@@ -267,15 +285,10 @@ def solve_county(pb: CountyProblem, cfg: PlanConfig, log_file: Path | None = Non
         return CountySolution(np.zeros(0), pb.demand.copy(), np.zeros(0, bool), np.zeros((pb.n_s, L), int),
                               np.zeros(pb.n_s, bool), (), 0.0, Status.OPTIMAL, 0.0, 0.0, 0.0,
                               time.perf_counter() - t0, 0, 0)
-    try:
-        out = solve(b.prob, cfg.solver, time_limit_s=cfg.time_limit_s, mip_gap=cfg.mip_gap, threads=cfg.threads,
-                    log_file=log_file)
-    except SolverError as exc:
-        raise SolverError(f"county {pb.county}: {exc}") from None
+    out = solve_model(b.prob, cfg, pb.county, log_file)
     seconds = time.perf_counter() - t0
     if not out.status.has_solution:
-        log.warning("county %s: %s; reporting all demand unmet", pb.county, out.status)
-        return unsolved(pb, out.status, seconds, f"no solution within {cfg.time_limit_s:g} s", n_var, n_con)
+        return unsolved(pb, out.status, seconds, no_solution_message(cfg), n_var, n_con)
     n_u = len(pb.unit_ids)
     flows = np.clip(np.array([_value(v) for v in b.f]), 0.0, None)
     unmet = np.zeros((n_u, L))

@@ -31,6 +31,7 @@ upkeep is sunk.
 """
 from __future__ import annotations
 
+import dataclasses
 import logging
 import math
 import time
@@ -41,10 +42,9 @@ import numpy as np
 import pulp
 
 from layoutsim.config.plan import Horizon, PlanConfig
-from layoutsim.errors import SolverError
 from layoutsim.optimize.inputs import L, LEVEL_INDEX, CountyProblem, Note
-from layoutsim.optimize.model import HARD_PENALTY_CNY, SCALE, _expr, _value
-from layoutsim.solver import Status, solve
+from layoutsim.optimize.model import HARD_PENALTY_CNY, SCALE, _expr, _value, no_solution_message, solve_model
+from layoutsim.solver import Status
 
 log = logging.getLogger(__name__)
 
@@ -399,17 +399,11 @@ def solve_years(mp: MultiProblem, cfg: PlanConfig, log_file: Path | None = None)
                           np.zeros(n_s, int), (), 0.0, 0.0, Status.OPTIMAL, 0.0, 0.0, 0.0, 0.0, n_var, n_con)
     if n_var == 0:
         return empty
-    try:
-        out = solve(b.prob, cfg.solver, time_limit_s=cfg.time_limit_s, mip_gap=cfg.mip_gap, threads=cfg.threads,
-                    log_file=log_file)
-    except SolverError as exc:
-        raise SolverError(f"county {pb.county}: {exc}") from None
+    out = solve_model(b.prob, cfg, pb.county, log_file)
     seconds = time.perf_counter() - t0
     if not out.status.has_solution:
-        log.warning("county %s: %s; reporting all demand unmet", pb.county, out.status)
-        return MultiSolution(**{**empty.__dict__, "status": out.status, "seconds": seconds,
-                                "objective": float("nan"), "bound": float("nan"), "gap": float("nan"),
-                                "message": f"no solution within {cfg.time_limit_s:g} s"})
+        return dataclasses.replace(empty, status=out.status, seconds=seconds, objective=float("nan"),
+                                   bound=float("nan"), gap=float("nan"), message=no_solution_message(cfg))
     flows = np.zeros((len(pb.pair_unit), T))
     for (p, t), v in b.f.items():
         flows[p, t] = max(_value(v), 0.0)
