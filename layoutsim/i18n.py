@@ -119,6 +119,18 @@ TEXTS: dict[str, tuple[str, str]] = {
     "seats_by_year": ("学生数与规划学位（逐年）", "pupils against planned seats by year"),
     "stranded_note": ("{0}年使用率低于60%的学校空置学位合计{1}个（闲置风险）。",
                       "In {0}, schools used below 60 % leave {1} seats empty (stranded capacity)."),
+    "budget_period": ("预算期", "Budget period"),
+    "budget": ("预算", "Budget"),
+    "capital_by_start": ("按开工年份计的建设投资", "Capital by the year work starts"),
+    "budget_price": ("投资影子价格", "Shadow price of capital"),
+    "budget_note_county": ("各预算期的投资上限在县级模型中直接约束。", "The county model keeps each period's budget itself."),
+    "budget_note_unneeded": ("各县不受预算约束的方案已在预算之内。", "The counties' unbudgeted plans already keep within the budgets."),
+    "budget_note_prices": ("各县共用全区预算：对投资定价（拉格朗日分解）后逐县求解，方案与全区联合最优的差距不超过{0}。",
+                           "The counties share the area's budgets through a price on capital (a Lagrangian split); "
+                           "the plan is at most {0} from the joint optimum."),
+    "budget_note_proportional": ("价格搜索未找到符合预算的方案，各县按无预算时的投资比例分配预算（与联合最优的差距不超过{0}）。",
+                                 "The price search found no plan within the budgets: each county got a share in "
+                                 "proportion to its unbudgeted capital (at most {0} from the joint optimum)."),
     "gap_by_township": ("分乡镇学位缺口（正值为缺口）", "seat gap by township (positive = shortage)"),
     "findings_by_rule": ("按规则汇总", "Summary by rule"),
     "findings_list": ("问题清单", "List of findings"),

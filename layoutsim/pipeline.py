@@ -267,6 +267,7 @@ def years_summary(years: YearsPlan | None) -> dict:
                                            else round(years.stranded_without_outlook)),
         "stranded_schools": int(years.stranded["school"].nunique()),
         "unmet_by_year": {int(y): round(float(v)) for y, v in years.unmet_by_year.items()},
+        "budget_split": None if years.budget is None else years.budget.kpis(),
     }
 
 

@@ -89,10 +89,13 @@ def write_plan(folder: Path, proposal: Plan, proposed_findings: pd.DataFrame) ->
 
 
 def write_years(folder: Path, years: YearsPlan) -> None:
-    """The plan over years: its actions by year, every school × level × year, the stranded seats."""
+    """The plan over years: its actions by year, every school × level × year, the stranded seats, and
+    each county's capital by budget period when the plan has budgets."""
     write_table(folder / "plan_actions.csv", years.actions)
     write_table(folder / "plan_years.csv", years.years)
     write_table(folder / "plan_stranded.csv", years.stranded)
+    if years.budget is not None:
+        write_table(folder / "plan_budget.csv", years.budget.table)
 
 
 def write_outlook(folder: Path, view: Outlook) -> None:

@@ -5,6 +5,7 @@ Places are given in metres from the county's corner.
 """
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import geopandas as gpd
@@ -73,6 +74,20 @@ def region(units: list[dict], schools: list[dict], candidates: list[dict] = ()) 
                "township", "synthetic"]
     return Region(counties=counties, townships=townships, residential=_gdf(units, res_cols),
                   schools=_gdf(schools, sc_cols), candidates=_gdf(list(candidates), cd_cols), crs=CRS(CRS_M))
+
+
+def joined(first: Region, second: Region, east_m: float = 20000.0) -> Region:
+    """``first`` and ``second`` as one region of two counties: ``second`` becomes county ``410002`` (its
+    townships ``Q1``, ``Q2``) ``east_m`` metres east."""
+    reg = first
+    for layer in ("counties", "townships", "residential", "schools", "candidates"):
+        frame = getattr(second, layer).copy()
+        for col in ("adcode", "county", "code", "township"):
+            if col in frame.columns:
+                frame[col] = frame[col].astype(str).str.replace(COUNTY, "410002").str.replace("T", "Q")
+        frame.geometry = frame.geometry.translate(east_m, 0)
+        reg = dataclasses.replace(reg, **{layer: pd.concat([getattr(reg, layer), frame], ignore_index=True)})
+    return reg
 
 
 def pupils(*rows: tuple[str, str, float]) -> pd.DataFrame:

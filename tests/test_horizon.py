@@ -1,14 +1,18 @@
 """The multi-period plan (2026–2035) on hand-made counties whose best answer is known by hand."""
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from layoutsim.config.plan import Horizon, PlanConfig
 from layoutsim.optimize.horizon import plan_years
 from layoutsim.optimize.multi import Timeline, annuity
-from optimize_fixtures import book, candidate, housing_rule, reach, region, school, unit
+from optimize_fixtures import book, candidate, housing_rule, joined, reach, region, school, unit
 
 STAFF = {"kindergarten": 7.0, "primary": 19.0, "junior": 13.5, "high": 12.5}
 YEARS = list(range(2026, 2036))
@@ -122,6 +126,92 @@ def test_capital_never_exceeds_the_budget(budget: float) -> None:
     assert (short["pupils"] <= short["seats"] + 1e-6).all()
 
 
+def capital_by_period(p, periods: dict[str, float]) -> dict[str, float]:
+    """The plan's capital whose work starts in each period (plan_actions.csv's start_year)."""
+    out = {}
+    for key in periods:
+        a, _, z = key.partition("-")
+        within = p.actions["start_year"].between(int(a), int(z or a))
+        out[key] = float(p.actions.loc[within, "capital_cny"].sum())
+    return out
+
+
+def test_a_budget_by_period_holds_back_work_that_would_start_in_an_empty_period() -> None:
+    """Pupils rise from 400 to 900 in 2028. Unbudgeted, work starts in 2026 or 2027 to open for 2028; with
+    nothing to spend in 2026–2027 every start moves to 2028 or later, and the periods' budgets hold."""
+    reg = region([unit("U1", 200)], [school("S1", 0, primary=(9, 400))], [candidate("C1", 400)])
+    pupils = by_year("U1", "primary", {2026: 400, 2028: 900})
+    free = plan_years(reg, pupils, book(), cfg(), reach(), staff_ratio=STAFF)
+    assert (free.actions.loc[free.actions["capital_cny"] > 0, "start_year"] <= 2027).any()
+    budgets = {"2026-2027": 0.0, "2028-2035": 1e9}
+    p = plan_years(reg, pupils, book(), cfg(horizon=Horizon(budget_cny=budgets)), reach(), staff_ratio=STAFF)
+    spent = p.actions[p.actions["capital_cny"] > 0]
+    assert not spent.empty and (spent["start_year"] >= 2028).all()
+    assert capital_by_period(p, budgets)["2026-2027"] == 0.0
+    assert p.budget is not None and p.budget.method == "county"
+    assert p.budget.table["capital_cny"].tolist() == pytest.approx(list(capital_by_period(p, budgets).values()))
+
+
+def short_county(extra: float) -> tuple:
+    """A county whose school (405 seats) is short of ``extra`` pupils from 2028; it cannot expand or rent,
+    and a new school (12 classes: 1,500万 building + 1,000万 land) is the only way to seat them."""
+    reg = region([unit("U1", 200)], [school("S1", 0, primary=(9, 400))], [candidate("C1", 400)])
+    return reg, by_year("U1", "primary", {2026: 400, 2028: 405 + extra})
+
+
+def two_short_counties() -> tuple:
+    (a, pa), (b, pb) = short_county(200), short_county(500)
+    pb = pb.assign(unit=pb["unit"].str.replace("U1", "U1b"))
+    b = dataclasses.replace(b, residential=b.residential.assign(id="U1b"),
+                            schools=b.schools.assign(id="S2"), candidates=b.candidates.assign(id="C2"))
+    return joined(a, b), pd.concat([pa, pb], ignore_index=True)
+
+
+NO_STOPGAPS = {"max_added_classes": 0, "costs": {"temporary_max_classes": 0}}
+
+
+def test_an_area_budget_for_one_school_goes_to_the_county_that_gains_most() -> None:
+    """Two counties each want a school (2,500万 each); the area has 3,000万. Shared in proportion, each
+    gets 1,500万 and neither can build; priced, the county with 500 pupils short builds and the one with 200
+    does not. The split's bound lies below its plan, and its capital stays within the budget."""
+    reg, pupils = two_short_counties()
+    config = cfg(budget_cny=3e7, **NO_STOPGAPS)
+    p = plan_years(reg, pupils, book(), config, reach(), staff_ratio=STAFF)
+    built = actions(p, "build")
+    assert built["county"].tolist() == ["410002"]
+    assert p.actions["capital_cny"].sum() <= 3e7
+    split = p.budget
+    assert split is not None and split.method == "prices" and split.prices[0] > 0
+    assert split.bound <= split.objective and 0 <= split.gap < 1
+    fallback = plan_years(reg, pupils, book(), cfg(budget_cny=3e7, horizon=Horizon(split_rounds=0), **NO_STOPGAPS),
+                          reach(), staff_ratio=STAFF)
+    assert fallback.budget.method == "proportional" and actions(fallback, "build").empty
+    assert fallback.budget.objective > split.objective
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.integers(0, 4), min_size=3, max_size=3), st.integers(0, 600), st.integers(0, 600),
+       st.booleans())
+def test_the_area_budget_of_every_period_is_never_exceeded(steps: list[int], extra_a: int, extra_b: int,
+                                                           two: bool) -> None:
+    """Random shortfalls and budgets by period, one county or two: each period's capital keeps within it."""
+    periods = {"2026-2027": steps[0] * 1e7, "2028-2030": steps[1] * 1e7, "2031-2035": steps[2] * 1e7}
+    reg, pupils = short_county(extra_a)
+    if two:
+        other, more = short_county(extra_b)
+        reg = joined(reg, dataclasses.replace(other, residential=other.residential.assign(id="U1b"),
+                                              schools=other.schools.assign(id="S2"),
+                                              candidates=other.candidates.assign(id="C2")))
+        pupils = pd.concat([pupils, more.assign(unit="U1b")], ignore_index=True)
+    config = cfg(horizon=Horizon(budget_cny=periods, split_rounds=3, compare_without_outlook=False))
+    p = plan_years(reg, pupils, book(), config, reach(), staff_ratio=STAFF)
+    for key, spent in capital_by_period(p, periods).items():
+        assert spent <= periods[key] + 1.0, key
+    assert p.budget is not None
+    assert p.budget.table.groupby("period")["capital_cny"].sum().to_dict() == pytest.approx(
+        capital_by_period(p, periods))
+
+
 def test_stranded_seats_in_the_outlook_year() -> None:
     """Pupils fall from 400 to 100 by 2035: 405 seats, 100 used, 305 stranded (below 60 %)."""
     reg = region([unit("U1", 200)], [school("S1", 0, primary=(9, 400))])
@@ -142,7 +232,8 @@ def test_a_scenario_with_a_horizon_runs_and_writes_the_timeline(tmp_path) -> Non
     from layoutsim.pipeline import run
 
     scenario = write_tiny(tmp_path, scenario=SCENARIO + "\n[plan]\nworkers = 1\nmip_gap = 0.0\n"
-                          "[plan.horizon]\nfirst = 2026\nlast = 2030\noutlook = 2035\n")
+                          "[plan.horizon]\nfirst = 2026\nlast = 2030\noutlook = 2035\n"
+                          "[plan.horizon.budget_cny]\n\"2026-2030\" = 1e10\n")
     result = run(scenario, tmp_path / "out")
     out = tmp_path / "out"
     acts = pd.read_csv(out / "plan_actions.csv")
@@ -158,6 +249,9 @@ def test_a_scenario_with_a_horizon_runs_and_writes_the_timeline(tmp_path) -> Non
     assert result.plan.year == 2030 and (result.plan.new_schools["open_by"] >= 2028).all()
     report = (out / "report.html").read_text(encoding="utf-8")
     assert 'id="plan-actions"' in report and "分年度建设计划" in report and "规划学位" in report
+    budget = pd.read_csv(out / "plan_budget.csv")
+    assert budget["capital_cny"].sum() == pytest.approx(acts.loc[acts["start_year"] <= 2030, "capital_cny"].sum())
+    assert kpis["budget_split"]["periods"][0]["budget_cny"] == 1e10 and 'id="plan-budget"' in report
 
 
 def test_the_horizon_must_lie_within_the_forecast(tmp_path) -> None:
@@ -198,3 +292,23 @@ def test_a_county_whose_solve_fails_gets_no_plan_and_says_why(monkeypatch: pytes
     assert p.plan.solver["status"].tolist() == ["failed"] and "crashed" in p.plan.solver["message"].iloc[0]
     assert p.actions.empty and p.plan.unmet["pupils"].sum() == 500.0
     assert (p.unmet_by_year == 500.0).all()
+
+
+@pytest.mark.parametrize(("budgets", "why"), [
+    ({"2026-20x": 1e9}, "is not a year"), ({"2026-2030": 1e9, "2030-2035": 1e9}, "overlap"),
+    ({"2031-2029": 1e9}, "runs backwards"), ({"2024-2027": 1e9}, "outside the horizon"),
+    ({"2027": -1.0}, "negative"),
+])
+def test_budgets_by_period_that_make_no_sense_are_refused(budgets: dict, why: str) -> None:
+    from pydantic import ValidationError
+
+    with pytest.raises(ValidationError, match=why):
+        Horizon(budget_cny=budgets)
+
+
+def test_a_budget_is_given_once() -> None:
+    from pydantic import ValidationError
+
+    with pytest.raises(ValidationError, match="not both"):
+        PlanConfig(budget_cny=1e9, horizon=Horizon(budget_cny={"2026-2030": 1e9}))
+    assert PlanConfig(budget_cny=1e9, horizon=Horizon()).budget_periods() == [(2026, 2035, 1e9)]

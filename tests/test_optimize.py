@@ -12,7 +12,7 @@ from layoutsim.optimize import PlanConfig, Weights, plan, sweep
 from layoutsim.region import Region
 from layoutsim.rules import audit
 from optimize_fixtures import (
-    book, candidate, housing_rule, pupils, reach, region, school, size_rule, unit,
+    book, candidate, housing_rule, joined, pupils, reach, region, school, size_rule, unit,
 )
 
 EXACT = {"mip_gap": 0.0, "time_limit_s": 30.0, "workers": 1}  # in this process: fast, no spawn
@@ -250,15 +250,8 @@ def two_counties() -> tuple[Region, pd.DataFrame]:
     """``crowded()`` plus a second county like it 20 km east, each short of a school."""
     reg, pup = crowded()
     second = region([unit("V1", 200)], [school("R1", 0, primary=(12, 540))], [candidate("D1", 400, land_cost_cny=1e7)])
-    for layer in ("counties", "townships", "residential", "schools", "candidates"):
-        frame = getattr(second, layer).copy()
-        for col in ("adcode", "county", "code", "township"):
-            if col in frame.columns:
-                frame[col] = frame[col].astype(str).str.replace("410001", "410002").str.replace("T", "Q")
-        frame.geometry = frame.geometry.translate(20000, 0)
-        reg = dataclasses.replace(reg, **{layer: pd.concat([getattr(reg, layer), frame], ignore_index=True)})
     pup = pd.concat([pup, pupils(("V1", "primary", 1300.0))], ignore_index=True)
-    return reg, pup
+    return joined(reg, second), pup
 
 
 def test_area_budget_is_shared_between_counties_and_kept() -> None:

@@ -117,6 +117,14 @@ class Costs(Strict):
         return _all_levels(value, "costs")
 
 
+def _span(key: str) -> tuple[int, int]:
+    """A budget's key as (first, last) year: "2027" or "2026-2030"."""
+    first, _, last = str(key).partition("-")
+    if not (first.strip().isdigit() and (not last or last.strip().isdigit())):
+        raise ValueError(f"budget_cny: key {key!r} is not a year (\"2027\") or a period (\"2026-2030\")")
+    return int(first), int(last or first)
+
+
 class Horizon(Strict):
     """A plan over years (the scenario's ``[plan.horizon]``): decisions year by year from ``first`` to
     ``last`` (the Five-Year period) and on to ``outlook``, each judged against the forecast of its year.
@@ -155,6 +163,21 @@ class Horizon(Strict):
                     "is charged only for the years it serves within it.",
     )
 
+    budget_cny: dict[str, float] = Field(
+        default_factory=dict,
+        description="Capital budgets of the area by year or period: {\"2026-2030\" = 5.0e9, \"2031-2035\" = "
+                    "3.0e9} or {\"2027\" = 1.0e9}. Capital counts in the year its work starts (a new school's "
+                    "and its land's: the year it opens less lead_years; an added block's: less "
+                    "expansion_lead_years; a refit's: its year), as 分年度投资计划 book it. Counties share an "
+                    "area's budget by a price on capital (a Lagrangian split, optimize/budget.py) whose distance "
+                    "from the joint optimum is reported. Empty: [plan] budget_cny, if given, is the budget of the "
+                    "whole horizon.",
+    )
+    split_rounds: int = Field(
+        8, ge=0, le=50,
+        description="Rounds of the price search that shares a budget among counties; each round solves every "
+                    "county again (measured cost: benchmarks/README.md). 0: proportional shares at once.",
+    )
     compare_without_outlook: bool = Field(
         True,
         description="Also plan the same period blind to the years after it (the outlook cut to `last`) and "
@@ -166,7 +189,33 @@ class Horizon(Strict):
     def _ordered(self) -> Horizon:
         if not self.first <= self.last <= self.outlook:
             raise ValueError(f"horizon years must run first {self.first} ≤ last {self.last} ≤ outlook {self.outlook}")
+        outside = [f"{a}-{b}" for a, b, _ in self.periods if a < self.first or b > self.outlook]
+        if outside:
+            raise ValueError(f"budget_cny: periods {', '.join(outside)} lie outside the horizon "
+                             f"{self.first}-{self.outlook}")
         return self
+
+    @field_validator("budget_cny")
+    @classmethod
+    def _budgets(cls, value: dict[str, float]) -> dict[str, float]:
+        spans = []
+        for key, cny in value.items():
+            if cny < 0:
+                raise ValueError(f"budget_cny: {key} = {cny} is negative")
+            first, last = _span(key)
+            if first > last:
+                raise ValueError(f"budget_cny: period {key} runs backwards")
+            spans.append((first, last, key))
+        spans.sort()
+        for (_, end, key), (start, _, key2) in zip(spans, spans[1:]):
+            if start <= end:
+                raise ValueError(f"budget_cny: periods {key} and {key2} overlap")
+        return value
+
+    @property
+    def periods(self) -> list[tuple[int, int, float]]:
+        """The budgets as (first year, last year, CNY), in order."""
+        return sorted((*_span(key), float(cny)) for key, cny in self.budget_cny.items())
 
     @property
     def years(self) -> list[int]:
@@ -262,8 +311,19 @@ class PlanConfig(Strict):
             raise ValueError(f"negative land per pupil: {', '.join(bad)}")
         return _all_levels(value, "land_per_pupil_m2")
 
+    def budget_periods(self) -> list[tuple[int, int, float]]:
+        """A plan over years' capital budgets as (first year, last year, CNY): the horizon's by period, or
+        ``budget_cny`` over the whole horizon, or none."""
+        h = self.horizon or Horizon()
+        if h.budget_cny:
+            return h.periods
+        return [] if self.budget_cny is None else [(h.first, h.outlook, float(self.budget_cny))]
+
     @model_validator(mode="after")
     def _steps(self) -> PlanConfig:
+        if self.horizon is not None and self.horizon.budget_cny and self.budget_cny is not None:
+            raise ValueError("give the budget either as [plan] budget_cny or by period as [plan.horizon] "
+                             "budget_cny, not both")
         if self.max_added_classes and self.max_added_classes < self.expansion_step:
             raise ValueError(f"max_added_classes {self.max_added_classes} is below one expansion_step "
                              f"({self.expansion_step}); set it to 0 to forbid expansions")

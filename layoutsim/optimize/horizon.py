@@ -20,6 +20,7 @@ from layoutsim.config.plan import Horizon, PlanConfig
 from layoutsim.i18n import LEVEL_ZH
 from layoutsim.optimize.inputs import CountyProblem, county_problems
 from layoutsim.optimize.model import CountySolution, unsolved
+from layoutsim.optimize.budget import BudgetSplit, share
 from layoutsim.optimize.multi import MultiProblem, MultiSolution, Timeline, annuity, conversions, solve_years
 from layoutsim.optimize.planner import _check_pupils, _contexts, _solve_all, solve_logged
 from layoutsim.optimize.result import Plan, assemble, candidate_school_ids, county_tables
@@ -31,7 +32,7 @@ from layoutsim.schema import LEVELS, enrolment_col
 
 log = logging.getLogger(__name__)
 
-ACTION_COLUMNS = ("year", "county", "action", "school", "name", "level", "classes", "seats", "capital_cny",
+ACTION_COLUMNS = ("year", "start_year", "county", "action", "school", "name", "level", "classes", "seats", "capital_cny",
                   "annual_cny", "reason_zh", "reason_en")
 YEAR_COLUMNS = ("school", "name", "county", "level", "year", "classes", "seats", "pupils", "utilisation", "new")
 STRANDED_COLUMNS = ("school", "name", "county", "level", "year", "seats", "pupils", "utilisation", "empty_seats")
@@ -57,6 +58,7 @@ class YearsPlan:
     #: stranded seats in the outlook year of the same plan made blind to the years after the plan period
     #: (None unless ``Horizon.compare_without_outlook``); estimated, see :func:`stranded_without_outlook`
     stranded_without_outlook: float | None = None
+    budget: BudgetSplit | None = None  # how the area's budgets were kept (None: no budget)
 
     @property
     def stranded_seats(self) -> float:
@@ -109,9 +111,6 @@ def year_problems(region: Region, pupils: pd.DataFrame, rulebook: Rulebook, cfg:
     enrolled = _enrolled(region)
     wide = by_year.pivot_table(index="unit", columns=["year", "level"], values="pupils", aggfunc="sum").fillna(0.0)
     staff = _staff_cost(staff_ratio, cfg)
-    if cfg.budget_cny is not None and len(bases) > 1:
-        log.warning("[plan] budget_cny is not shared among %d counties in a plan over years yet: each county "
-                    "is planned without a budget", len(bases))
     upkeep = np.full(len(LEVELS), cfg.costs.upkeep_cny_per_class_year)
     out = []
     for pb in bases:
@@ -139,7 +138,8 @@ def year_problems(region: Region, pupils: pd.DataFrame, rulebook: Rulebook, cfg:
             closure_saving_cny=_closure_saving(pb, staff, upkeep, enrolled.get(pb.county)),
             temp_class_years=cfg.costs.temporary_max_classes * cfg.costs.temporary_max_years,
             conversions=conversions(pb), temp_max=temp, temp_cny=cfg.costs.temporary_cny_per_class_year,
-            conversion_cny=cfg.costs.conversion_cny_per_class, budget_cny=cfg.budget_cny if len(bases) == 1 else None))
+            conversion_cny=cfg.costs.conversion_cny_per_class, lead_years=h.lead_years,
+            expansion_lead_years=h.expansion_lead_years))
     return out
 
 
@@ -288,7 +288,15 @@ def plan_years(region: Region, pupils: pd.DataFrame, rulebook: Rulebook, config:
     _check_pupils(pupils)
     h = config.horizon or Horizon()
     problems = year_problems(region, pupils, rulebook, config, reach, staff_ratio)
-    solutions = _solve_all(problems, config, log_dir, solve=_solve_one)  # type: ignore[arg-type]
+
+    def solve(mps: list[MultiProblem]) -> list:
+        return _solve_all(mps, config, log_dir, solve=_solve_one)  # type: ignore[arg-type]
+
+    split = None
+    if config.budget_periods():
+        problems, solutions, split = share(problems, solve, config.budget_periods(), h.split_rounds)
+    else:
+        solutions = solve(problems)
     bases = [mp.base for mp in problems]
     contexts = _contexts(region, bases, h.last)
     t_last = problems[0].timeline.last if problems else 0
@@ -309,7 +317,9 @@ def plan_years(region: Region, pupils: pd.DataFrame, rulebook: Rulebook, config:
             unmet += sol.unmet.sum(axis=(1, 2))
         else:  # no plan for the county: all its pupils are without one
             unmet += mp.demand.sum(axis=(1, 2))
-    action_table = pd.DataFrame(actions, columns=list(ACTION_COLUMNS))
+    action_table = pd.DataFrame(actions, columns=[c for c in ACTION_COLUMNS if c != "start_year"])
+    lead = action_table["action"].map({"build": h.lead_years, "expand": h.expansion_lead_years}).fillna(0)
+    action_table.insert(1, "start_year", (action_table["year"] - lead).astype(int))  # where its capital counts
     order = {a: i for i, a in enumerate(ACTION_ZH)}
     action_table = action_table.sort_values(["year", "county", "action"], key=lambda s: s.map(order) if s.name == "action"
                                             else s, kind="stable").reset_index(drop=True)
@@ -323,7 +333,7 @@ def plan_years(region: Region, pupils: pd.DataFrame, rulebook: Rulebook, config:
         myopic = plan_years(region, pupils, rulebook, short, reach, staff_ratio=staff_ratio)
         blind = stranded_without_outlook(myopic.years, pupils, region, h.last, h.outlook)
     return YearsPlan(h, plan, action_table, year_table, stranded(year_table, h.outlook), lifetime,
-                     pd.Series(unmet, index=pd.Index(years, name="year"), name="unmet"), blind)
+                     pd.Series(unmet, index=pd.Index(years, name="year"), name="unmet"), blind, split)
 
 
 def stranded_without_outlook(years: pd.DataFrame, pupils: pd.DataFrame, region: Region, last: int,

@@ -18,7 +18,9 @@ Variables, by model year ``t`` (all sparse)
 Constraints: demand each year; capacity each year (today's seats unless closed, + opened blocks, +
 temporary, ± converted rooms; new modules once open); one module per level and site, opened once; land
 per pupil; expansion room; 先建后撤 each year (a school closes only in a year every unit within its reach
-is fully seated); housing-linked and township requirements met by their year; budget on capital.
+is fully seated); housing-linked and township requirements met by their year; a cap on the capital whose
+work starts in each budget period (a county alone), or a price on it (an area's budget shared among its
+counties, :mod:`layoutsim.optimize.budget`).
 
 Objective (CNY discounted to ``first``): a building's equivalent annual cost (its cost spread over its
 working life) and its rooms' upkeep for every year from its opening to the outlook; land at its
@@ -104,7 +106,11 @@ class MultiProblem:
     temp_max: np.ndarray          # (n_s, L) temporary classes allowed
     temp_cny: float
     conversion_cny: float
-    budget_cny: float | None = None
+    lead_years: int = 0           # a new school's work starts this many years before it opens
+    expansion_lead_years: int = 0  # an added block's
+    periods: tuple[tuple[int, int], ...] = ()  # budget periods (first, last calendar year)
+    budgets: tuple[float, ...] | None = None   # this county's capital cap per period (None: no cap)
+    prices: tuple[float, ...] | None = None    # price on each period's capital (the area's budget split)
 
     # what the planner's worker pool and its failure path read off a problem
     @property
@@ -143,6 +149,8 @@ class MultiSolution:
     broken: tuple[Note, ...]
     capital_cny: float
     lifetime_cny: float      # discounted cost terms of the objective (CNY)
+    capital_by_period: np.ndarray  # (P,) capital whose work starts in each budget period
+    priced_cny: float        # Σ price × capital of the periods: in ``objective`` and ``bound``, not a cost
     status: Status
     objective: float
     bound: float
@@ -167,7 +175,7 @@ class _Builder:
         self.mp, self.cfg, self.pb = mp, cfg, mp.base
         self.prob = pulp.LpProblem(f"years_{mp.county}", pulp.LpMinimize)
         self.obj: list[tuple[pulp.LpVariable, float]] = []
-        self.capital: list[tuple[pulp.LpVariable, float]] = []
+        self.capital: list[tuple[pulp.LpVariable, float, int]] = []  # variable, CNY, year its work starts
         self.lifetime: list[tuple[pulp.LpVariable, float]] = []
         self.soft: list[tuple[pulp.LpVariable, Note]] = []
 
@@ -206,7 +214,7 @@ class _Builder:
         for (o, t), v in self.y.items():
             li = int(pb.opt_level[o])
             building = float(pb.opt_cost[o])
-            self.capital.append((v, building))
+            self.capital.append((v, building, int(tl.years[t]) - mp.lead_years))
             self.cost(v, (mp.annuity * building + pb.opt_classes[o] * mp.class_year_cny[li]) * tail[t])
             if pb.opt_penalty[o]:
                 self.obj.append((v, float(pb.opt_penalty[o]) * SCALE))
@@ -215,7 +223,7 @@ class _Builder:
                   for k, t0 in first_site.items() for t in range(t0, T)}
         for (k, t), v in self.v.items():
             land = float(pb.cand_land_cost[k])
-            self.capital.append((v, land))
+            self.capital.append((v, land, int(tl.years[t]) - mp.lead_years))
             self.cost(v, mp.rate * land * tail[t])
         # -------------------------------------------------------------- existing schools
         self.e = {(int(j), int(li), t): pulp.LpVariable(f"e{j}_{li}_{t}", 0, int(pb.school_exp_max[j, li]),
@@ -223,7 +231,7 @@ class _Builder:
                   for j, li in zip(*np.nonzero(pb.school_exp_max > 0)) for t in range(mp.exp_first, T)}
         for (j, li, t), v in self.e.items():
             building = float(pb.added_class_cost[li] * pb.step)
-            self.capital.append((v, building))
+            self.capital.append((v, building, int(tl.years[t]) - mp.expansion_lead_years))
             self.cost(v, (mp.annuity * building + pb.step * mp.class_year_cny[li]) * tail[t])
         self.q = {(int(j), int(li), t): pulp.LpVariable(f"q{j}_{li}_{t}", 0, int(mp.temp_max[j, li]),
                                                          cat=pulp.LpInteger)
@@ -235,7 +243,7 @@ class _Builder:
                   for n, (j, a, _) in enumerate(mp.conversions) for t in range(T)}
         self.up = {(n, t): pulp.LpVariable(f"r{n}_{t}", 0) for n, t in self.g}
         for (n, t), v in self.up.items():
-            self.capital.append((v, mp.conversion_cny))
+            self.capital.append((v, mp.conversion_cny, int(tl.years[t])))
             self.cost(v, mp.conversion_cny * tl.discount[t])
             self.add([(v, 1.0), (self.g[n, t], -1.0)] + ([(self.g[n, t - 1], 1.0)] if t else []),
                      pulp.LpConstraintGE, 0.0)
@@ -247,9 +255,14 @@ class _Builder:
         self._capacity(size)
         self._once()
         self._rules()
-        budget = mp.budget_cny
-        if budget is not None:
-            self.add([(v, c * SCALE) for v, c in self.capital], pulp.LpConstraintLE, budget * SCALE)
+        self.priced: list[tuple[pulp.LpVariable, float]] = []
+        for p, (a, z) in enumerate(mp.periods):
+            spent = [(v, c) for v, c, year in self.capital if a <= year <= z]
+            if mp.budgets is not None:
+                self.add([(v, c * SCALE) for v, c in spent], pulp.LpConstraintLE, mp.budgets[p] * SCALE)
+            if mp.prices is not None and mp.prices[p] > 0:
+                self.priced += [(v, mp.prices[p] * c) for v, c in spent]
+        self.obj += [(v, c * SCALE) for v, c in self.priced]
         self.prob.setObjective(_expr(self.obj))
 
     def _demand(self) -> None:
@@ -396,7 +409,8 @@ def solve_years(mp: MultiProblem, cfg: PlanConfig, log_file: Path | None = None)
     n_var, n_con = len(b.prob.variables()), len(b.prob.constraints)
     empty = MultiSolution(np.zeros((len(pb.pair_unit), T)), mp.demand.copy(), np.zeros(n_o, int),
                           np.zeros((n_s, L, T), int), np.zeros((n_s, L, T), int), np.zeros((len(mp.conversions), T), int),
-                          np.zeros(n_s, int), (), 0.0, 0.0, Status.OPTIMAL, 0.0, 0.0, 0.0, 0.0, n_var, n_con)
+                          np.zeros(n_s, int), (), 0.0, 0.0, np.zeros(len(mp.periods)), 0.0, Status.OPTIMAL, 0.0,
+                          0.0, 0.0, 0.0, n_var, n_con)
     if n_var == 0:
         return empty
     out = solve_model(b.prob, cfg, pb.county, log_file)
@@ -427,12 +441,14 @@ def solve_years(mp: MultiProblem, cfg: PlanConfig, log_file: Path | None = None)
         if _value(v) > 0.5:
             close_year[j] = int(tl.years[t])
     broken = tuple(note for v, note in b.soft if _value(v) > 0.5)
-    capital = float(sum(c * _value(v) for v, c in b.capital))
+    capital = float(sum(c * _value(v) for v, c, _ in b.capital))
+    by_period = np.array([sum(c * _value(v) for v, c, year in b.capital if a <= year <= z) for a, z in mp.periods])
     lifetime = float(sum(c * _value(v) for v, c in b.lifetime))
+    priced = float(sum(c * _value(v) for v, c in b.priced))
     objective = float(pulp.value(b.prob.objective) or 0.0) / SCALE
     bound = out.bound / SCALE if math.isfinite(out.bound) else out.bound
     return MultiSolution(flows, unmet, open_year, blocks, temporary, converted, close_year, broken, capital, lifetime,
-                         out.status, objective, bound, out.gap, seconds, n_var, n_con)
+                         by_period, priced, out.status, objective, bound, out.gap, seconds, n_var, n_con)
 
 
 def conversions(pb: CountyProblem) -> np.ndarray:

@@ -135,7 +135,8 @@ def timeline_view(years_plan: Any, forecast_years: pd.DataFrame, lang: str) -> d
                   Series(t("planned_seats", lang), planned.reindex(xs).to_numpy(float), PALETTE[1], dash=True)]
         charts.append(line_chart(xs, series, title=f"{t(lv, lang)}：{t('seats_by_year', lang)}"))
     return {"kinds": ACTION_KINDS, "by_year": by_year, "charts": charts, "outlook": years_plan.horizon.outlook,
-            "stranded": years_plan.stranded_seats}
+            "stranded": years_plan.stranded_seats,
+            "budget": None if years_plan.budget is None else years_plan.budget.kpis()}
 
 
 def named_gap(region, seat_gap: pd.DataFrame) -> pd.DataFrame:
