@@ -224,7 +224,7 @@ def _run_into(scenario: Scenario, tmp: Path, step: Step) -> RunResult:
     gap = seat_outlook.seat_gap
     html = build_map(region, table, pupils, title=title, lang=meta.language, tiles=scenario.output.tiles,
                      tianditu_key=scenario.output.tianditu_key or None,
-                     **map_layers(region, findings, proposal, seat_outlook, meta.target_year))
+                     **map_layers(region, findings, proposal, seat_outlook, meta.target_year, years_plan))
     report = build_report(region, table, pupils, indicators, title=title, lang=meta.language,
                           findings=findings, seat_gap=gap, rulebook=book, plan=proposal, years_plan=years_plan)
     step("write")

@@ -46,15 +46,20 @@ class RunResult:
         tiles unless ``tiles`` names some; :func:`layoutsim.render.offline.offline_html` saves it offline)."""
         sc = self.scenario.scenario
         return explore_map(map_spec(self.region, self.schools, self.pupils, lang=sc.language,
-                                    **map_layers(self.region, self.findings, self.plan, self.outlook, sc.target_year)),
+                                    **map_layers(self.region, self.findings, self.plan, self.outlook, sc.target_year,
+                                                self.years_plan)),
                            tiles)
 
 
-def map_layers(region: Region, findings: pd.DataFrame, proposal: Plan, seat_outlook: Outlook, year: int) -> dict:
+def map_layers(region: Region, findings: pd.DataFrame, proposal: Plan, seat_outlook: Outlook, year: int,
+               years_plan: YearsPlan | None = None) -> dict:
     """What the run's map shows besides schools and pupils: findings, the plan, unmet pupils, catchments and
-    the township seat gap by year (the page and :meth:`RunResult.explore` alike)."""
+    the township seat gap by year (the page and :meth:`RunResult.explore` alike). A plan over years puts
+    its own seats of each year in the seat gap and its rented rooms and conversions on the map."""
+    gap = seat_outlook.seat_gap
     return {"findings": findings, "plan": proposal, "unmet": proposal.unmet, "year": year,
-            "seat_gap": seat_outlook.seat_gap,
+            "seat_gap": gap if years_plan is None else years_plan.township_gap(region, gap),
+            "timeline": None if years_plan is None else years_plan.actions,
             "catchments": catchment_lines(region, proposal)}
 
 

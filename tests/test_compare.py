@@ -93,3 +93,25 @@ def test_alternative_scenarios_load() -> None:
         base = load_scenario(path.parent / "baseline.toml")
         assert alt.id != base.id and alt.data == base.data
         assert alt.forecast != base.forecast or alt.scenario.target_year != base.scenario.target_year
+
+
+def test_plans_over_years_are_compared_year_by_year(tmp_path: Path) -> None:
+    """Two plans over 2026–2035, the second with nothing to spend: the page shows both timelines side by
+    side, each year's capital as in each run's plan_actions.csv, and each run's seats against its pupils."""
+    from layoutsim.render.compare import _timelines
+
+    horizon = "\n[plan]\nworkers = 1\nmip_gap = 0.0\n[plan.horizon]\nfirst = 2026\nlast = 2030\noutlook = 2035\n"
+    base = write_tiny(tmp_path, scenario=SCENARIO + horizon)
+    (tmp_path / "tight.toml").write_text('extends = "scenario.toml"\n[scenario]\nid = "tiny-tight"\n'
+                                         'title = "样例县 零预算"\n[plan]\nbudget_cny = 0\n', encoding="utf-8")
+    a, b = run(base, tmp_path / "a"), run(tmp_path / "tight.toml", tmp_path / "b")
+    view = _timelines([a, b], ["基准", "零预算"], "zh")
+    assert view is not None
+    spent = a.years_plan.actions.groupby("year")["capital_cny"].sum()
+    assert spent.sum() > 0 and b.years_plan.actions["capital_cny"].sum() == 0
+    by_year = {r["year"]: r["cells"] for r in view["rows"]}
+    for year, cny in spent.items():
+        assert by_year[year][1] == f"{cny / 1e4:,.0f}" and by_year[year][3] in ("0", "—")
+    assert len(view["charts"]) >= 1 and "零预算" in str(view["charts"][0])
+    html = compare([a, b], tmp_path / "cmp").read_text(encoding="utf-8")
+    assert 'id="timeline-table"' in html and "展望年闲置学位" in html

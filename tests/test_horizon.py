@@ -70,6 +70,18 @@ def test_a_lasting_shortfall_is_built_for_not_rented() -> None:
     assert (row["classes"], row["seats"], row["pupils"]) == (15, 15 * 45, 580)
 
 
+def test_the_maps_seat_gap_takes_the_plans_seats_of_each_year() -> None:
+    """The lasting shortfall's block opens in 2027: the township has 405 seats before the plan and in 2026,
+    675 from 2027, the model years' networks filling the years between them (2031, 2033)."""
+    reg = region([unit("U1", 200)], [school("S1", 0, primary=(9, 400))])
+    p = plan_years(reg, by_year("U1", "primary", {2026: 400, 2027: 580}), book(), cfg(), reach(), staff_ratio=STAFF)
+    gap = pd.DataFrame({"township": "T1", "level": "primary", "year": range(2024, 2036), "pupils": 500.0,
+                        "seats": 405.0})
+    seats = p.township_gap(reg, gap).set_index("year")["seats"]
+    assert seats.loc[[2024, 2025, 2026]].tolist() == [405.0] * 3
+    assert (seats.loc[2027:] == 675.0).all() and len(seats) == 12
+
+
 def test_an_estate_gets_its_school_when_it_is_lived_in_and_not_before_the_lead_time() -> None:
     """A new estate of 6,000 completed in 2029 with a tied site: its school opens in 2029; one completed in
     2026 gets its school in 2028, the first year the lead time allows (pupils wait in temporary rooms or

@@ -136,6 +136,43 @@ def test_year_slider_recolours_the_townships(full_map: Path) -> None:
     assert errors == [] and blocked == []
 
 
+def test_the_year_slider_steps_through_a_plan_over_years(tiny_run, tmp_path: Path) -> None:
+    """A new school opening in 2028, a closure in 2029 and two temporary classes rented for 2027 only:
+    each shows on the map only from (and, rented rooms, until) its year as the slider moves."""
+    r = tiny_run
+    frames = plan_frames(r)
+    frames["new_schools"]["open_by"] = [2028]
+    frames["expansions"]["open_by"] = [2030]
+    frames["closures"]["open_by"] = [2029]
+    actions = pd.DataFrame([{"year": 2027, "until_year": 2027, "action": "temporary", "school": "S1",
+                             "name": "城关第一小学", "level": "primary", "classes": 2, "reason_zh": "2027年高峰：租借或临时教室2间",
+                             "reason_en": ""},
+                            {"year": 2029, "until_year": pd.NA, "action": "convert", "school": "S3",
+                             "name": "S3", "level": "junior", "classes": 1, "reason_zh": "1间小学教室改作初中使用",
+                             "reason_en": ""}])
+    html = build_map(r.region, r.schools, r.pupils, title="逐年", plan=frames, seat_gap=seat_gap_frame(), year=2025,
+                     timeline=actions)
+    path = tmp_path / "years.html"
+    path.write_text(html, encoding="utf-8")
+    pane = ".leaflet-marker-pane .ls-icon-"
+
+    def at(page, year: int) -> dict[str, int]:
+        page.evaluate("""(y) => { const r = document.querySelector('.ls-year-range');
+                                  r.value = [2025, 2026, 2027, 2028, 2029, 2030].indexOf(y);
+                                  r.dispatchEvent(new Event('input')); }""", year)
+        assert page.locator(".ls-year").inner_text() == str(year)
+        return {k: page.locator(pane + k).count() for k in ("new", "exp", "close", "tmp", "conv")}
+
+    with open_page(path) as (page, errors, blocked):
+        assert {k: page.locator(pane + k).count() for k in ("new", "tmp")} == {"new": 0, "tmp": 0}  # 2025
+        assert at(page, 2027) == {"new": 0, "exp": 0, "close": 0, "tmp": 1, "conv": 0}
+        assert at(page, 2028) == {"new": 1, "exp": 0, "close": 0, "tmp": 0, "conv": 0}
+        assert at(page, 2030) == {"new": 1, "exp": 1, "close": 1, "tmp": 0, "conv": 1}
+        legend = page.locator("#ls-legend").inner_text()
+        assert "临时教室" in legend and "教室调整" in legend
+    assert errors == [] and blocked == []
+
+
 def test_search_finds_a_school_and_opens_it(full_map: Path) -> None:
     with open_page(full_map) as (page, errors, blocked):
         page.locator(".ls-search-input").fill("九年制")

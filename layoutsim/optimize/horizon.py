@@ -32,7 +32,7 @@ from layoutsim.schema import LEVELS, enrolment_col
 
 log = logging.getLogger(__name__)
 
-ACTION_COLUMNS = ("year", "start_year", "county", "action", "school", "name", "level", "classes", "seats", "capital_cny",
+ACTION_COLUMNS = ("year", "start_year", "until_year", "county", "action", "school", "name", "level", "classes", "seats", "capital_cny",
                   "annual_cny", "reason_zh", "reason_en")
 YEAR_COLUMNS = ("school", "name", "county", "level", "year", "classes", "seats", "pupils", "utilisation", "new")
 STRANDED_COLUMNS = ("school", "name", "county", "level", "year", "seats", "pupils", "utilisation", "empty_seats")
@@ -63,6 +63,22 @@ class YearsPlan:
     @property
     def stranded_seats(self) -> float:
         return float(self.stranded["empty_seats"].sum())
+
+    def township_gap(self, region: Region, seat_gap: pd.DataFrame) -> pd.DataFrame:
+        """``seat_gap`` (township, level, year, pupils, seats) with the plan's seats from its first year:
+        each calendar year takes the network of the latest model year at or before it."""
+        township = dict(zip(region.schools["id"].astype(str), region.schools["township"].astype(str)))
+        township.update(zip(self.plan.new_schools["school"].astype(str), self.plan.new_schools["township"].astype(str)))
+        planned = self.years.assign(township=self.years["school"].astype(str).map(township))
+        wide = planned.pivot_table(index=["township", "level"], columns="year", values="seats", aggfunc="sum")
+        h = self.horizon
+        later = sorted(y for y in seat_gap["year"].unique() if y >= h.first)
+        wide = wide.reindex(columns=sorted(set(wide.columns) | set(later))).ffill(axis=1)[later]
+        seats = wide.stack().rename("planned").reset_index()
+        out = seat_gap.merge(seats, on=["township", "level", "year"], how="left")
+        after = out["year"] >= h.first
+        out.loc[after, "seats"] = out.loc[after, "planned"].fillna(0.0)
+        return out.drop(columns="planned")
 
 
 def _staff_cost(staff_ratio: dict[str, float], cfg: PlanConfig) -> np.ndarray:
@@ -251,6 +267,7 @@ def timeline_tables(mp: MultiProblem, sol: MultiSolution, names: np.ndarray, can
                 actions.append({
                     "year": int(years[t]), "county": pb.county, "action": "temporary", "school": str(pb.school_ids[j]),
                     "name": str(names[j]), "level": lv, "classes": n, "seats": float(n * size[li]),
+                    "until_year": int(years[t] + tl.span[t] - 1),
                     "capital_cny": 0.0, "annual_cny": float(n * (mp.temp_cny + mp.class_year_cny[li])),
                     "reason_zh": f"{int(years[t])}年高峰：租借或临时教室{n}间",
                     "reason_en": f"peak in {int(years[t])}: {n} rented, borrowed or prefab classroom(s)"})
@@ -318,6 +335,7 @@ def plan_years(region: Region, pupils: pd.DataFrame, rulebook: Rulebook, config:
         else:  # no plan for the county: all its pupils are without one
             unmet += mp.demand.sum(axis=(1, 2))
     action_table = pd.DataFrame(actions, columns=[c for c in ACTION_COLUMNS if c != "start_year"])
+    action_table["until_year"] = action_table["until_year"].astype("Int64")  # temporary classes: rented until
     lead = action_table["action"].map({"build": h.lead_years, "expand": h.expansion_lead_years}).fillna(0)
     action_table.insert(1, "start_year", (action_table["year"] - lead).astype(int))  # where its capital counts
     order = {a: i for i, a in enumerate(ACTION_ZH)}
@@ -325,7 +343,8 @@ def plan_years(region: Region, pupils: pd.DataFrame, rulebook: Rulebook, config:
                                             else s, kind="stable").reset_index(drop=True)
     year_table = pd.DataFrame(rows, columns=list(YEAR_COLUMNS))
     plan = dataclasses.replace(plan, new_schools=_dated(plan.new_schools, action_table, "build", h),
-                               expansions=_dated(plan.expansions, action_table, "expand", h))
+                               expansions=_dated(plan.expansions, action_table, "expand", h),
+                               closures=_dated(plan.closures, action_table, "close", h))
     blind = None
     if h.compare_without_outlook and h.outlook > h.last:
         short = config.model_copy(update={"horizon": h.model_copy(update={"outlook": h.last,
@@ -353,11 +372,12 @@ def stranded_without_outlook(years: pd.DataFrame, pupils: pd.DataFrame, region: 
 
 
 def _dated(table: pd.DataFrame, actions: pd.DataFrame, kind: str, h: Horizon) -> pd.DataFrame:
-    """A plan table with the year the model opens each school (or its first block): ``open_by``, and
-    ``start_by`` = open_by − the lead time (the phasing a single-year plan works out afterwards)."""
+    """A plan table with the year the model opens each school (or its first block, or closes it):
+    ``open_by``, and ``start_by`` = open_by − the lead time (the phasing a single-year plan works out
+    afterwards)."""
     first = actions[actions["action"] == kind]
-    lead = h.lead_years if kind == "build" else h.expansion_lead_years
-    if kind == "build":
+    lead = {"build": h.lead_years, "expand": h.expansion_lead_years}.get(kind, 0)
+    if kind != "expand":
         year = first.groupby("school")["year"].min()
         opened = table["school"].map(year)
     else:

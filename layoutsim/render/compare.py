@@ -2,7 +2,9 @@
 
 ``compare.html`` shows the indicators side by side with their differences from the first run, the maps
 side by side with pan and zoom kept in step, what differs (assumptions, new sites chosen in one and not
-another, expansions, closures, cost, reach) and the charts of every run overlaid. Self-contained, offline.
+another, expansions, closures, cost, reach), the charts of every run overlaid and, for plans over years,
+their timelines side by side (actions and capital by year, planned seats against pupils, stranded seats).
+Self-contained, offline.
 """
 from __future__ import annotations
 
@@ -18,11 +20,11 @@ from ..io import atomic_dir
 from ..region import Region
 from ..i18n import t
 from ..schema import LEVELS
-from .charts import PALETTE
+from .charts import PALETTE, Series, line_chart
 from .map import map_spec
 from .page import render_page
 from .plan import PlanFrames, as_plan
-from .report import demand_chart, gap_chart, headline, named_gap, year_table
+from .report import demand_chart, gap_chart, headline, named_gap, timeline_view, year_table
 
 
 
@@ -47,6 +49,8 @@ class ComparedRun(Protocol):
     def plan(self) -> Any: ...
     @property
     def out_dir(self) -> Path: ...
+    @property
+    def years_plan(self) -> Any: ...  # a plan over years, or None
 
 __all__ = ["compare", "compare_html"]
 
@@ -82,6 +86,56 @@ def check_distinct(scenarios: list[Any]) -> None:
 def _gap(r: ComparedRun) -> pd.DataFrame:
     """Pupils against today's seats by township, level and year (the run's early-warning outlook)."""
     return r.outlook.seat_gap
+
+
+def _years_plan(r: ComparedRun) -> Any:
+    return getattr(r, "years_plan", None)
+
+
+def _timelines(results: Sequence[ComparedRun], labels: list[str], lang: str) -> dict[str, Any] | None:
+    """Plans over years side by side: each year's actions and capital by run, and per level each run's
+    planned seats against its pupils year by year (None when no run is a plan over years)."""
+    views = [timeline_view(_years_plan(r), year_table(_gap(r)), lang) if _years_plan(r) is not None else None
+             for r in results]
+    if all(v is None for v in views):
+        return None
+    years = sorted({int(y) for v in views if v is not None for y in v["by_year"].index})
+    rows = []
+    for y in years:
+        cells = []
+        for v in views:
+            if v is None or y not in v["by_year"].index:
+                cells += ["—", "—"]
+                continue
+            row = v["by_year"].loc[y]
+            cells += ["　".join(f"{t('action_' + a, lang)} {int(row[a])}" for a in v["kinds"] if row[a]) or "—",
+                      _fmt(float(row["capital_cny"]), "cny")]
+        rows.append({"year": y, "cells": cells})
+    charts = []
+    for lv in LEVELS:
+        series, xs = [], None
+        for i, (r, lab) in enumerate(zip(results, labels)):
+            yp = _years_plan(r)
+            if yp is None:
+                continue
+            seats = yp.years[yp.years["level"] == lv].groupby("year")["seats"].sum()
+            if seats.empty:
+                continue
+            xs = sorted(int(y) for y in seats.index) if xs is None else xs
+            demand = year_table(_gap(r))
+            pupils = demand[demand["level"] == lv].set_index("year")["pupils"].reindex(xs)
+            colour = PALETTE[2 * i % 7]
+            series += [Series(f"{lab}：{t('pupils', lang)}", pupils.to_numpy(float), colour),
+                       Series(f"{lab}：{t('planned_seats', lang)}", seats.reindex(xs).to_numpy(float), colour,
+                              dash=True)]
+        if series and xs:
+            charts.append(line_chart(xs, series, title=f"{t(lv, lang)}：{t('seats_by_year', lang)}"))
+    summary = []
+    for key, kind in (("lifetime_cost_cny", "cny"), ("stranded_seats", "n"), ("stranded_seats_without_outlook", "n")):
+        vals = [r.kpis.get("plan", {}).get(key) for r in results]
+        summary.append({"label": t(key, lang) + (f"（{t('wan_cny', lang)}）" if kind == "cny" else ""),
+                        "values": [_fmt(v, kind) for v in vals]})
+    return {"rows": rows, "charts": charts, "summary": summary}
 
 
 def _fmt(v: Any, kind: str) -> str:
@@ -184,7 +238,9 @@ def compare_html(results: Sequence[ComparedRun], *, lang: str | None = None) -> 
     gaps = [_gap(r) for r in results]
     heads = [headline(r.kpis, r.region.schools, p, f) for r, p, f in zip(results, plans, findings)]
     specs = [map_spec(r.region, r.schools, r.pupils, lang=lang, findings=f, plan=p, unmet=r.assignment.unmet,
-                      seat_gap=g, collapsed_layers=True, year=int(r.kpis.get("target_year") or 0))
+                      seat_gap=g if _years_plan(r) is None else _years_plan(r).township_gap(r.region, g),
+                      timeline=None if _years_plan(r) is None else _years_plan(r).actions,
+                      collapsed_layers=True, year=int(r.kpis.get("target_year") or 0))
              for r, p, f, g in zip(results, plans, findings, gaps)]
     years = [(lab, year_table(g)) for lab, g in zip(labels, gaps)]
     named = [(lab, named_gap(r.region, g)) for lab, r, g in zip(labels, results, gaps)]
@@ -196,7 +252,7 @@ def compare_html(results: Sequence[ComparedRun], *, lang: str | None = None) -> 
         specs=specs, rows=_indicator_rows(results, heads, lang), differences=_differences(results, plans, lang),
         demand_charts=[demand_chart(years, lv, lang) for lv in levels],
         gap_charts=[gap_chart(named, lv, lang) for lv in levels if lv in ("primary", "junior")],
-        synthetic=any(r.region.synthetic for r in results),
+        synthetic=any(r.region.synthetic for r in results), timeline=_timelines(results, labels, lang),
     )
 
 

@@ -17,8 +17,8 @@ import pandas as pd
 from ..i18n import t
 from ..schema import LARGE_CLASS
 from .mapdata import (
-    GAP_STEPS, LARGE_RING, UTIL_COLOURS, Projector, context_layers, findings_layer, gap_layer, plan_layers,
-    school_layers, tiles_spec, unmet_layer, util_colour, catchment_layers,
+    GAP_STEPS, LARGE_RING, TIMELINE_ICONS, UTIL_COLOURS, Projector, context_layers, findings_layer, gap_layer,
+    plan_layers, school_layers, tiles_spec, timeline_layer, unmet_layer, util_colour, catchment_layers,
 )
 from .page import render_page
 from .plan import as_plan
@@ -38,6 +38,8 @@ def _legend(lang: str, synthetic: bool, has: set[str]) -> tuple[list[dict[str, A
                                 ("closures", "close", "plan_close"), ("findings", "find", "findings_layer")):
         if layer_id in has:
             items.append({"shape": "icon", "icon": icon, "label": t(key, lang)})
+    if "timeline" in has:
+        items += [{"shape": "icon", "icon": icon, "label": t(f"action_{a}", lang)} for a, icon in TIMELINE_ICONS.items()]
     notes = [{"text": t("size_note", lang)}, {"text": t("demand_note", lang)}]
     if synthetic:
         notes.append({"text": t("synthetic_note", lang), "c": "warn"})
@@ -48,7 +50,7 @@ def map_spec(region, school_table: pd.DataFrame, pupils: pd.DataFrame, *, lang: 
              tiles: str = "none", tianditu_key: str | None = None, findings: pd.DataFrame | None = None,
              plan: Any = None, unmet: pd.DataFrame | None = None, seat_gap: pd.DataFrame | None = None,
              collapsed_layers: bool = False, year: int | None = None,
-             catchments: pd.DataFrame | None = None) -> dict[str, Any]:
+             catchments: pd.DataFrame | None = None, timeline: pd.DataFrame | None = None) -> dict[str, Any]:
     """The map as a JSON-ready dict for planmap.js (also used by the compare page)."""
     proj = Projector(tiles)
     plan_frames = as_plan(plan, region.schools)
@@ -60,6 +62,7 @@ def map_spec(region, school_table: pd.DataFrame, pupils: pd.DataFrame, *, lang: 
         layers.insert(2, gap)
     layers += school_layers(region, school_table, proj, lang, findings)
     for extra in (unmet_layer(region, unmet, proj, lang), *plan_layers(plan_frames, proj, lang),
+                  timeline_layer(region, timeline, proj, lang),
                   *catchment_layers(catchments, proj, lang), findings_layer(findings, proj, lang)):
         if extra is not None:
             layers.append(extra)
@@ -74,7 +77,8 @@ def map_spec(region, school_table: pd.DataFrame, pupils: pd.DataFrame, *, lang: 
 def build_map(region, school_table: pd.DataFrame, pupils: pd.DataFrame, *, title: str, lang: str = "zh",
               tiles: str = "none", tianditu_key: str | None = None, findings: pd.DataFrame | None = None,
               plan: Any = None, unmet: pd.DataFrame | None = None, seat_gap: pd.DataFrame | None = None,
-              year: int | None = None, catchments: pd.DataFrame | None = None) -> str:
+              year: int | None = None, catchments: pd.DataFrame | None = None,
+              timeline: pd.DataFrame | None = None) -> str:
     """The map as one self-contained HTML page.
 
     Parameters
@@ -104,8 +108,12 @@ def build_map(region, school_table: pd.DataFrame, pupils: pd.DataFrame, *, title
     catchments
         Optional lines unit → school (``level, unit_name, school_name, pupils, unit_lon, unit_lat,
         school_lon, school_lat``), one hidden layer per level.
+    timeline
+        Optional actions of a plan over years (``plan_actions.csv``): its temporary classes and room
+        conversions as a layer. Plan markers with an ``open_by`` year (and these) show on the seat gap's
+        year slider from their year on: the network year by year.
     """
     spec = map_spec(region, school_table, pupils, lang=lang, tiles=tiles, tianditu_key=tianditu_key,
                     findings=findings, plan=plan, unmet=unmet, seat_gap=seat_gap, year=year,
-                    catchments=catchments)
+                    catchments=catchments, timeline=timeline)
     return render_page("map.html", title=title, spec=spec, html_lang="zh-CN" if lang == "zh" else "en")

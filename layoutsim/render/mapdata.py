@@ -236,17 +236,52 @@ def plan_layers(plan: PlanFrames | None, proj: Projector, lang: str) -> list[dic
                 rows.append([t("merged_into", lang), str(r["receiving"])])
             if attr != "closures":
                 rows.append([t("cost", lang), f"{float(r['cost_cny']) / 1e4:,.0f} {t('wan_cny', lang)}"])
+            props: dict[str, Any] = {}
             if r.get(OPEN_BY) is not None and pd.notna(r.get(OPEN_BY)):
                 rows.append([t("year", lang), str(int(r[OPEN_BY]))])
+                props["y0"] = int(r[OPEN_BY])  # shown from this year on the year slider
             name = str(r.get("name") or r.get("school") or "")
             sec = {"h": f"{t(key, lang)}: {name}", "r": rows}
             if why(r):
                 sec["q"] = [why(r)]
             feats.append(_point(proj.point(r["lon"], r["lat"]), {"t": f"{t(key, lang)}: {name}", "p": [sec],
-                                                                  "s": {"icon": icon, "size": 18}, "k": name}))
+                                                                  "s": {"icon": icon, "size": 18}, "k": name,
+                                                                  **props}))
         if feats:
             out.append({"id": attr, "name": t(key, lang), "show": True, "search": True, "features": feats})
     return out
+
+
+#: The plan over years' stop-gaps on the map: action → icon.
+TIMELINE_ICONS = {"temporary": "tmp", "convert": "conv"}
+
+
+def timeline_layer(region, actions: pd.DataFrame | None, proj: Projector, lang: str) -> dict[str, Any] | None:
+    """A plan over years' temporary classes (in their years: ``year`` to ``until_year``) and room
+    conversions (from their year on): the year slider steps through them."""
+    if actions is None or not len(actions):
+        return None
+    acts = actions[actions["action"].isin(list(TIMELINE_ICONS))]
+    if not len(acts):
+        return None
+    where = dict(zip(region.schools["id"].astype(str), proj.geoms(region.schools)))
+    reason = "reason_zh" if lang == "zh" else "reason_en"
+    feats = []
+    for r in acts.itertuples(index=False):
+        if str(r.school) not in where:
+            continue
+        y0 = int(r.year)
+        name = str(r.name)
+        key = f"action_{r.action}"
+        rows = [[t("year", lang), str(y0)], [t("level", lang), t(str(r.level), lang)],
+                [t("classes", lang), _n(float(r.classes))]]
+        props: dict[str, Any] = {"t": f"{t(key, lang)}: {name} {y0}", "y0": y0,
+                                 "p": [{"h": f"{t(key, lang)}: {name}", "r": rows, "q": [str(getattr(r, reason))]}],
+                                 "s": {"icon": TIMELINE_ICONS[str(r.action)], "size": 16}, "k": name}
+        if pd.notna(r.until_year):  # temporary classes: rented for the years of their model year only
+            props["y1"] = int(r.until_year)
+        feats.append(_feature(where[str(r.school)], props))
+    return {"id": "timeline", "name": t("timeline_layer", lang), "show": True, "features": feats} if feats else None
 
 
 def gap_layer(region, seat_gap: pd.DataFrame | None, proj: Projector, lang: str) -> dict[str, Any] | None:

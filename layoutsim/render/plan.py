@@ -24,7 +24,7 @@ _COLUMNS: dict[str, dict[str, Any]] = {
                     "reason_en": "", OPEN_BY: None},
     "expansions": {"school": "", "level": "", "added_classes": 0, "cost_cny": 0.0, "reason_zh": "",
                    "reason_en": "", OPEN_BY: None},
-    "closures": {"school": "", "receiving": "", "reason_zh": "", "reason_en": ""},
+    "closures": {"school": "", "receiving": "", "reason_zh": "", "reason_en": "", OPEN_BY: None},
 }
 #: Where each table's columns are defined (a test checks that render reads only those).
 DEFINED = {"new_schools": NEW_SCHOOL_COLUMNS, "expansions": EXPANSION_COLUMNS, "closures": CLOSURE_COLUMNS}

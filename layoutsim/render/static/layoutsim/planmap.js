@@ -5,7 +5,7 @@
  */
 (function () {
   "use strict";
-  var ICONS = { "new": "+", "exp": "\u2191", "close": "\u00d7", "find": "!" };
+  var ICONS = { "new": "+", "exp": "\u2191", "close": "\u00d7", "find": "!", "tmp": "\u4e34", "conv": "\u8c03" };
 
   function el(tag, cls, text) {
     var e = document.createElement(tag);
@@ -144,6 +144,22 @@
     return layer;
   }
 
+  /* A layer whose features carry years (y0: from, y1: until) shows each only in its years: the plan's
+   * network year by year, driven by the seat gap's year slider. Null when no feature is dated. */
+  function yearFilter(layer) {
+    var all = layer.getLayers ? layer.getLayers().slice() : [];
+    var dated = all.some(function (l) { return l.feature && l.feature.properties.y0 !== undefined; });
+    if (!dated) return null;
+    return function (year) {
+      all.forEach(function (l) {
+        var p = l.feature.properties;
+        var on = p.y0 === undefined || (p.y0 <= year && (p.y1 === undefined || year <= p.y1));
+        if (on && !layer.hasLayer(l)) layer.addLayer(l);
+        if (!on && layer.hasLayer(l)) layer.removeLayer(l);
+      });
+    };
+  }
+
   function searchControl(map, entries, labels) {
     var ctl = L.control({ position: "topleft" });
     ctl.onAdd = function () {
@@ -214,8 +230,12 @@
     });
     var entries = [];
     var byId = {};
+    var filters = [];
+    var startYear = null;
     (spec.layers || []).forEach(function (ls) {
       var layer = ls.kind === "gap" ? gapLayer(map, ls, spec.labels) : geojsonLayer(ls);
+      if (ls.kind === "gap") startYear = layer.lsState.year;
+      else { var f = yearFilter(layer); if (f) filters.push(f); }
       overlays[ls.name] = layer;
       byId[ls.id] = layer;
       if (ls.show) layer.addTo(map);
@@ -226,6 +246,10 @@
         });
       }
     });
+    if (startYear !== null && filters.length) {
+      filters.forEach(function (f) { f(startYear); });
+      map.on("ls:gap", function (e) { filters.forEach(function (f) { f(e.year); }); });
+    }
     L.control.layers(base, overlays, { collapsed: !!spec.collapsed_layers }).addTo(map);
     if (entries.length) searchControl(map, entries, spec.labels).addTo(map);
     if (spec.legend) legendControl(spec).addTo(map);
