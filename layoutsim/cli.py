@@ -29,6 +29,7 @@ def _parser() -> argparse.ArgumentParser:
     r = sub.add_parser("run", help="run a scenario and write its map and tables")
     r.add_argument("scenario", type=Path)
     r.add_argument("--out", type=Path, help="output folder (default maps/<scenario id>/ in the current folder)")
+    r.add_argument("--pdf", action="store_true", help="also print the report to report.pdf (needs Chromium)")
     d = sub.add_parser("demo", help=f"run the packaged scenario {DEMO}")
     d.add_argument("--out", type=Path, help="output folder (default maps/beiguan-baseline/ in the current folder)")
     a = sub.add_parser("audit", help="check today's layout against the scenario's rulebook")
@@ -51,6 +52,8 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("--out", type=Path, help="output folder (default maps/compare-<a>-vs-<b>/)")
     v = sub.add_parser("validate", help="check a scenario and its data without running it")
     v.add_argument("scenario", type=Path)
+    tp = sub.add_parser("template", help="Excel workbooks to fill in (学校, 居住区, 候选用地) and a scenario reading them")
+    tp.add_argument("folder", type=Path)
     s = sub.add_parser("synth", help="generate the synthetic data of a plan area (or 'all')")
     s.add_argument("area")
     s.add_argument("--seed", type=int, default=None)
@@ -58,12 +61,12 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
-def _run(console: Console, scenario: Path, out: Path | None) -> int:
+def _run(console: Console, scenario: Path, out: Path | None, pdf: bool = False) -> int:
     from .pipeline import run
 
     progress, step = _progress()
     with progress:
-        result = run(scenario, out, step=step)
+        result = run(scenario, out, step=step, pdf=pdf)
     area = result.kpis["area"]
     console.print(f"[bold]{result.scenario.scenario.title}[/] → {result.out_dir}")
     for level, k in area.items():
@@ -235,7 +238,8 @@ def _dispatch(args: argparse.Namespace, console: Console) -> int:
     if args.command in ("run", "demo"):
         from .pipeline import packaged
 
-        return _run(console, args.scenario if args.command == "run" else packaged(DEMO), args.out)
+        return _run(console, args.scenario if args.command == "run" else packaged(DEMO), args.out,
+                    pdf=args.command == "run" and args.pdf)
     if args.command == "audit":
         return _audit(console, args.scenario, args.out, args.json, args.proposed)
     elif args.command == "forecast":
@@ -248,7 +252,28 @@ def _dispatch(args: argparse.Namespace, console: Console) -> int:
         _validate(console, args.scenario)
     elif args.command == "synth":
         _synth(console, args.area, args.seed, args.out)
+    elif args.command == "template":
+        _template(console, args.folder)
     return EXIT_OK
+
+
+def _template(console: Console, folder: Path) -> None:
+    """Write the templates into ``folder``, never over a file already there (it may be filled in)."""
+    import shutil
+    import tempfile
+
+    from .template import TEMPLATES, write_templates
+
+    names = [file for file, _, _ in TEMPLATES.values()] + ["scenario.toml"]
+    there = [n for n in names if (folder / n).exists()]
+    if there:
+        raise LayoutsimError(f"{folder}: already has {', '.join(there)}; layoutsim template does not overwrite "
+                             "files (they may be filled in): give a new folder")
+    folder.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=folder, prefix=".template-") as tmp:
+        for path in write_templates(Path(tmp)):
+            shutil.move(str(path), folder / path.name)
+    console.print(f"template: {', '.join(names)} → {folder}")
 
 
 def _validate(console: Console, scenario: Path) -> None:

@@ -1,4 +1,5 @@
-"""Coordinate systems: reading WGS84, CGCS2000 and GCJ-02 input, a local metric CRS for distances.
+"""Coordinate systems: reading WGS84, CGCS2000 and GCJ-02 input, a local metric CRS for distances; and
+the lie of the land (elevation from the coarse DEM grid, the terrain class the rules use).
 
 GCJ-02 is the offset coordinate system of AMap (高德) and Tencent maps, where Chinese planners pick most
 points. The forward transform is the widely published one (the same constants as the ``cnmaps`` and
@@ -6,10 +7,15 @@ points. The forward transform is the widely published one (the same constants as
 """
 from __future__ import annotations
 
+from functools import cache
+from importlib import resources
+
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import shapely
 from pyproj import CRS
+from scipy.interpolate import RegularGridInterpolator
 
 from layoutsim.config.crs import normalise_crs_name
 
@@ -105,3 +111,28 @@ def local_crs(gdf: gpd.GeoDataFrame) -> CRS:
 def round_coords(geoms: np.ndarray, decimals: int = 6) -> np.ndarray:
     """Geometries with coordinates rounded (6 decimals of a degree is about 0.1 m)."""
     return shapely.transform(geoms, lambda xy: np.round(xy, decimals))
+
+
+@cache
+def _dem() -> RegularGridInterpolator:
+    with (resources.files("layoutsim") / "reference" / "henan_dem_grid.csv").open(encoding="utf-8") as fh:
+        df = pd.read_csv(fh)
+    lons, lats = np.sort(df["lon"].unique()), np.sort(df["lat"].unique())
+    grid = df.pivot_table(index="lon", columns="lat", values="elevation_m").reindex(index=lons, columns=lats)
+    return RegularGridInterpolator((lons, lats), grid.to_numpy(), bounds_error=False, fill_value=None)
+
+
+def elevation(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
+    """Elevation (m) interpolated from the coarse 0.2° DEM grid."""
+    return _dem()(np.column_stack([lon, lat]))
+
+
+#: Mean elevation thresholds (m) for terrain classes: below 200 m plain, below 500 m hill, else mountain.
+#: Chosen so the eastern plain (40–150 m) is plain and western 三门峡/鲁山 are mountain (assumption).
+TERRAIN_BREAKS = (200.0, 500.0)
+
+
+def terrain_class(elev_m: float) -> str:
+    if elev_m < TERRAIN_BREAKS[0]:
+        return "plain"
+    return "hill" if elev_m < TERRAIN_BREAKS[1] else "mountain"

@@ -1,6 +1,7 @@
 """File input and output: reading a layer from any supported format, writing outputs atomically.
 
-Formats: GeoPackage, GeoJSON, Shapefile, GeoParquet, and CSV with longitude/latitude columns. A scenario's
+Formats: GeoPackage, GeoJSON, Shapefile, GeoParquet, and CSV or an Excel sheet with longitude/latitude
+columns. A scenario's
 column mapping renames the file's columns to ours, so a bureau's own table works without renaming.
 """
 from __future__ import annotations
@@ -24,10 +25,15 @@ import pyogrio
 
 from .errors import DataError
 from .geo import lonlat_hint, to_wgs84, with_hints
+from .schema import LAYERS, OPTIONAL, SYNTHETIC_COL
 from .config.scenario import LayerSource
 
 VECTOR_SUFFIXES = {".gpkg", ".geojson", ".json", ".shp", ".fgb"}
 PARQUET_SUFFIXES = {".parquet", ".geoparquet"}
+EXCEL_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".ods"}
+
+#: Column names of the data contract (and coordinates): a sheet row made of them names the columns.
+KNOWN_COLUMNS = {c for layer in LAYERS for c in (*LAYERS[layer], *OPTIONAL[layer])} | {"lon", "lat", SYNTHETIC_COL}
 
 
 #: Byte-order marks and the encoding each one announces (UTF-32's before UTF-16's: it starts the same).
@@ -54,25 +60,55 @@ def _csv_text(path: Path) -> str:
     )
 
 
-def _read_csv(source: LayerSource) -> gpd.GeoDataFrame:
-    path = source.path
-    df = pd.read_csv(StringIO(_csv_text(Path(path))), dtype=str, keep_default_na=False)
+def _points(df: pd.DataFrame, source: LayerSource, where: str, first_row: int) -> gpd.GeoDataFrame:
+    """A table of text with longitude/latitude columns as points. ``first_row``: the file's row number of
+    the table's first row (for the messages)."""
     missing = [c for c in (source.lon, source.lat) if c not in df.columns]
     if missing:
         raise DataError(
-            f"{path}: CSV needs longitude/latitude columns {', '.join(missing)} "
-            f"(set lon = / lat = in the scenario); it has {', '.join(df.columns)}"
+            f"{where}: needs longitude/latitude columns {', '.join(missing)} "
+            f"(set lon = / lat = in the scenario); it has {', '.join(map(str, df.columns))}"
         )
     lon = pd.to_numeric(df[source.lon], errors="coerce")
     lat = pd.to_numeric(df[source.lat], errors="coerce")
     bad = df.index[lon.isna() | lat.isna() | ~lon.between(-180, 180) | ~lat.between(-90, 90)]
     if len(bad):
         shared, problems = with_hints(
-            [f"row {i + 1}: lon {df.at[i, source.lon]!r}, lat {df.at[i, source.lat]!r}" for i in bad],
+            [f"row {i + first_row}: lon {df.at[i, source.lon]!r}, lat {df.at[i, source.lat]!r}" for i in bad],
             [lonlat_hint(lon[i], lat[i]) for i in bad])
-        raise DataError(f"{path}: {len(bad)} rows without a valid longitude/latitude{shared}", problems)
+        raise DataError(f"{where}: {len(bad)} rows without a valid longitude/latitude{shared}", problems)
     geometry = gpd.points_from_xy(lon, lat)
     return gpd.GeoDataFrame(df.drop(columns=[source.lon, source.lat]), geometry=geometry)
+
+
+def _read_csv(source: LayerSource) -> gpd.GeoDataFrame:
+    path = source.path
+    df = pd.read_csv(StringIO(_csv_text(Path(path))), dtype=str, keep_default_na=False)
+    return _points(df, source, f"{path}", 1)
+
+
+def _read_excel(source: LayerSource) -> gpd.GeoDataFrame:
+    """A sheet of a workbook, read by python-calamine (values as text; rows numbered as Excel shows them:
+    the header is row 1)."""
+    path = Path(source.path)
+    with pd.ExcelFile(path, engine="calamine") as book:
+        sheets = book.sheet_names
+        sheet = source.sheet if source.sheet is not None else sheets[0]
+        if sheet not in sheets:
+            raise DataError(f"{path}: no sheet {sheet!r}", [f"the workbook has: {', '.join(map(str, sheets))}"])
+        df = pd.read_excel(book, sheet_name=sheet, dtype=str, keep_default_na=False)
+    df.columns = [str(c).strip() for c in df.columns]
+    first_row = 2
+    keys = [str(v).strip() for v in df.iloc[0]] if len(df) else []
+    if sum(k in KNOWN_COLUMNS for k in keys) >= 2 and all(k in KNOWN_COLUMNS or not k for k in keys):
+        # a layoutsim template (layoutsim template): row 2 holds our column names under the Chinese header
+        df.columns = [k or c for k, c in zip(keys, df.columns)]
+        df, first_row = df.iloc[1:].reset_index(drop=True), 3
+    blank = [not any(str(v).strip() for v in row) for row in df.itertuples(index=False)]
+    df = df[[not b for b in blank]]  # blank rows are no rows (their numbers stay Excel's)
+    gdf = _points(df, source, f"{path}, sheet {sheet}", first_row)
+    gdf.attrs["rows"] = [int(i) + first_row for i in df.index]  # each row's number as Excel shows it
+    return gdf.reset_index(drop=True)
 
 
 def read_layer(source: LayerSource) -> gpd.GeoDataFrame:
@@ -86,6 +122,8 @@ def read_layer(source: LayerSource) -> gpd.GeoDataFrame:
             warnings.simplefilter("ignore")  # GDAL's notes on column types; values are checked on validation
             if suffix == ".csv":
                 gdf = _read_csv(source)
+            elif suffix in EXCEL_SUFFIXES:
+                gdf = _read_excel(source)
             elif suffix in PARQUET_SUFFIXES:
                 try:
                     gdf = gpd.read_parquet(path)
@@ -96,7 +134,7 @@ def read_layer(source: LayerSource) -> gpd.GeoDataFrame:
                 gdf = pyogrio.read_dataframe(path, layer=source.layer)
             else:
                 raise DataError(
-                    f"{path}: unknown file type {suffix!r}; use .gpkg, .geojson, .shp, .parquet or .csv"
+                    f"{path}: unknown file type {suffix!r}; use .gpkg, .geojson, .shp, .parquet, .csv or .xlsx"
                 )
     except DataError:
         raise

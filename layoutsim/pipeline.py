@@ -18,6 +18,7 @@ from .io import atomic_dir
 from .metrics import kpis, school_table
 from .region import Region, load_region
 from .render.map import build_map
+from .render.pdf import print_pdf, require_chromium
 from .render.report import build_report
 from .results import RunResult, map_layers, write_audit, write_outlook, write_run, write_scenario, write_sweep
 from .rules import audit, load_rulebook, summarize
@@ -182,17 +183,23 @@ def _load(scenario: Scenario | str | Path) -> Scenario:
     return scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
 
 
-def run(scenario: Scenario | str | Path, out_dir: Path | None = None, *, step: Step = lambda s: None) -> RunResult:
+def run(scenario: Scenario | str | Path, out_dir: Path | None = None, *, step: Step = lambda s: None,
+        pdf: bool = False) -> RunResult:
     """Run a scenario and write its outputs (default ``maps/<scenario id>/`` in the current folder).
 
     The output folder is checked before anything is computed and filled whole or not at all
-    (:func:`layoutsim.io.atomic_dir`); the solver's logs go to its ``logs/`` folder.
+    (:func:`layoutsim.io.atomic_dir`); the solver's logs go to its ``logs/`` folder. With ``pdf``, the
+    report is also printed to ``report.pdf`` by Chromium (checked for first) before the folder is moved.
     """
     scenario = _load(scenario)
     needs_layout(scenario, "run")
+    if pdf:
+        require_chromium()
     out = out_dir_or_default(out_dir, scenario.id)
     with atomic_dir(out, about=scenario.id) as tmp:
         result = _run_into(scenario, tmp, step)
+        if pdf:
+            print_pdf(tmp / "report.html", tmp / "report.pdf")
     return dataclasses.replace(result, out_dir=out)
 
 

@@ -17,7 +17,9 @@ from pyproj import CRS
 
 from .errors import DataError
 from .geo import WGS84, local_crs, lonlat_hint, with_hints
+from .i18n import t
 from .io import read_layer
+from .townships import estimate_townships, match_townships
 from .config.scenario import DataConfig, LayerSource
 from .schema import (
     GEOMETRY, LAYERS, OPTIONAL, OWNERSHIP, RESIDENTIAL_KINDS, SCHOOL_TYPES, SYNTHETIC_COL, TERRAIN,
@@ -116,11 +118,18 @@ def split_list(text: object) -> list[str]:
     return [t for t in re.split(r"[\s,;|/]+", str(text or "")) if t]
 
 
+def _row_number(df: pd.DataFrame, i: int | np.integer) -> int:
+    """The number the user sees for row ``i``: the sheet's own row number for an Excel sheet (the reader
+    keeps them in ``attrs["rows"]``), else the row's place counting from 1."""
+    rows = df.attrs.get("rows")
+    return int(rows[i]) if rows is not None and i < len(rows) else int(i) + 1
+
+
 def _row_label(df: pd.DataFrame, i: int | np.integer) -> str:
     ident = next((df[c].iloc[i] for c in ("id", "code", "adcode") if c in df.columns), None)
     if ident is None or pd.isna(ident) or ident == "":
-        return f"row {i + 1}"
-    return f"row {i + 1} (id {ident if isinstance(ident, str) else plain(ident)})"
+        return f"row {_row_number(df, i)}"
+    return f"row {_row_number(df, i)} (id {ident if isinstance(ident, str) else plain(ident)})"
 
 
 def _check_range(df: pd.DataFrame, col: str, num: pd.Series, problems: list[str]) -> pd.Series:
@@ -210,6 +219,11 @@ def validate_layer(name: str, gdf: gpd.GeoDataFrame, where: str) -> gpd.GeoDataF
     for (layer, col), choices in {**_CHOICES, **_LISTS}.items():
         if layer != name:
             continue
+        words = {t(c, "zh"): c for c in choices}  # the Chinese words of a template's drop-downs
+        if (layer, col) in _LISTS:
+            out[col] = [";".join(words.get(v, v) for v in split_list(value)) for value in out[col]]
+        else:
+            out[col] = [words.get(value, value) for value in out[col]]
         for i, value in enumerate(out[col]):
             if (layer, col) in _LISTS:
                 wrong = [v for v in split_list(value) if v not in choices]
@@ -232,7 +246,7 @@ def validate_layer(name: str, gdf: gpd.GeoDataFrame, where: str) -> gpd.GeoDataF
     key = next(c for c in ("id", "code", "adcode") if c in required)
     dup = out[key].duplicated(keep=False) & (out[key] != "")
     for value in sorted(out.loc[dup, key].unique()):
-        rows = ", ".join(str(i + 1) for i in np.flatnonzero((out[key] == value).to_numpy()))
+        rows = ", ".join(str(_row_number(out, i)) for i in np.flatnonzero((out[key] == value).to_numpy()))
         problems.append(f"duplicate {key} {value!r} in rows {rows}")
     if problems:
         raise DataError(f"{where}: {len(problems)} problem(s) in layer '{name}'", problems)
@@ -299,7 +313,7 @@ def load_region(config: DataConfig) -> Region:
         source: LayerSource | None = getattr(config, name)
         if source is None:
             continue
-        sources[name] = str(Path(source.path))
+        sources[name] = str(Path(source.path)) + (f", sheet {source.sheet}" if source.sheet is not None else "")
         layers[name] = validate_layer(name, read_layer(source), sources[name])
     for name in ("counties", "townships"):
         if name in layers:
@@ -307,8 +321,15 @@ def load_region(config: DataConfig) -> Region:
     # every point in a county, checked in longitude/latitude: swapped or projected points stay readable
     county = {name: _locate(layers[name], layers["counties"], "adcode", sources[name], name).to_numpy()
               for name in ("residential", "schools", "candidates") if len(layers.get(name, ()))}
+    estimate = "townships" not in layers and len(layers.get("residential", ()))
+    if estimate:  # townships named, not drawn (townships.py)
+        res = layers["residential"]
+        res["township"] = match_townships(res["township"], pd.Series(county["residential"], index=res.index),
+                                          [_row_number(res, i) for i in range(len(res))], sources["residential"])
     crs = local_crs(layers["counties"])
     region = {name: gdf.to_crs(crs) for name, gdf in layers.items()}
+    if estimate:
+        region["townships"] = estimate_townships(region["counties"], region["residential"])
     for name in ("townships", "residential", "schools", "candidates"):
         region.setdefault(name, _empty_layer(name, crs.to_string()))
     _check_references(region, sources)

@@ -20,6 +20,7 @@ from .optimize.horizon import YearsPlan
 from .region import Region
 from .render.explore import explore_map
 from .render.map import map_spec
+from .render.workbook import write_plan_workbook
 from .simulate import Outlook
 
 
@@ -140,6 +141,7 @@ def write_run(folder: Path, result: RunResult, html: str, report: str) -> None:
     write_plan(folder, result.plan, result.proposed_findings)
     if result.years_plan is not None:
         write_years(folder, result.years_plan)
+    write_plan_workbook(folder / "plan.xlsx", result)
     region = result.region
     util = result.schools.pivot_table(index="school", columns="level", values="utilisation")
     schools = region.schools.join(util.add_prefix("utilisation_"), on="id")

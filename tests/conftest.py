@@ -92,6 +92,10 @@ urbanisation = 0.0
 """
 
 
+#: The tiny scenario planned over years (2026–2030, outlook 2035), solved exactly in the test's process.
+HORIZON = "\n[plan]\nworkers = 1\nmip_gap = 0.0\n[plan.horizon]\nfirst = 2026\nlast = 2030\noutlook = 2035\n"
+
+
 def write_tiny(folder: Path, layers: dict[str, dict] | None = None, scenario: str = SCENARIO) -> Path:
     """Write the tiny region and its scenario under ``folder``; return the scenario path."""
     data = folder / "data"

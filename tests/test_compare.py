@@ -7,7 +7,7 @@ from types import SimpleNamespace
 import pytest
 
 from browser import open_page
-from conftest import SCENARIO, write_tiny
+from conftest import HORIZON, SCENARIO, write_tiny
 from layoutsim.render.compare import compare, compare_html
 from layoutsim.pipeline import run
 from test_render import EVIL, hostile_layers, plan_frames
@@ -100,8 +100,7 @@ def test_plans_over_years_are_compared_year_by_year(tmp_path: Path) -> None:
     side, each year's capital as in each run's plan_actions.csv, and each run's seats against its pupils."""
     from layoutsim.render.compare import _timelines
 
-    horizon = "\n[plan]\nworkers = 1\nmip_gap = 0.0\n[plan.horizon]\nfirst = 2026\nlast = 2030\noutlook = 2035\n"
-    base = write_tiny(tmp_path, scenario=SCENARIO + horizon)
+    base = write_tiny(tmp_path, scenario=SCENARIO + HORIZON)
     (tmp_path / "tight.toml").write_text('extends = "scenario.toml"\n[scenario]\nid = "tiny-tight"\n'
                                          'title = "样例县 零预算"\n[plan]\nbudget_cny = 0\n', encoding="utf-8")
     a, b = run(base, tmp_path / "a"), run(tmp_path / "tight.toml", tmp_path / "b")

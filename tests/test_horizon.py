@@ -240,12 +240,10 @@ def test_a_scenario_with_a_horizon_runs_and_writes_the_timeline(tmp_path) -> Non
     estate's school (completed 2024) opens in 2028, the first year the lead time allows."""
     import json
 
-    from conftest import SCENARIO, write_tiny
+    from conftest import HORIZON, SCENARIO, write_tiny
     from layoutsim.pipeline import run
 
-    scenario = write_tiny(tmp_path, scenario=SCENARIO + "\n[plan]\nworkers = 1\nmip_gap = 0.0\n"
-                          "[plan.horizon]\nfirst = 2026\nlast = 2030\noutlook = 2035\n"
-                          "[plan.horizon.budget_cny]\n\"2026-2030\" = 1e10\n")
+    scenario = write_tiny(tmp_path, scenario=SCENARIO + HORIZON + "[plan.horizon.budget_cny]\n\"2026-2030\" = 1e10\n")
     result = run(scenario, tmp_path / "out")
     out = tmp_path / "out"
     acts = pd.read_csv(out / "plan_actions.csv")

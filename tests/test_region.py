@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 
 from conftest import tiny_layers, write_tiny
+from layoutsim.cli import main
 from layoutsim.errors import DataError
 from layoutsim.geo import gcj02_to_wgs84, wgs84_to_gcj02
 from layoutsim.region import load_region
@@ -73,6 +74,51 @@ def test_csv_with_own_column_names_and_gcj02(tiny: Path) -> None:
     for sid in want.index:  # GCJ-02 offset (~500 m here) removed to well under a metre
         assert abs(got[sid].x - want[sid].x) < 1e-6 and abs(got[sid].y - want[sid].y) < 1e-6
     assert region.schools.set_index("id").loc["S1", "name"] == "城关第一小学"
+
+
+def _schools_sheet(tiny: Path) -> tuple[gpd.GeoDataFrame, Path]:
+    """The tiny schools as a bureau's workbook: an explanation sheet first, then 学校 in GCJ-02."""
+    gdf = gpd.read_file(tiny.parent / "data" / "schools.geojson")
+    glon, glat = wgs84_to_gcj02(gdf.geometry.x.to_numpy(), gdf.geometry.y.to_numpy())
+    table = pd.DataFrame(gdf.drop(columns="geometry")).rename(columns={"name": "学校名称", "id": "学校标识码"})
+    table["经度"], table["纬度"] = glon, glat
+    path = tiny.parent / "data" / "学校.xlsx"
+    with pd.ExcelWriter(path, engine="xlsxwriter") as xl:
+        pd.DataFrame({"说明": ["学校名单"]}).to_excel(xl, sheet_name="说明", index=False)
+        table.to_excel(xl, sheet_name="学校", index=False)
+    return gdf, path
+
+
+def test_an_excel_sheet_reads_like_a_csv(tiny: Path) -> None:
+    gdf, _ = _schools_sheet(tiny)
+    _swap_schools(tiny, '{ path = "data/学校.xlsx", sheet = "学校", crs = "GCJ02", lon = "经度", lat = "纬度", '
+                        'columns = { name = "学校名称", id = "学校标识码" } }')
+    region = _region(tiny)
+    got = region.schools.to_crs("EPSG:4326").set_index("id").geometry
+    want = gdf.set_index("id").geometry
+    for sid in want.index:
+        assert abs(got[sid].x - want[sid].x) < 1e-6 and abs(got[sid].y - want[sid].y) < 1e-6
+    assert int(region.schools["enrolment_primary"].sum()) == 640 + 150 + 300
+
+
+def test_an_excel_sheet_with_a_bad_row_or_no_such_sheet_says_where(tiny: Path, capsys) -> None:
+    _, path = _schools_sheet(tiny)
+    table = pd.read_excel(path, sheet_name="学校", engine="calamine", dtype=str)
+    table.loc[2, "经度"] = "东经113度"
+    with pd.ExcelWriter(path, engine="xlsxwriter") as xl:
+        table.to_excel(xl, sheet_name="学校", index=False)
+    _swap_schools(tiny, '{ path = "data/学校.xlsx", sheet = "学校", crs = "GCJ02", lon = "经度", lat = "纬度", '
+                        'columns = { name = "学校名称", id = "学校标识码" } }')
+    before = path.read_bytes()
+    assert main(["validate", str(tiny)]) == 2
+    err = capsys.readouterr().err
+    assert "学校.xlsx, sheet 学校" in err and "row 4" in err and "东经113度" in err  # Excel's own row number
+    text = tiny.read_text(encoding="utf-8").replace('sheet = "学校"', 'sheet = "学校名单"')
+    tiny.write_text(text, encoding="utf-8")
+    assert main(["validate", str(tiny)]) == 2
+    err = capsys.readouterr().err
+    assert "no sheet '学校名单'" in err and "学校" in err
+    assert path.read_bytes() == before  # the user's file is never touched
 
 
 def test_gcj02_round_trip_and_offset_size() -> None:

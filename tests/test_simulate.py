@@ -103,7 +103,7 @@ def test_province_forecast_from_counties_alone(tmp_path: Path) -> None:
         assert not (tmp_path / command).exists()
 
 
-def test_a_layout_needs_all_three_layers(tmp_path: Path) -> None:
+def test_a_layout_needs_residential_units_and_schools_together(tmp_path: Path) -> None:
     from layoutsim.config.scenario import load_scenario
     from layoutsim.errors import ScenarioError
 
@@ -112,7 +112,7 @@ def test_a_layout_needs_all_three_layers(tmp_path: Path) -> None:
     bad.write_text(text.replace('counties = "../../data/henan/counties.geojson"',
                                 f'counties = "{ROOT / "data" / "henan" / "counties.geojson"}"\n'
                                 f'schools = "{ROOT / "data" / "beiguan" / "schools.geojson"}"'), encoding="utf-8")
-    with pytest.raises(ScenarioError, match="give townships, residential and schools together"):
+    with pytest.raises(ScenarioError, match="give residential and schools together"):
         load_scenario(bad)
 
 

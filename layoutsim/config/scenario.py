@@ -42,8 +42,9 @@ class LayerSource(Strict):
         description="Our column name -> the column name in the file, e.g. {name = '学校名称'}.",
     )
     crs: str = Field("WGS84", description="Coordinates of the file: WGS84, CGCS2000 (EPSG:4490) or GCJ02.")
-    lon: str = Field("lon", description="Longitude column of a CSV file.")
-    lat: str = Field("lat", description="Latitude column of a CSV file.")
+    lon: str = Field("lon", description="Longitude column of a CSV file or an Excel sheet.")
+    lat: str = Field("lat", description="Latitude column of a CSV file or an Excel sheet.")
+    sheet: str | None = Field(None, description="Sheet of an Excel workbook (.xlsx, .xls, .ods); default the first.")
 
     @field_validator("crs")
     @classmethod
@@ -65,7 +66,8 @@ class DataConfig(Strict):
     """The five layers of the Region (design.md: data model).
 
     Counties alone are a whole scenario for ``forecast`` and ``validate`` (pupils from the census, one
-    unit per county); the layout commands need townships, residential units and schools too.
+    unit per county); the layout commands need residential units and schools too, and townships either
+    as outlines or named by each residential unit (their outlines then estimated: layoutsim/townships.py).
     """
 
     counties: LayerSource
@@ -79,16 +81,17 @@ class DataConfig(Strict):
         layout = {"townships": self.townships, "residential": self.residential, "schools": self.schools,
                   "candidates": self.candidates}
         given = [k for k, v in layout.items() if v is not None]
-        if given and not all(layout[k] is not None for k in ("townships", "residential", "schools")):
-            missing = [k for k in ("townships", "residential", "schools") if layout[k] is None]
-            raise ValueError(f"[data] names {', '.join(given)} but not {', '.join(missing)}: give townships, "
-                             f"residential and schools together, or counties alone (a forecast from the census)")
+        if given and not all(layout[k] is not None for k in ("residential", "schools")):
+            missing = [k for k in ("residential", "schools") if layout[k] is None]
+            raise ValueError(f"[data] names {', '.join(given)} but not {', '.join(missing)}: give residential "
+                             f"and schools together (and townships, or a township name for each residential "
+                             f"unit), or counties alone (a forecast from the census)")
         return self
 
     @property
     def counties_only(self) -> bool:
         """True when the scenario has counties and nothing below them."""
-        return self.townships is None
+        return self.residential is None
 
 
 class ScenarioMeta(Strict):

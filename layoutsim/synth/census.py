@@ -9,9 +9,7 @@ from functools import cache
 from importlib import resources
 
 import geopandas as gpd
-import numpy as np
 import pandas as pd
-from scipy.interpolate import RegularGridInterpolator
 
 _REF = resources.files("layoutsim") / "reference"
 
@@ -110,26 +108,3 @@ def schools_per_10k(area: Area) -> dict[str, float]:
     return rates
 
 
-@cache
-def _dem() -> RegularGridInterpolator:
-    with (_REF / "henan_dem_grid.csv").open(encoding="utf-8") as fh:
-        df = pd.read_csv(fh)
-    lons, lats = np.sort(df["lon"].unique()), np.sort(df["lat"].unique())
-    grid = df.pivot_table(index="lon", columns="lat", values="elevation_m").reindex(index=lons, columns=lats)
-    return RegularGridInterpolator((lons, lats), grid.to_numpy(), bounds_error=False, fill_value=None)
-
-
-def elevation(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
-    """Elevation (m) interpolated from the coarse 0.2° DEM grid."""
-    return _dem()(np.column_stack([lon, lat]))
-
-
-#: Mean elevation thresholds (m) for terrain classes: below 200 m plain, below 500 m hill, else mountain.
-#: Chosen so the eastern plain (40–150 m) is plain and western 三门峡/鲁山 are mountain (assumption).
-TERRAIN_BREAKS = (200.0, 500.0)
-
-
-def terrain_class(elev_m: float) -> str:
-    if elev_m < TERRAIN_BREAKS[0]:
-        return "plain"
-    return "hill" if elev_m < TERRAIN_BREAKS[1] else "mountain"

@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from .census import elevation, terrain_class
+from ..geo import elevation, terrain_class
 from .places import (
     TERRAIN_DENSITY, Township, estate_name, near_points, random_points, sizes_summing_to, split_integer,
     township_cells, village_name,
