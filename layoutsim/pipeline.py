@@ -189,7 +189,8 @@ def run(scenario: Scenario | str | Path, out_dir: Path | None = None, *, step: S
 
     The output folder is checked before anything is computed and filled whole or not at all
     (:func:`layoutsim.io.atomic_dir`); the solver's logs go to its ``logs/`` folder. With ``pdf``, the
-    report is also printed to ``report.pdf`` by Chromium (checked for first) before the folder is moved.
+    report is also printed to ``report.pdf`` and the map, as it opens, to ``map.pdf`` by Chromium (checked
+    for first) before the folder is moved.
     """
     scenario = _load(scenario)
     needs_layout(scenario, "run")
@@ -200,6 +201,7 @@ def run(scenario: Scenario | str | Path, out_dir: Path | None = None, *, step: S
         result = _run_into(scenario, tmp, step)
         if pdf:
             print_pdf(tmp / "report.html", tmp / "report.pdf")
+            print_pdf(tmp / "index.html", tmp / "map.pdf")  # the map as it opens, a static page
     return dataclasses.replace(result, out_dir=out)
 
 

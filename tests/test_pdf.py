@@ -66,6 +66,16 @@ def test_run_writes_the_report_as_pdf_beside_its_html(printed: Path) -> None:
     assert "(A4)" in info
 
 
+def test_the_map_prints_as_it_opens(printed: Path, tmp_path: Path) -> None:
+    path = printed / "map.pdf"
+    assert path.read_bytes()[:5] == b"%PDF-"
+    text = _tool("pdftotext", "-enc", "UTF-8", "-f", "1", "-l", "1", str(path), "-")
+    assert TITLE in text and "图例" in text  # the title bar and the legend are on the printed map
+    _tool("pdftoppm", "-png", "-r", "40", "-f", "1", "-l", "1", str(path), str(tmp_path / "map"))
+    (png,) = tmp_path.glob("map-*.png")
+    assert png.stat().st_size > 10_000, "the printed map looks blank"
+
+
 def test_the_first_pages_render(printed: Path, tmp_path: Path) -> None:
     _tool("pdftoppm", "-png", "-r", "60", "-f", "1", "-l", "2", str(printed / "report.pdf"), str(tmp_path / "page"))
     pages = sorted(tmp_path.glob("page-*.png"))

@@ -141,3 +141,35 @@ def test_the_template_command_never_overwrites_a_filled_workbook(tmp_path: Path,
     filled = (folder / "学校.xlsx").read_bytes()
     assert main(["template", str(folder)]) == 2
     assert "already has" in capsys.readouterr().err and (folder / "学校.xlsx").read_bytes() == filled
+
+
+def test_a_filled_template_with_townships_by_name_runs_end_to_end(tmp_path: Path) -> None:
+    """The tiny county typed into the templates (GCJ-02, Chinese words, townships by name, no township
+    outlines) runs whole, and plan.xlsx reads back with its sheets, headers and totals."""
+    from layoutsim.pipeline import run
+
+    scenario = template_folder(tmp_path, named_townships(filled_rows()))
+    as_beiguan(tmp_path)
+    result = run(scenario, tmp_path / "out")
+    book = tmp_path / "out" / "plan.xlsx"
+    with pd.ExcelFile(book, engine="calamine") as xl:
+        names = xl.sheet_names
+        new = pd.read_excel(xl, sheet_name="新建学校一览表")
+        supply = pd.read_excel(xl, sheet_name=names[3])
+    assert names[:3] == ["新建学校一览表", "改扩建学校一览表", "撤并学校一览表"] and names[3].startswith("分乡镇学位供需表")
+    assert list(new.columns[:3]) == ["学校名称", "县（市、区）", "乡镇（街道）"]
+    assert len(new) == len(result.plan.new_schools) + 1 and new.iloc[-1]["学校名称"] == "合计"
+    assert new.iloc[-1]["投资（万元）"] == pytest.approx(result.plan.new_schools["cost_cny"].sum() / 1e4, abs=0.1)
+    assert set(new.iloc[:-1]["县（市、区）"]) == {"北关区"}
+    assert set(supply.iloc[:-1]["乡镇（街道）"]) == {"红旗路街道", "柏庄镇"}
+
+
+def test_a_missing_column_names_the_sheet_and_the_column(tmp_path: Path, capsys) -> None:
+    rows = filled_rows()
+    scenario = template_folder(tmp_path, rows)
+    cols = tuple(c for c in TEMPLATES["schools"][2] if c.key != "ownership")
+    from layoutsim.template import _workbook
+    _workbook(tmp_path / "学校.xlsx", "学校", cols, rows["schools"])
+    assert main(["validate", str(scenario)]) == 2
+    err = capsys.readouterr().err
+    assert "学校.xlsx, sheet 学校: layer 'schools' lacks required columns: ownership" in err

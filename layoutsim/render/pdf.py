@@ -30,6 +30,7 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--disable-extensions",
     "--host-resolver-rules=MAP * ~NOTFOUND",
+    "--window-size=1123,794",  # A4 landscape at 96 dpi: a map's opening view is drawn for the page it prints on
 ]
 
 
