@@ -114,3 +114,20 @@ def test_plans_over_years_are_compared_year_by_year(tmp_path: Path) -> None:
     assert len(view["charts"]) >= 1 and "零预算" in str(view["charts"][0])
     html = compare([a, b], tmp_path / "cmp").read_text(encoding="utf-8")
     assert 'id="timeline-table"' in html and "展望年闲置学位" in html
+
+
+def test_the_comparisons_maps_are_free_of_overlays_and_share_one_control(page_path: Path) -> None:
+    with open_page(page_path, viewport=(1400, 900)) as (page, errors, blocked):
+        covered = page.evaluate("""() => [0, 1].map(i => {
+            const box = document.getElementById('cmp-map-' + i), b = box.getBoundingClientRect();
+            const area = [...box.querySelectorAll('.leaflet-control')].reduce((s, c) => {
+                const r = c.getBoundingClientRect(); return s + r.width * r.height; }, 0);
+            return area / (b.width * b.height); })""")
+        assert all(c < 0.10 for c in covered), covered
+        assert page.locator("#ls-shared .ls-legend").count() == 1 and page.locator("#cmp-map-0 .ls-legend").count() == 0
+        page.evaluate("""() => { const r = document.querySelector('#ls-shared .ls-year-range');
+                                 r.value = r.max; r.dispatchEvent(new Event('input')); }""")
+        years = page.evaluate("() => window.LayoutsimMaps.map(h => h.gap.lsState.year)")
+        last = page.evaluate("() => Math.max(...window.LayoutsimMaps[0].spec.layers.find(l => l.kind === 'gap').years)")
+        assert years == [last, last]  # the one control moved both maps to the last year
+    assert errors == [] and blocked == []

@@ -221,7 +221,7 @@ def test_the_area_budget_of_every_period_is_never_exceeded(steps: list[int], ext
         assert spent <= periods[key] + 1.0, key
     assert p.budget is not None
     assert p.budget.table.groupby("period")["capital_cny"].sum().to_dict() == pytest.approx(
-        capital_by_period(p, periods))
+        capital_by_period(p, periods), abs=1.0)  # to the yuan: refits are continuous, solved to 1e-8
 
 
 def test_stranded_seats_in_the_outlook_year() -> None:

@@ -242,6 +242,8 @@ def compare_html(results: Sequence[ComparedRun], *, lang: str | None = None) -> 
                       timeline=None if _years_plan(r) is None else _years_plan(r).actions,
                       collapsed_layers=True, year=int(r.kpis.get("target_year") or 0))
              for r, p, f, g in zip(results, plans, findings, gaps)]
+    for spec in specs:  # one legend and one set of controls outside the maps drive them all
+        spec["embedded"] = True
     years = [(lab, year_table(g)) for lab, g in zip(labels, gaps)]
     named = [(lab, named_gap(r.region, g)) for lab, r, g in zip(labels, results, gaps)]
     levels = [lv for lv in LEVELS if any(lv in set(g["level"]) for g in gaps)]

@@ -17,7 +17,8 @@ import pandas as pd
 from ..i18n import t
 from ..schema import LARGE_CLASS
 from .mapdata import (
-    GAP_STEPS, LARGE_RING, TIMELINE_ICONS, UTIL_COLOURS, Projector, context_layers, findings_layer, gap_layer,
+    GAP_STEPS, LARGE_RING, TIMELINE_ICONS, UTIL_COLOURS, Projector, context_layers, detail_bounds, findings_layer,
+    gap_layer,
     plan_layers, school_layers, tiles_spec, timeline_layer, unmet_layer, util_colour, catchment_layers,
 )
 from .page import render_page
@@ -26,7 +27,8 @@ from .plan import as_plan
 __all__ = ["UI_KEYS", "build_map", "map_spec", "util_colour", "GAP_STEPS"]
 
 #: Labels planmap.js needs, by key.
-UI_KEYS = ("legend_title", "search", "no_match", "level", "year", "pupils", "seats", "seat_gap", "play")
+UI_KEYS = ("legend_title", "search", "no_match", "level", "year", "pupils", "seats", "seat_gap", "play",
+           "present", "synthetic_note")
 
 
 def _legend(lang: str, synthetic: bool, has: set[str]) -> tuple[list[dict[str, Any]], list[dict[str, str]]]:
@@ -50,16 +52,18 @@ def map_spec(region, school_table: pd.DataFrame, pupils: pd.DataFrame, *, lang: 
              tiles: str = "none", tianditu_key: str | None = None, findings: pd.DataFrame | None = None,
              plan: Any = None, unmet: pd.DataFrame | None = None, seat_gap: pd.DataFrame | None = None,
              collapsed_layers: bool = False, year: int | None = None,
-             catchments: pd.DataFrame | None = None, timeline: pd.DataFrame | None = None) -> dict[str, Any]:
+             catchments: pd.DataFrame | None = None, timeline: pd.DataFrame | None = None,
+             title: str | None = None) -> dict[str, Any]:
     """The map as a JSON-ready dict for planmap.js (also used by the compare page)."""
     proj = Projector(tiles)
     plan_frames = as_plan(plan, region.schools)
     gap = gap_layer(region, seat_gap, proj, lang)
-    layers = context_layers(region, pupils, proj, lang)
+    layers = context_layers(region, pupils, proj, lang, plan_frames)
     if gap is not None:
-        layers[1]["show"] = False
+        towns = next(i for i, layer in enumerate(layers) if layer["id"] == "townships")
+        layers[towns]["show"] = False  # the seat gap draws the townships (their names stay with their layer)
         gap["start_year"] = year if year in gap["years"] else gap["years"][0]
-        layers.insert(2, gap)
+        layers.insert(towns + 1, gap)
     layers += school_layers(region, school_table, proj, lang, findings)
     for extra in (unmet_layer(region, unmet, proj, lang), *plan_layers(plan_frames, proj, lang),
                   timeline_layer(region, timeline, proj, lang),
@@ -70,8 +74,9 @@ def map_spec(region, school_table: pd.DataFrame, pupils: pd.DataFrame, *, lang: 
     bounds = region.counties.to_crs(4326).total_bounds
     sw, ne = proj.point(bounds[0], bounds[1]), proj.point(bounds[2], bounds[3])
     return {"lang": lang, "labels": {k: t(k, lang) for k in UI_KEYS}, "tiles": tiles_spec(tiles, tianditu_key),
-            "bounds": [[sw[1], sw[0]], [ne[1], ne[0]]], "layers": layers, "legend": legend, "notes": notes,
-            "collapsed_layers": collapsed_layers}
+            "bounds": [[sw[1], sw[0]], [ne[1], ne[0]]], "detail_bounds": detail_bounds(region, proj),
+            "layers": layers, "legend": legend, "notes": notes, "collapsed_layers": collapsed_layers,
+            "title": title or "", "synthetic": bool(region.synthetic)}
 
 
 def build_map(region, school_table: pd.DataFrame, pupils: pd.DataFrame, *, title: str, lang: str = "zh",
@@ -115,5 +120,5 @@ def build_map(region, school_table: pd.DataFrame, pupils: pd.DataFrame, *, title
     """
     spec = map_spec(region, school_table, pupils, lang=lang, tiles=tiles, tianditu_key=tianditu_key,
                     findings=findings, plan=plan, unmet=unmet, seat_gap=seat_gap, year=year,
-                    catchments=catchments, timeline=timeline)
+                    catchments=catchments, timeline=timeline, title=title)
     return render_page("map.html", title=title, spec=spec, html_lang="zh-CN" if lang == "zh" else "en")

@@ -140,21 +140,47 @@ def school_layers(region, table: pd.DataFrame, proj: Projector, lang: str,
             feats.append(_feature(geoms[sid], {"t": str(s["name"]), "p": sections, "s": style, "k": str(s["name"])}))
         if feats:
             layers.append({"id": level, "name": t(level, lang), "show": level in ("primary", "junior"),
-                           "search": True, "features": feats})
+                           "search": True, "detail": True, "features": feats})
     return layers
 
 
-def context_layers(region, pupils: pd.DataFrame, proj: Projector, lang: str) -> list[dict[str, Any]]:
-    """Counties, townships and residential units (demand)."""
+def _label_point(geoms: np.ndarray, proj: Projector, crs: Any) -> list[list[float]]:
+    """A point inside each polygon (in the base map's coordinates) to hang its name on."""
+    pts = gpd.GeoSeries(list(geoms), crs=crs).representative_point().to_crs(4326)
+    return [proj.point(x, y) for x, y in zip(pts.x, pts.y)]
+
+
+def county_seats(region) -> pd.DataFrame:
+    """Each county's seat (县城), as the data know it: a point inside its first township by code (the
+    statistical codes number the seat's streets or 城关镇 first)."""
+    tw = region.townships.assign(code=region.townships["code"].astype(str)).sort_values("code")
+    first = tw.drop_duplicates("county")
+    names = dict(zip(region.counties["adcode"].astype(str), region.counties["name"].astype(str)))
+    return first.assign(county_name=first["county"].astype(str).map(names))[["county", "county_name", "name",
+                                                                            "geometry"]]
+
+
+def context_layers(region, pupils: pd.DataFrame, proj: Projector, lang: str,
+                   plan: PlanFrames | None = None) -> list[dict[str, Any]]:
+    """Counties (with a label: name and the plan's counts), their seats, townships (labels from the detail
+    zoom on) and residential units (demand, detail only)."""
     c = region.counties
-    counties = [_feature(g, {"t": str(n), "s": {"color": "#333", "weight": 2, "fill": False,
-                                                 "className": "ls-county"}})
-                for g, n in zip(proj.geoms(c), c["name"])]
+    counts = _plan_counts(plan, lang)
+    counties = [_feature(g, {"t": str(n), "l": str(n) + counts.get(str(a), ""), "lp": lp,
+                             "s": {"color": "#333", "weight": 2, "fill": False, "className": "ls-county"}})
+                for g, n, a, lp in zip(proj.geoms(c), c["name"], c["adcode"].astype(str),
+                                       _label_point(c.geometry.to_numpy(), proj, c.crs))]
     tw = region.townships
-    towns = [_feature(g, {"t": str(n), "p": [{"h": str(n), "r": [[t("kind", lang), t(k, lang)],
-                                                                  [t("population", lang), _n(p)]]}],
+    towns = [_feature(g, {"t": str(n), "l": str(n), "lp": lp, "lr": int(p),
+                          "p": [{"h": str(n), "r": [[t("kind", lang), t(k, lang)], [t("population", lang), _n(p)]]}],
                           "s": {"color": "#777", "weight": 0.8, "fillColor": "#f2efe9", "fillOpacity": 0.3}})
-             for g, n, k, p in zip(proj.geoms(tw), tw["name"], tw["kind"], tw["population"])]
+             for g, n, k, p, lp in zip(proj.geoms(tw), tw["name"], tw["kind"], tw["population"],
+                                       _label_point(tw.geometry.to_numpy(), proj, tw.crs) if len(tw) else [])]
+    seats_ = county_seats(region) if len(tw) else None
+    seats = [] if seats_ is None else [
+        _point(lp, {"t": f"{cn} {t('county_seat', lang)}（{n}）", "s": {"icon": "seat", "size": 12}})
+        for cn, n, lp in zip(seats_["county_name"], seats_["name"],
+                             _label_point(seats_.geometry.to_numpy(), proj, tw.crs))]
     res = region.residential
     per_unit = pupils.groupby("unit")["pupils"].sum().reindex(res["id"]).fillna(0).to_numpy()
     units = []
@@ -164,9 +190,37 @@ def context_layers(region, pupils: pd.DataFrame, proj: Projector, lang: str) -> 
             [t("kind", lang), t(k, lang)], [t("residents", lang), _n(r)], [t("pupils", lang), _n(p)]]}],
             "s": {"radius": round(float(2 + np.sqrt(p) / 6), 2), "color": colour, "fillColor": colour,
                   "weight": 1, "fillOpacity": 0.6, "className": "ls-unit"}}))
-    return [{"id": "counties", "name": t("counties", lang), "show": True, "features": counties},
-            {"id": "townships", "name": t("townships", lang), "show": True, "features": towns},
-            {"id": "residential", "name": t("residential", lang), "show": False, "features": units}]
+    layers = [{"id": "counties", "name": t("counties", lang), "show": True, "labels": "county", "features": counties},
+              {"id": "townships", "name": t("townships", lang), "show": True, "labels": "township", "features": towns},
+              {"id": "residential", "name": t("residential", lang), "show": False, "detail": True, "features": units}]
+    if seats:
+        layers.insert(1, {"id": "county_seats", "name": t("county_seats", lang), "show": True, "features": seats})
+    return layers
+
+
+def _plan_counts(plan: PlanFrames | None, lang: str) -> dict[str, str]:
+    """Per county, the plan's counts for its label: "  +3 ↑2 ×1" (new schools, expansions, closures)."""
+    if plan is None:
+        return {}
+    out: dict[str, list[str]] = {}
+    for attr, mark in (("new_schools", "+"), ("expansions", "↑"), ("closures", "×")):
+        df = getattr(plan, attr)
+        if "county" not in df.columns:
+            continue
+        for county, n in df.groupby(df["county"].astype(str)).size().items():
+            out.setdefault(str(county), []).append(f"{mark}{n}")
+    return {k: "  " + " ".join(v) for k, v in out.items()}
+
+
+def detail_bounds(region, proj: Projector) -> list[list[float]]:
+    """Bounds of the county of median size: from the zoom that fits it, the map shows schools one by one
+    and names the townships; below it, counties and their summaries (layoutsim maps, issue of legibility)."""
+    c = region.counties.to_crs(4326)
+    b = c.bounds
+    area = (b["maxx"] - b["minx"]) * (b["maxy"] - b["miny"])
+    row = b.loc[area.sort_values().index[len(area) // 2]]
+    sw, ne = proj.point(row["minx"], row["miny"]), proj.point(row["maxx"], row["maxy"])
+    return [[sw[1], sw[0]], [ne[1], ne[0]]]
 
 
 def unmet_layer(region, unmet: pd.DataFrame | None, proj: Projector, lang: str) -> dict[str, Any] | None:
@@ -186,7 +240,7 @@ def unmet_layer(region, unmet: pd.DataFrame | None, proj: Projector, lang: str) 
             "p": [{"h": str(res.loc[str(unit), "name"]), "r": [[t("unmet", lang), _n(total), "alert"], *rows]}],
             "s": {"radius": round(float(3 + np.sqrt(total) / 3), 2), "color": "#67001f", "weight": 1,
                   "fillColor": "#d6604d", "fillOpacity": 0.75, "className": "ls-unmet"}}))
-    return {"id": "unmet", "name": t("unmet_layer", lang), "show": True, "features": feats}
+    return {"id": "unmet", "name": t("unmet_layer", lang), "show": True, "detail": True, "features": feats}
 
 
 def findings_layer(findings: pd.DataFrame | None, proj: Projector, lang: str) -> dict[str, Any] | None:
@@ -205,7 +259,8 @@ def findings_layer(findings: pd.DataFrame | None, proj: Projector, lang: str) ->
             "t": f"{first['place_name']} · {len(g)} {t('findings', lang)}", "p": sections,
             "s": {"icon": "find", "size": 16 if hard else 13}, "k": str(first["place_name"])}))
     # A few hundred markers hide the schools: then the layer starts switched off.
-    return {"id": "findings", "name": t("findings_layer", lang), "show": len(feats) <= 60, "features": feats}
+    return {"id": "findings", "name": t("findings_layer", lang), "show": len(feats) <= 60, "detail": True,
+            "features": feats}
 
 
 def plan_layers(plan: PlanFrames | None, proj: Projector, lang: str) -> list[dict[str, Any]]:
@@ -299,7 +354,18 @@ def gap_layer(region, seat_gap: pd.DataFrame | None, proj: Projector, lang: str)
     for r in summed.itertuples(index=False):
         cells.setdefault(r.township, {}).setdefault(r.level, {})[str(int(r.year))] = [
             round(float(r.pupils), 1), round(float(r.seats), 1)]
-    feats = [_feature(g, {"t": str(n), "g": cells.get(c, {})}) for g, n, c in zip(proj.geoms(tw), tw["name"], codes)]
+    feats = [_feature(g, {"t": str(n), "g": cells.get(c, {}), "k": "township"})
+             for g, n, c in zip(proj.geoms(tw), tw["name"], codes)]
+    county_of = dict(zip(codes, tw["county"].astype(str)))
+    by_county = summed.assign(county=summed["township"].map(county_of)).groupby(
+        ["county", "level", "year"], as_index=False)[["pupils", "seats"]].sum()
+    ccells: dict[str, dict[str, dict[str, list[float]]]] = {}
+    for r in by_county.itertuples(index=False):
+        ccells.setdefault(r.county, {}).setdefault(r.level, {})[str(int(r.year))] = [
+            round(float(r.pupils), 1), round(float(r.seats), 1)]
+    co = region.counties
+    feats += [_feature(g, {"t": str(n), "g": ccells.get(a, {}), "k": "county"})  # drawn below the detail zoom
+              for g, n, a in zip(proj.geoms(co), co["name"], co["adcode"].astype(str))]
     levels = [lv for lv in LEVELS if lv in set(gap["level"])]
     years = sorted(int(y) for y in gap["year"].unique())
     return {"id": "seat_gap", "kind": "gap", "name": t("gap_layer", lang), "show": True, "features": feats,

@@ -5,7 +5,11 @@
  */
 (function () {
   "use strict";
-  var ICONS = { "new": "+", "exp": "\u2191", "close": "\u00d7", "find": "!", "tmp": "\u4e34", "conv": "\u8c03" };
+  var ICONS = { "new": "+", "exp": "\u2191", "close": "\u00d7", "find": "!", "tmp": "\u4e34", "conv": "\u8c03",
+                "seat": "\u2605" };
+  /* Below the zoom that fits a county of median size ("overview"), schools, units and findings are hidden
+   * (class ls-detail) and counties are summed; from it on ("detail") every school shows. */
+  var SMALL_WINDOW = 900;
 
   function el(tag, cls, text) {
     var e = document.createElement(tag);
@@ -36,23 +40,34 @@
     return box;
   }
 
-  function pointLayer(feature, latlng) {
-    var s = (feature.properties && feature.properties.s) || {};
-    if (s.icon) {
-      var size = s.size || 18;
-      var html = el("span", "", ICONS[s.icon] || "");
-      return L.marker(latlng, {
-        icon: L.divIcon({ className: "ls-icon ls-icon-" + s.icon, html: html, iconSize: [size, size] }),
-        keyboard: false, riseOnHover: true
-      });
-    }
-    return L.circleMarker(latlng, s);
+  function pointLayer(detail) {
+    return function (feature, latlng) {
+      var s = (feature.properties && feature.properties.s) || {};
+      if (s.icon) {
+        var size = s.size || 18;
+        var html = el("span", "", ICONS[s.icon] || "");
+        return L.marker(latlng, {
+          icon: L.divIcon({ className: "ls-icon ls-icon-" + s.icon + (detail ? " ls-detail" : ""), html: html,
+                            iconSize: [size, size] }),
+          keyboard: false, riseOnHover: true
+        });
+      }
+      return L.circleMarker(latlng, styled(s, detail));
+    };
+  }
+
+  function styled(s, detail) {
+    if (!detail) return s;
+    var out = {};
+    for (var k in s) out[k] = s[k];
+    out.className = ((s.className || "") + " ls-detail").trim();
+    return out;
   }
 
   function geojsonLayer(spec) {
     return L.geoJSON(spec.features, {
-      pointToLayer: pointLayer,
-      style: function (f) { return (f.properties && f.properties.s) || {}; },
+      pointToLayer: pointLayer(!!spec.detail),
+      style: function (f) { return styled((f.properties && f.properties.s) || {}, !!spec.detail); },
       onEachFeature: function (f, layer) {
         var p = f.properties || {};
         if (p.t) layer.bindTooltip(el("span", "", p.t), { sticky: false });
@@ -81,7 +96,7 @@
       style: function (f) {
         var c = cell(f.properties);
         return { color: "#555", weight: 0.8, fillOpacity: 0.6, fillColor: gapColour(c[0] - c[1], c[1], spec.steps),
-                 className: "ls-gap" };
+                 className: "ls-gap " + (f.properties.k === "county" ? "ls-gap-county" : "ls-gap-town") };
       },
       onEachFeature: function (f, lyr) {
         lyr.bindTooltip(el("span", "", f.properties.t));
@@ -94,6 +109,17 @@
         });
       }
     });
+    function set(level, year) {
+      if (level) state.level = level;
+      if (year !== undefined && year !== null) state.year = year;
+      layer.setStyle(layer.options.style);
+      map.fire("ls:gap", state);
+    }
+    layer.lsSet = set;
+    layer.lsStep = function (d) {
+      var i = Math.min(spec.years.length - 1, Math.max(0, spec.years.indexOf(state.year) + d));
+      set(null, spec.years[i]);
+    };
     var panel = L.control({ position: "topright" });
     panel.onAdd = function () {
       var box = el("div", "ls-panel ls-years leaflet-bar");
@@ -111,11 +137,12 @@
       var play = el("button", "ls-play", "\u25b6");
       play.type = "button"; play.title = labels.play;
       var timer = null;
-      function redraw() { layer.setStyle(layer.options.style); map.fire("ls:gap", state); }
-      sel.onchange = function () { state.level = sel.value; redraw(); };
-      range.oninput = function () {
-        state.year = spec.years[+range.value]; out.textContent = String(state.year); redraw();
-      };
+      sel.onchange = function () { set(sel.value, null); };
+      range.oninput = function () { set(null, spec.years[+range.value]); };
+      map.on("ls:gap", function () {  // the panel follows the state, whoever moved it (keys, a shared control)
+        out.textContent = String(state.year); sel.value = state.level;
+        range.value = Math.max(0, spec.years.indexOf(state.year));
+      });
       play.onclick = function () {
         if (timer) { clearInterval(timer); timer = null; play.textContent = "\u25b6"; return; }
         play.textContent = "\u25a0";
@@ -138,8 +165,10 @@
       L.DomEvent.disableScrollPropagation(box);
       return box;
     };
-    layer.on("add", function () { panel.addTo(map); });
-    layer.on("remove", function () { panel.remove(); });
+    if (!spec.embedded) {  // an embedded map (the comparison) is driven by the page's shared controls
+      layer.on("add", function () { panel.addTo(map); });
+      layer.on("remove", function () { panel.remove(); });
+    }
     layer.lsState = state;
     return layer;
   }
@@ -194,32 +223,120 @@
     return ctl;
   }
 
+  /* The legend's box: a header that folds it (folded at first on a small window) and its rows. */
+  function legendBox(spec, folded) {
+    var box = el("div", "ls-legend" + (folded ? " ls-folded" : ""));
+    if (!document.getElementById("ls-legend")) box.id = "ls-legend";
+    var head = el("button", "ls-legend-head", spec.labels.legend_title);
+    head.type = "button"; head.setAttribute("aria-expanded", String(!folded));
+    head.onclick = function () {
+      var now = box.classList.toggle("ls-folded");
+      head.setAttribute("aria-expanded", String(!now));
+    };
+    box.appendChild(head);
+    spec.legend.forEach(function (item) {
+      var r = el("div", "ls-legend-row");
+      var sw = el("span", "ls-sw ls-sw-" + (item.shape || "dot"));
+      if (item.shape === "icon") {
+        sw = el("span", "ls-icon ls-icon-" + item.icon + " ls-sw-icon", ICONS[item.icon] || "");
+      } else {
+        sw.style.background = item.fill || "transparent";
+        if (item.stroke) sw.style.border = "2.5px solid " + item.stroke;
+      }
+      r.appendChild(sw); r.appendChild(document.createTextNode(item.label)); box.appendChild(r);
+    });
+    (spec.notes || []).forEach(function (n) { box.appendChild(el("div", "ls-note " + (n.c || ""), n.text)); });
+    return box;
+  }
+
   function legendControl(spec) {
     var ctl = L.control({ position: "bottomleft" });
     ctl.onAdd = function () {
-      var box = el("div", "ls-legend");
-      if (!document.getElementById("ls-legend")) box.id = "ls-legend";
-      box.appendChild(el("b", "", spec.labels.legend_title));
-      spec.legend.forEach(function (item) {
-        var r = el("div", "ls-legend-row");
-        var sw = el("span", "ls-sw ls-sw-" + (item.shape || "dot"));
-        if (item.shape === "icon") {
-          sw = el("span", "ls-icon ls-icon-" + item.icon + " ls-sw-icon", ICONS[item.icon] || "");
-        } else {
-          sw.style.background = item.fill || "transparent";
-          if (item.stroke) sw.style.border = "2.5px solid " + item.stroke;
-        }
-        r.appendChild(sw); r.appendChild(document.createTextNode(item.label)); box.appendChild(r);
-      });
-      (spec.notes || []).forEach(function (n) { box.appendChild(el("div", "ls-note " + (n.c || ""), n.text)); });
+      var box = legendBox(spec, window.innerWidth < SMALL_WINDOW);
+      L.DomEvent.disableClickPropagation(box);
       L.DomEvent.disableScrollPropagation(box);
       return box;
     };
     return ctl;
   }
 
+  /* Names: a label per feature carrying "l" (text) and "lp" (where); county labels always, township labels
+   * from the detail zoom on; a label that would overlap one already placed (counties first, then the
+   * townships by population) is hidden, so names never collide. */
+  function labelLayer(map, ls) {
+    var group = L.layerGroup();
+    (ls.features || []).forEach(function (f) {
+      var p = f.properties || {};
+      if (!p.l || !p.lp) return;
+      var kind = ls.labels;
+      var icon = L.divIcon({ className: "ls-label ls-label-" + kind + (kind === "township" ? " ls-detail" : ""),
+                             html: el("span", "", p.l), iconSize: null });
+      var m = L.marker([p.lp[1], p.lp[0]], { icon: icon, interactive: false, keyboard: false });
+      m.lsRank = (kind === "county" ? 1e12 : 0) + (p.lr || 0);
+      group.addLayer(m);
+    });
+    return group;
+  }
+
+  function declutter(map, groups) {
+    var placed = [];
+    var all = [];
+    groups.forEach(function (g) { if (map.hasLayer(g)) g.eachLayer(function (m) { all.push(m); }); });
+    all.sort(function (a, b) { return b.lsRank - a.lsRank; });
+    all.forEach(function (m) {
+      var node = m.getElement();
+      if (!node) return;
+      node.classList.remove("ls-clash");
+      if (getComputedStyle(node).display === "none") return;
+      var r = node.getBoundingClientRect();
+      var hit = placed.some(function (q) {
+        return r.left < q.right && q.left < r.right && r.top < q.bottom && q.top < r.bottom;
+      });
+      if (hit) node.classList.add("ls-clash"); else placed.push(r);
+    });
+  }
+
+  /* Presentation mode (?present in the address, or the button): big type, controls hidden, a title bar
+   * with the scenario, the year and the synthetic-data notice; arrow keys step through the years. */
+  function presentation(map, spec, gap) {
+    var bar = el("div", "ls-present-bar");
+    bar.setAttribute("role", "status");
+    function text() {
+      var parts = [spec.title];
+      if (gap) parts.push(String(gap.lsState.year));
+      if (spec.synthetic) parts.push(spec.labels.synthetic_note);
+      bar.textContent = parts.filter(Boolean).join(" \u00b7 ");
+    }
+    map.getContainer().appendChild(bar);
+    text();
+    map.on("ls:gap", text);
+    function toggle(on) {
+      document.body.classList.toggle("ls-present", on);
+      map.invalidateSize();
+    }
+    var ctl = L.control({ position: "topleft" });
+    ctl.onAdd = function () {
+      var b = el("button", "ls-present-button leaflet-bar", spec.labels.present);
+      b.type = "button"; b.title = spec.labels.present;
+      b.onclick = function () { toggle(!document.body.classList.contains("ls-present")); };
+      L.DomEvent.disableClickPropagation(b);
+      return b;
+    };
+    ctl.addTo(map);
+    document.addEventListener("keydown", function (e) {
+      if (e.target && /INPUT|SELECT|TEXTAREA/.test(e.target.tagName)) return;
+      if (e.key === "Escape") toggle(false);
+      else if ((e.key === "p" || e.key === "P") && !e.ctrlKey && !e.metaKey) toggle(!document.body.classList.contains("ls-present"));
+      else if (gap && (e.key === "ArrowRight" || e.key === "ArrowLeft")) {
+        gap.lsStep(e.key === "ArrowRight" ? 1 : -1);
+        e.preventDefault();
+      }
+    });
+    if (/[?&#]present\b/.test(window.location.search + window.location.hash)) toggle(true);
+  }
+
   function build(container, spec) {
-    var map = L.map(container, { zoomControl: true, preferCanvas: false });
+    var map = L.map(container, { zoomControl: true, preferCanvas: false, zoomSnap: 0.25, zoomDelta: 0.5 });
     L.control.scale({ imperial: false }).addTo(map);
     var base = {};
     var overlays = {};
@@ -232,10 +349,18 @@
     var byId = {};
     var filters = [];
     var startYear = null;
+    var gap = null;
+    var labels = [];
     (spec.layers || []).forEach(function (ls) {
+      if (spec.embedded) ls.embedded = true;
       var layer = ls.kind === "gap" ? gapLayer(map, ls, spec.labels) : geojsonLayer(ls);
-      if (ls.kind === "gap") startYear = layer.lsState.year;
+      if (ls.kind === "gap") { startYear = layer.lsState.year; gap = layer; }
       else { var f = yearFilter(layer); if (f) filters.push(f); }
+      if (ls.labels) {
+        var names = labelLayer(map, ls);
+        labels.push(names);
+        names.addTo(map);  // names to orient by, whichever layers are on
+      }
       overlays[ls.name] = layer;
       byId[ls.id] = layer;
       if (ls.show) layer.addTo(map);
@@ -250,11 +375,20 @@
       filters.forEach(function (f) { f(startYear); });
       map.on("ls:gap", function (e) { filters.forEach(function (f) { f(e.year); }); });
     }
-    L.control.layers(base, overlays, { collapsed: !!spec.collapsed_layers }).addTo(map);
-    if (entries.length) searchControl(map, entries, spec.labels).addTo(map);
-    if (spec.legend) legendControl(spec).addTo(map);
-    map.fitBounds(spec.bounds);
-    var handle = { map: map, spec: spec, layers: byId };
+    L.control.layers(base, overlays, { collapsed: !!spec.collapsed_layers || window.innerWidth < SMALL_WINDOW })
+      .addTo(map);
+    if (entries.length && !spec.embedded) searchControl(map, entries, spec.labels).addTo(map);
+    if (spec.legend && !spec.embedded) legendControl(spec).addTo(map);
+    map.fitBounds(spec.bounds, { padding: [8, 8] });
+    var detailZoom = spec.detail_bounds ? map.getBoundsZoom(spec.detail_bounds) - 0.5 : -Infinity;
+    function mode() {
+      container.classList.toggle("ls-overview", map.getZoom() < detailZoom);
+      declutter(map, labels);
+    }
+    map.on("zoomend moveend overlayadd overlayremove", mode);
+    mode();
+    if (!spec.embedded) presentation(map, spec, gap);
+    var handle = { map: map, spec: spec, layers: byId, gap: gap, detailZoom: detailZoom };
     window.LayoutsimMaps = window.LayoutsimMaps || [];
     window.LayoutsimMaps.push(handle);
     return handle;
@@ -287,7 +421,7 @@
     if (handles.length > 1 && document.body.hasAttribute("data-ls-sync")) sync(handles);
   }
 
-  window.LayoutsimMap = { build: build, sync: sync, popupNode: popupNode };
+  window.LayoutsimMap = { build: build, sync: sync, popupNode: popupNode, legendBox: legendBox };
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
   else start();
 })();
