@@ -232,7 +232,8 @@ def validate_layer(name: str, gdf: gpd.GeoDataFrame, where: str) -> gpd.GeoDataF
                 wrong = [value] if value not in choices and value != "" else []
                 what = f"is {value!r}"
             if wrong:
-                problems.append(f"{_row_label(out, i)}: '{col}' {what}; expected one of {', '.join(choices)}")
+                problems.append(f"{_row_label(out, i)}: '{col}' {what}; expected one of "
+                                + ", ".join(f"{c} ({t(c, 'zh')})" for c in choices))
     geoms = out.geometry
     for i in map(int, np.flatnonzero((geoms.isna() | geoms.is_empty).to_numpy())):
         problems.append(f"{_row_label(out, i)}: empty or missing geometry")
@@ -249,7 +250,7 @@ def validate_layer(name: str, gdf: gpd.GeoDataFrame, where: str) -> gpd.GeoDataF
         rows = ", ".join(str(_row_number(out, i)) for i in np.flatnonzero((out[key] == value).to_numpy()))
         problems.append(f"duplicate {key} {value!r} in rows {rows}")
     if problems:
-        raise DataError(f"{where}: {len(problems)} problem(s) in layer '{name}'", problems)
+        raise DataError(f"{where}: {len(problems)} problem(s) in layer '{name}'", sorted(problems, key=_by_row))
     return out
 
 
@@ -305,22 +306,45 @@ def _check_references(region: dict[str, gpd.GeoDataFrame], sources: dict[str, st
         raise DataError("layers refer to places that do not exist", problems)
 
 
+def _raise_all(errors: list[DataError]) -> None:
+    """One DataError with the problems of every layer (a bureau fixes its workbooks in one round)."""
+    if len(errors) == 1:
+        raise errors[0]
+    if errors:
+        raise DataError("\n".join(str(e) for e in errors))
+
+
+def _by_row(problem: str) -> float:
+    m = re.match(r"row (\d+)", problem)
+    return float(m.group(1)) if m else float("inf")
+
+
 def load_region(config: DataConfig) -> Region:
     """Read, validate and project the five layers named by a scenario's ``[data]`` table."""
     layers: dict[str, gpd.GeoDataFrame] = {}
     sources: dict[str, str] = {}
+    errors: list[DataError] = []  # every layer's problems, reported together
     for name in LAYERS:
         source: LayerSource | None = getattr(config, name)
         if source is None:
             continue
         sources[name] = str(Path(source.path)) + (f", sheet {source.sheet}" if source.sheet is not None else "")
-        layers[name] = validate_layer(name, read_layer(source), sources[name])
-    for name in ("counties", "townships"):
-        if name in layers:
-            _check_lonlat(layers[name], sources[name], name)
+        try:
+            layers[name] = validate_layer(name, read_layer(source), sources[name])
+            if name in ("counties", "townships"):
+                _check_lonlat(layers[name], sources[name], name)
+        except DataError as exc:
+            errors.append(exc)
+    _raise_all(errors)
     # every point in a county, checked in longitude/latitude: swapped or projected points stay readable
-    county = {name: _locate(layers[name], layers["counties"], "adcode", sources[name], name).to_numpy()
-              for name in ("residential", "schools", "candidates") if len(layers.get(name, ()))}
+    county = {}
+    for name in ("residential", "schools", "candidates"):
+        if len(layers.get(name, ())):
+            try:
+                county[name] = _locate(layers[name], layers["counties"], "adcode", sources[name], name).to_numpy()
+            except DataError as exc:
+                errors.append(exc)
+    _raise_all(errors)
     estimate = "townships" not in layers and len(layers.get("residential", ()))
     if estimate:  # townships named, not drawn (townships.py)
         res = layers["residential"]

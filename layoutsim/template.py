@@ -37,8 +37,8 @@ def _zh(values: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(t(v, "zh") for v in values)
 
 
-LON = Col("lon", "经度", "经度（度），从高德地图拾取（GCJ-02）", (114.3301, 114.3552))
-LAT = Col("lat", "纬度", "纬度（度），从高德地图拾取（GCJ-02）", (36.1120, 36.0987))
+LON = Col("lon", "经度", "经度（度），从高德地图拾取（GCJ-02）", (114.3566, 114.4102))
+LAT = Col("lat", "纬度", "纬度（度），从高德地图拾取（GCJ-02）", (36.1085, 36.1352))
 
 SCHOOLS = (
     Col("id", "学校标识码", "教育统计系统的学校标识码，每校唯一", ("4141000001", "4141000002")),
@@ -60,7 +60,9 @@ SCHOOLS = (
 RESIDENTIAL = (
     Col("id", "编号", "居住区（小区或行政村）编号，每个唯一", ("R001", "V001")),
     Col("name", "名称", "小区或行政村名称", ("锦绣花园", "王庄村")),
-    Col("township", "所属乡镇代码", "所属乡镇（街道）的统计代码，与乡镇图层一致", ("411702001", "411702101")),
+    Col("township", "所属乡镇（名称或代码）",
+        "所属乡镇（街道）的名称（如“柏庄镇”）或9位统计代码。没有乡镇界线文件时，按名称在国家统计局2020年乡镇名录中"
+        "匹配（本县范围内），乡镇界线由各居住区的位置估算；有界线文件时填其中的代码", ("红旗路街道", "柏庄镇")),
     Col("residents", "常住人口（人）", "常住人口；新建小区按规划户数×户均人口", (8600, 1450)),
     Col("kind", "类型", "现状小区、新建小区或村庄", (t("existing", "zh"), t("village", "zh")), _zh(RESIDENTIAL_KINDS)),
     Col("completion_year", "竣工年份", "新建小区的竣工（交付）年份，其他可空", ("", ""), required=False),
@@ -90,11 +92,16 @@ SCENARIO = """# 县（市、区）学校布局规划情景 —— 由 layoutsim 
 id = "my-county"
 title = "某县中小学幼儿园布局规划"
 target_year = 2030
+# The rules audited and planned for: Henan's and the national defaults; an area's own plan has its book
+# (beiguan, kaifeng, pingdingshan, sanmenxia, zhumadian) or a TOML of your own.
+rulebook = "_national"
 
 [data]
-# County and township outlines (GeoJSON, GeoPackage or Shapefile, WGS84 or CGCS2000).
+# The county outline (GeoJSON, GeoPackage or Shapefile, WGS84 or CGCS2000); layoutsim's repository has
+# every county of Henan in data/henan/counties.geojson. Township outlines are optional: without them the
+# residential units name their township (居住区.xlsx) and the outlines are estimated.
 counties = "counties.geojson"
-townships = "townships.geojson"
+# townships = "townships.geojson"
 {layers}
 """
 

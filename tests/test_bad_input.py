@@ -239,7 +239,7 @@ def test_unknown_candidate_levels(beiguan: Path) -> None:
         _region(beiguan)
     text = str(info.value)
     assert "row 4 (id 410503-C0004): 'levels' has unknown level 'primry'" in text
-    assert "kindergarten, primary, junior, high" in text
+    assert "kindergarten (幼儿园), primary (小学), junior (初中), high (高中)" in text
 
 
 def test_unknown_tied_to(beiguan: Path) -> None:

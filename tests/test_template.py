@@ -44,11 +44,17 @@ def filled_rows() -> dict[str, list[dict]]:
 
 
 def template_folder(tmp_path: Path, rows: dict[str, list[dict]]) -> Path:
+    """The templates filled with ``rows``, the tiny county's outlines beside them and named in the scenario."""
     write_templates(tmp_path, rows)
     for layer in ("counties", "townships"):
         (tmp_path / f"{layer}.geojson").write_text(json.dumps(tiny_layers()[layer], ensure_ascii=False),
                                                    encoding="utf-8")
-    return tmp_path / "scenario.toml"
+    scenario = tmp_path / "scenario.toml"
+    text = scenario.read_text(encoding="utf-8")
+    assert '# townships = "townships.geojson"' in text  # optional in the template
+    scenario.write_text(text.replace('# townships = "townships.geojson"', 'townships = "townships.geojson"'),
+                        encoding="utf-8")
+    return scenario
 
 
 def test_a_filled_template_reads_as_the_same_county(tmp_path: Path) -> None:
@@ -103,7 +109,7 @@ def as_beiguan(tmp_path: Path) -> None:
     counties = tiny_layers()["counties"]
     counties["features"][0]["properties"].update({"adcode": "410503", "name": "北关区"})
     (tmp_path / "counties.geojson").write_text(json.dumps(counties, ensure_ascii=False), encoding="utf-8")
-    text = (tmp_path / "scenario.toml").read_text(encoding="utf-8").replace('townships = "townships.geojson"\n', "")
+    text = (tmp_path / "scenario.toml").read_text(encoding="utf-8").replace('\ntownships = "townships.geojson"', "")
     (tmp_path / "scenario.toml").write_text(text, encoding="utf-8")
 
 
@@ -173,3 +179,14 @@ def test_a_missing_column_names_the_sheet_and_the_column(tmp_path: Path, capsys)
     assert main(["validate", str(scenario)]) == 2
     err = capsys.readouterr().err
     assert "学校.xlsx, sheet 学校: layer 'schools' lacks required columns: ownership" in err
+
+
+def test_the_problems_of_every_workbook_come_in_one_round(tmp_path: Path, capsys) -> None:
+    rows = filled_rows()
+    rows["schools"][1]["ownership"] = "公私合办"     # 学校.xlsx row 4
+    rows["candidates"][0]["site_area_m2"] = "四十亩"  # 候选用地.xlsx row 3
+    scenario = template_folder(tmp_path, rows)
+    assert main(["validate", str(scenario)]) == 2
+    err = capsys.readouterr().err
+    assert "学校.xlsx, sheet 学校" in err and "row 4 (id S2): 'ownership' is '公私合办'" in err
+    assert "候选用地.xlsx, sheet 候选用地" in err and "row 3 (id C1): column 'site_area_m2' has '四十亩'" in err

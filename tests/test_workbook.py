@@ -26,7 +26,7 @@ def test_the_workbook_has_the_appendices_in_order(book) -> None:
     with pd.ExcelFile(path, engine="calamine") as xl:
         names = xl.sheet_names
     assert names == ["新建学校一览表", "改扩建学校一览表", "撤并学校一览表", "分年度建设计划", "分乡镇学位供需表（2030年）",
-                     "规划审查问题", "规划假设与参数"]
+                     "规划方案审查问题", "规划假设与参数"]
     with zipfile.ZipFile(path) as z:  # every sheet's header row is frozen
         assert all('state="frozen"' in z.read(f"xl/worksheets/sheet{i}.xml").decode() for i in range(1, 8))
 

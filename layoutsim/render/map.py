@@ -31,7 +31,8 @@ UI_KEYS = ("legend_title", "search", "no_match", "level", "year", "pupils", "sea
            "present", "synthetic_note")
 
 
-def _legend(lang: str, synthetic: bool, has: set[str]) -> tuple[list[dict[str, Any]], list[dict[str, str]]]:
+def _legend(lang: str, synthetic: bool, has: set[str], icons: set[str] = frozenset()  # type: ignore[assignment]
+            ) -> tuple[list[dict[str, Any]], list[dict[str, str]]]:
     items: list[dict[str, Any]] = [{"shape": "dot", "fill": c, "label": t(k, lang)} for k, _, c in UTIL_COLOURS]
     items.append({"shape": "ring", "stroke": LARGE_RING, "label": t("large_class_legend", lang).format(LARGE_CLASS)})
     if "unmet" in has:
@@ -40,8 +41,8 @@ def _legend(lang: str, synthetic: bool, has: set[str]) -> tuple[list[dict[str, A
                                 ("closures", "close", "plan_close"), ("findings", "find", "findings_layer")):
         if layer_id in has:
             items.append({"shape": "icon", "icon": icon, "label": t(key, lang)})
-    if "timeline" in has:
-        items += [{"shape": "icon", "icon": icon, "label": t(f"action_{a}", lang)} for a, icon in TIMELINE_ICONS.items()]
+    items += [{"shape": "icon", "icon": icon, "label": t(f"action_{a}", lang)} for a, icon in TIMELINE_ICONS.items()
+              if icon in icons]  # the stop-gaps the plan has
     notes = [{"text": t("size_note", lang)}, {"text": t("demand_note", lang)}]
     if synthetic:
         notes.append({"text": t("synthetic_note", lang), "c": "warn"})
@@ -70,7 +71,8 @@ def map_spec(region, school_table: pd.DataFrame, pupils: pd.DataFrame, *, lang: 
                   *catchment_layers(catchments, proj, lang), findings_layer(findings, proj, lang)):
         if extra is not None:
             layers.append(extra)
-    legend, notes = _legend(lang, region.synthetic, {layer["id"] for layer in layers})
+    icons = {f["properties"]["s"].get("icon") for layer in layers if layer["id"] == "timeline" for f in layer["features"]}
+    legend, notes = _legend(lang, region.synthetic, {layer["id"] for layer in layers}, icons)
     bounds = region.counties.to_crs(4326).total_bounds
     sw, ne = proj.point(bounds[0], bounds[1]), proj.point(bounds[2], bounds[3])
     return {"lang": lang, "labels": {k: t(k, lang) for k in UI_KEYS}, "tiles": tiles_spec(tiles, tianditu_key),

@@ -1,7 +1,8 @@
 """``plan.xlsx``: the plan's tables as a plan's appendices, for the document a bureau sends the city.
 
 Sheets in the order and wording of a layout plan's appendices: 新建学校一览表, 改扩建学校一览表,
-撤并学校一览表, 分年度建设计划 (a plan over years), 分乡镇学位供需表, 规划审查问题, and 规划假设与参数
+撤并学校一览表, 分年度建设计划 (a plan over years), 分乡镇学位供需表, 规划方案审查问题 (the rules on the
+planned layout), and 规划假设与参数
 (every figure of the scenario's ``[plan]`` with its source or its mark as an assumption). Chinese headers
 (English with ``language = "en"``), whole pupils and seats, money in 万元, frozen header rows, column
 widths that fit, a totals row. Written with xlsxwriter.
@@ -21,7 +22,7 @@ from ..i18n import LEVEL_ZH, t
 from ..optimize.horizon import ACTION_ZH
 
 #: A column: (source column, Chinese header, English header, kind). Kinds: text, n (whole number),
-#: wan (CNY shown in 万元), year, level (level keys shown in words), sum-able kinds are totalled.
+#: wan (CNY shown in 万元), year, level (level keys shown in words), dec (one decimal); n and wan are totalled.
 Column = tuple[str, str, str, str]
 TOTALLED = {"n", "wan"}
 
@@ -52,7 +53,7 @@ SUPPLY = (("county_name", "县（市、区）", "County", "text"), ("township_na
 SUPPLY_PLANNED = (*SUPPLY[:4], ("seats", "规划学位", "Planned seats", "n"), SUPPLY[5])
 FINDINGS = (("rule_id", "规则", "Rule", "text"), ("severity_name", "性质", "Force", "text"),
             ("place_name", "地点", "Place", "text"), ("county_name", "县（市、区）", "County", "text"),
-            ("level", "学段", "Level", "level"), ("measured", "实测", "Measured", "text"), ("limit", "限值", "Limit", "text"),
+            ("level", "学段", "Level", "level"), ("measured", "实测", "Measured", "dec"), ("limit", "限值", "Limit", "dec"),
             ("message", "问题", "Finding", "text"), ("source_text", "规划条文", "The plan's words", "text"),
             ("source_plan", "出处", "Source", "text"))
 ASSUMPTIONS = (("key", "参数", "Parameter", "text"), ("value", "取值", "Value", "text"),
@@ -88,6 +89,9 @@ def _cell(value: Any, kind: str, lang: str) -> Any:
         return int(value) if str(value).strip() not in ("", "nan") else ""
     if kind == "level":
         return _level_words(value, lang)
+    if kind == "dec":  # a measured value: one decimal
+        number = pd.to_numeric(value, errors="coerce")
+        return str(value) if pd.isna(number) else round(float(number), 1)
     return str(value)
 
 
@@ -174,7 +178,7 @@ def plan_sheets(result: Any, lang: str = "zh") -> list[Sheet]:
     found = prepared(result.proposed_findings)
     found = found.assign(message=found["message_zh" if lang == "zh" else "message_en"],
                          severity_name=found["severity"].map(lambda s: t(f"sev_{s}", lang)))
-    sheets.append(Sheet("规划审查问题", "Review findings", found, FINDINGS, totals=False))
+    sheets.append(Sheet("规划方案审查问题", "Findings on the plan", found, FINDINGS, totals=False))
     sheets.append(Sheet("规划假设与参数", "Assumptions", assumptions(result.scenario), ASSUMPTIONS, totals=False))
     return sheets
 
