@@ -301,7 +301,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return _dispatch(args, console)
     except LayoutsimError as exc:
-        err.print(f"error: {exc}", markup=False, highlight=False, soft_wrap=True)
+        from .messages import bilingual
+
+        for text in bilingual(str(exc)):  # Chinese first where the message has been rendered, then English
+            err.print(text, markup=False, highlight=False, soft_wrap=True)
         return EXIT_BAD_INPUT
     except OSError as exc:  # a file that cannot be read or written (disk full, permissions) after the checks
         err.print(f"error: {exc.filename or ''}: {exc.strerror or exc}", markup=False, highlight=False,

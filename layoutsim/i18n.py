@@ -119,6 +119,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "seats_by_year": ("学生数与规划学位（逐年）", "pupils against planned seats by year"),
     "stranded_note": ("{0}年使用率低于60%的学校空置学位合计{1}个（闲置风险）。",
                       "In {0}, schools used below 60 % leave {1} seats empty (stranded capacity)."),
+    "error": ("错误", "error"),
     "county_seat": ("县城", "county seat"),
     "county_seats": ("县城驻地", "County seats"),
     "present": ("演示", "Present"),

@@ -82,6 +82,11 @@ def test_every_problem_of_a_filled_template_at_once_by_sheet_row_and_column(tmp_
     assert "学校.xlsx, sheet 学校" in err and "2 problem(s)" in err
     assert "row 3 (id S1): 'type' is '小学校'" in err
     assert "row 5 (id S3): column 'classes_primary' has '六个'" in err
+    # and first in Chinese, with the template's own column names
+    assert err.index("错误：") < err.index("error:")
+    assert "工作表「学校」: 图层「学校」有2个问题" in err
+    assert "第3行（编号S1）: 列「学校类型」(type)的值「小学校」不是可选值（幼儿园、小学、教学点" in err
+    assert "第5行（编号S3）: 列「小学班级数」(classes_primary)的值'六个'不是整数" in err
 
 
 def test_the_template_command_writes_the_workbooks(tmp_path: Path, capsys) -> None:
@@ -139,6 +144,7 @@ def test_a_township_name_not_in_the_county_offers_the_closest(tmp_path: Path, ca
     err = capsys.readouterr().err
     assert "居住区.xlsx, sheet 居住区" in err and "1 township name(s) not found" in err
     assert "row 5: township '柏桩镇' is not a township of county 410503; did you mean 柏庄镇" in err
+    assert "第5行: 「柏桩镇」不是县（市、区）410503的乡镇；是否为：柏庄镇？" in err
 
 
 def test_the_template_command_never_overwrites_a_filled_workbook(tmp_path: Path, capsys) -> None:
