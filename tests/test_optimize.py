@@ -378,3 +378,11 @@ def test_inclusive_coverage_is_planned_for_by_recognising_a_private_kindergarten
     assert p.inclusive[["school", "seats", "subsidy_cny"]].values.tolist() == [["K2", 300.0, 1_500_000.0]]
     assert inclusive_share(reg, p)["410001"] == 1.0 and p.unmet.empty
     assert p.proposed_schools(reg).set_index("id").loc["K2", "inclusive"]
+
+
+def test_a_teaching_point_is_not_expanded() -> None:
+    """A crowded 教学点 (6 classes, 300 pupils for 270 seats) with no other school in reach: it gets no
+    added classes (grown, it would be a primary school); its extra pupils stay unmet."""
+    reg = region([unit("U1", 200)], [school("S1", 0, stype="teaching_point", primary=(6, 300))])
+    p = plan(reg, pupils(("U1", "primary", 300.0)), book(), cfg(), reach(), year=2025)
+    assert p.expansions.empty and p.unmet["pupils"].sum() == pytest.approx(30.0)

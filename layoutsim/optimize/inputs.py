@@ -211,7 +211,9 @@ def _school_arrays(sc: pd.DataFrame, size: np.ndarray, cfg: PlanConfig, caps: di
     cap = classes * size * teach
     public = (sc["ownership"].to_numpy() == "public") if n else np.zeros(0, bool)
     steps = cfg.max_added_classes // cfg.expansion_step
-    exp_max = np.where(teach & (classes > 0) & public[:, None], steps, 0).astype(int)
+    # a 教学点 is a small village school run by the central school: grown, it would be a primary school
+    grows = public & ((sc["type"] != "teaching_point").to_numpy() if n else np.zeros(0, bool))
+    exp_max = np.where(teach & (classes > 0) & grows[:, None], steps, 0).astype(int)
     lpp = np.array([cfg.land_per_pupil_m2[lv] for lv in LEVELS])
     used = (cap * lpp).sum(axis=1)
     land_room = np.clip(sc["site_area_m2"].fillna(0).to_numpy(dtype=float) - used, 0.0, None) if n else np.zeros(0)
