@@ -61,7 +61,12 @@ class CountySolution:
 
 
 def _expr(pairs: list[tuple[pulp.LpVariable, float]]) -> pulp.LpAffineExpression:
-    return pulp.LpAffineExpression(pairs)
+    """The sum of ``coefficient × variable``; a variable named twice gets the sum of its coefficients
+    (PuLP's own constructor keeps only the last)."""
+    coef: dict[pulp.LpVariable, float] = {}
+    for var, c in pairs:
+        coef[var] = coef.get(var, 0.0) + c
+    return pulp.LpAffineExpression(list(coef.items()))
 
 
 def _groups(keys: np.ndarray) -> list[np.ndarray]:
