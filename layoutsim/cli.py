@@ -29,7 +29,7 @@ def _parser() -> argparse.ArgumentParser:
     r = sub.add_parser("run", help="run a scenario and write its map and tables")
     r.add_argument("scenario", type=Path)
     r.add_argument("--out", type=Path, help="output folder (default maps/<scenario id>/ in the current folder)")
-    r.add_argument("--pdf", action="store_true", help="also print the report to report.pdf (needs Chromium)")
+    r.add_argument("--pdf", action="store_true", help="also print the report to report.pdf and the map, as it opens, to map.pdf (needs Chromium)")
     d = sub.add_parser("demo", help=f"run the packaged scenario {DEMO}")
     d.add_argument("--out", type=Path, help="output folder (default maps/beiguan-baseline/ in the current folder)")
     a = sub.add_parser("audit", help="check today's layout against the scenario's rulebook")
@@ -52,6 +52,13 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("--out", type=Path, help="output folder (default maps/compare-<a>-vs-<b>/)")
     v = sub.add_parser("validate", help="check a scenario and its data without running it")
     v.add_argument("scenario", type=Path)
+    z = sub.add_parser("zones", help="学区划片: attendance zones of today's public schools, every residential unit "
+                       "whole to one school per level, contiguous, within capacity, near")
+    z.add_argument("scenario", type=Path)
+    z.add_argument("--level", action="append", choices=["kindergarten", "primary", "junior", "high"],
+                   help="a level to zone (repeat for several; default [zones] levels: primary and junior)")
+    z.add_argument("--year", type=int, help="the year whose pupils are zoned (default the target year)")
+    z.add_argument("--out", type=Path, help="output folder (default maps/<scenario id>-zones/)")
     tp = sub.add_parser("template", help="Excel workbooks to fill in (学校, 居住区, 候选用地) and a scenario reading them")
     tp.add_argument("folder", type=Path)
     s = sub.add_parser("synth", help="generate the synthetic data of a plan area (or 'all')")
@@ -254,7 +261,23 @@ def _dispatch(args: argparse.Namespace, console: Console) -> int:
         _synth(console, args.area, args.seed, args.out)
     elif args.command == "template":
         _template(console, args.folder)
+    elif args.command == "zones":
+        _zones(console, args.scenario, args.level, args.year, args.out)
     return EXIT_OK
+
+
+def _zones(console: Console, scenario: Path, levels: list[str] | None, year: int | None, out: Path | None) -> None:
+    from .pipeline import zones_only
+
+    progress, step = _progress()
+    with progress:
+        zones, folder = zones_only(scenario, out, levels=levels, year=year, step=step)
+    for r in zones.solver.itertuples(index=False):
+        console.print(f"  {r.county} {r.level:<8} {r.status:<10} gap {r.gap:.2%}  {r.seconds:5.1f} s  {r.schools:>4} "
+                      f"zones of {r.units:>5} units, largest {r.largest_zone_pupils:,.0f} pupils, "
+                      f"{r.nearest_share:.0%} of pupils zoned to their nearest school"
+                      + (f", {r.unzoned_units} units beyond reach" if r.unzoned_units else ""))
+    console.print(f"zones: {len(zones.units):,} units zoned, {len(zones.findings)} 就近 findings → {folder}")
 
 
 def _template(console: Console, folder: Path) -> None:

@@ -100,7 +100,8 @@ def _read_excel(source: LayerSource) -> gpd.GeoDataFrame:
     df.columns = [str(c).strip() for c in df.columns]
     first_row = 2
     keys = [str(v).strip() for v in df.iloc[0]] if len(df) else []
-    if sum(k in KNOWN_COLUMNS for k in keys) >= 2 and all(k in KNOWN_COLUMNS or not k for k in keys):
+    named = [k for k in keys if k]
+    if sum(k in KNOWN_COLUMNS for k in named) >= max(2, 0.6 * len(named)):  # a slip in one name is still a template
         # a layoutsim template (layoutsim template): row 2 holds our column names under the Chinese header
         df.columns = [k or c for k, c in zip(keys, df.columns)]
         df, first_row = df.iloc[1:].reset_index(drop=True), 3

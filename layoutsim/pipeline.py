@@ -17,10 +17,13 @@ from .forecast import Forecast, forecast
 from .io import atomic_dir
 from .metrics import kpis, school_table
 from .region import Region, load_region
+from .optimize.zones import Zones, zone
 from .render.map import build_map
 from .render.pdf import print_pdf, require_chromium
 from .render.report import build_report
-from .results import RunResult, map_layers, write_audit, write_outlook, write_run, write_scenario, write_sweep
+from .results import (
+    RunResult, map_layers, read_zones, write_audit, write_outlook, write_run, write_scenario, write_sweep, write_zones,
+)
 from .rules import audit, load_rulebook, summarize
 from .config.scenario import Scenario, load_scenario
 from .errors import ScenarioError
@@ -350,3 +353,31 @@ def sweep_only(scenario: Scenario | str | Path, budgets: list[float | None], out
         step("write")
         write_sweep(tmp, curve, sc)
     return curve, out
+
+
+def zones_only(scenario: Scenario | str | Path, out_dir: Path | None = None, *, levels: list[str] | None = None,
+               year: int | None = None, step: Step = lambda s: None) -> tuple[Zones, Path]:
+    """``layoutsim zones``: attendance zones (学区划片) of today's public schools for ``year`` (default the
+    target year), every unit whole to one school per level (:mod:`layoutsim.optimize.zones`)."""
+    sc = _load(scenario)
+    needs_layout(sc, "zones")
+    year = sc.scenario.target_year if year is None else year
+    if not sc.forecast.start_year <= year <= sc.forecast.end_year:
+        raise ScenarioError(f"zones: year {year} is outside the forecast years {sc.forecast.start_year}–"
+                            f"{sc.forecast.end_year}")
+    previous = read_zones(sc.zones.previous) if sc.zones.previous is not None else None
+    out = out_dir_or_default(out_dir, f"{sc.id}-zones")
+    with atomic_dir(out, about=sc.id) as tmp:
+        today = _today(sc, step)
+        pupils = pupils_in(today.forecast, year)
+        step("plan")
+        zones = zone(today.region, pupils, sc.zones, sc.reach, sc.plan, levels, previous, log_dir=_logs(tmp))
+        step("map")
+        meta = sc.scenario
+        title = meta.title if meta.language == "zh" or not meta.title_en else meta.title_en
+        html = build_map(today.region, school_table(today.region.schools, today.assignment), pupils,
+                         title=f"{title}（{year}）", lang=meta.language, zones=zones)
+        step("write")
+        write_zones(tmp, zones, html)
+        write_scenario(tmp, sc)
+    return zones, out

@@ -17,6 +17,7 @@ from .forecast import Forecast
 from .io import write_gpkg, write_json, write_table
 from .optimize import Plan
 from .optimize.horizon import YearsPlan
+from .optimize.zones import Zones
 from .region import Region
 from .render.explore import explore_map
 from .render.map import map_spec
@@ -165,3 +166,30 @@ def write_sweep(folder: Path, curve: pd.DataFrame, scenario: Scenario) -> None:
     """``layoutsim sweep``: the trade-off curve and the scenario it was run on."""
     write_table(folder / "tradeoff.csv", curve)
     write_scenario(folder, scenario)
+
+
+def write_zones(folder: Path, zones: Zones, html: str) -> None:
+    """``layoutsim zones``: each unit's school, the 学区划片表 by school, the solves, the 就近 findings, the
+    zones' outlines (zones.gpkg, a layer per level) and the map."""
+    write_table(folder / "zones.csv", zones.units)
+    write_table(folder / "zones_by_school.csv", zones.schools)
+    write_table(folder / "zones_solver.csv", zones.solver)
+    write_table(folder / "zones_findings.csv", zones.findings)
+    if len(zones.polygons):
+        write_gpkg(folder / "zones.gpkg", {f"zones_{lv}": zones.polygons[zones.polygons["level"] == lv]
+                                           for lv in zones.polygons["level"].unique()})
+    (folder / "index.html").write_text(html, encoding="utf-8")
+
+
+def read_zones(path: Path) -> pd.DataFrame:
+    """Published zones (a zones.csv: unit, level, school), for [zones] previous."""
+    from .errors import DataError
+
+    if not Path(path).is_file():
+        raise DataError(f"{path}: file not found ([zones] previous)")
+    table = pd.read_csv(path, dtype=str, encoding="utf-8-sig")
+    missing = [c for c in ("unit", "level", "school") if c not in table.columns]
+    if missing:
+        raise DataError(f"{path}: [zones] previous lacks columns {', '.join(missing)}",
+                        [f"it has: {', '.join(table.columns)}"])
+    return table

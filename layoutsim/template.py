@@ -85,7 +85,7 @@ TEMPLATES = {"schools": ("学校.xlsx", "学校", SCHOOLS), "residential": ("居
              "candidates": ("候选用地.xlsx", "候选用地", CANDIDATES)}
 
 SCENARIO = """# 县（市、区）学校布局规划情景 —— 由 layoutsim template 生成
-# Fill 学校.xlsx, 居住区.xlsx and 候选用地.xlsx, add the county and township outlines, then:
+# Fill 学校.xlsx, 居住区.xlsx and 候选用地.xlsx, add the county outline (township outlines are optional), then:
 #   layoutsim validate scenario.toml      (every problem of the workbooks at once, by sheet, row and column)
 #   layoutsim run scenario.toml
 [scenario]

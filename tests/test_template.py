@@ -196,3 +196,18 @@ def test_the_problems_of_every_workbook_come_in_one_round(tmp_path: Path, capsys
     err = capsys.readouterr().err
     assert "学校.xlsx, sheet 学校" in err and "row 4 (id S2): 'ownership' is '公私合办'" in err
     assert "候选用地.xlsx, sheet 候选用地" in err and "row 3 (id C1): column 'site_area_m2' has '四十亩'" in err
+
+
+def test_a_slip_in_a_column_name_of_row_2_is_named(tmp_path: Path, capsys) -> None:
+    from dataclasses import replace
+
+    from layoutsim.template import _workbook
+
+    rows = filled_rows()
+    scenario = template_folder(tmp_path, rows)
+    cols = tuple(replace(c, key="ownershp") if c.key == "ownership" else c for c in TEMPLATES["schools"][2])
+    _workbook(tmp_path / "学校.xlsx", "学校", cols, [{("ownershp" if k == "ownership" else k): v for k, v in r.items()}
+                                                    for r in rows["schools"]])
+    assert main(["validate", str(scenario)]) == 2
+    err = capsys.readouterr().err
+    assert "lacks required columns: ownership" in err and "ownershp" in err

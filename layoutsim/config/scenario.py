@@ -23,6 +23,7 @@ from .base import Strict, deep_merge
 from .crs import normalise_crs_name
 from .forecast import ForecastConfig
 from .plan import PlanConfig
+from .zones import ZonesConfig
 
 LAYER_NAMES = tuple(LAYERS)
 Metres = Annotated[float, Field(gt=0)]
@@ -187,6 +188,7 @@ class Scenario(Strict):
         description="Changes to the rulebook: [rules.overrides.\"<rule id>\"], disable = [...], [[rules.rules]].",
     )
     reach: ReachConfig = Field(default_factory=ReachConfig)
+    zones: ZonesConfig = Field(default_factory=ZonesConfig, description="Attendance zones (layoutsim zones).")
     output: OutputConfig = Field(default_factory=OutputConfig)
     source: Path | None = Field(None, description="The file this scenario was read from (set by the loader).")
 
@@ -223,7 +225,11 @@ def _read_toml(path: Path) -> dict[str, Any]:
 
 
 def _resolve_paths(raw: dict[str, Any], base: Path) -> dict[str, Any]:
-    """Make every layer path in ``raw['data']`` absolute, relative to ``base`` (the file naming it)."""
+    """Make every layer path in ``raw['data']`` (and the rulebook's and [zones] previous) absolute,
+    relative to ``base`` (the file naming it)."""
+    zones = raw.get("zones")
+    if isinstance(zones, dict) and isinstance(zones.get("previous"), str):
+        zones["previous"] = str((base / zones["previous"]).resolve())
     data = raw.get("data")
     if not isinstance(data, dict):
         return raw

@@ -19,7 +19,7 @@ from ..schema import LARGE_CLASS
 from .mapdata import (
     GAP_STEPS, LARGE_RING, TIMELINE_ICONS, UTIL_COLOURS, Projector, context_layers, detail_bounds, findings_layer,
     gap_layer,
-    plan_layers, school_layers, tiles_spec, timeline_layer, unmet_layer, util_colour, catchment_layers,
+    plan_layers, school_layers, tiles_spec, timeline_layer, unmet_layer, util_colour, catchment_layers, zone_layers,
 )
 from .page import render_page
 from .plan import as_plan
@@ -54,7 +54,7 @@ def map_spec(region, school_table: pd.DataFrame, pupils: pd.DataFrame, *, lang: 
              plan: Any = None, unmet: pd.DataFrame | None = None, seat_gap: pd.DataFrame | None = None,
              collapsed_layers: bool = False, year: int | None = None,
              catchments: pd.DataFrame | None = None, timeline: pd.DataFrame | None = None,
-             title: str | None = None) -> dict[str, Any]:
+             title: str | None = None, zones: Any = None) -> dict[str, Any]:
     """The map as a JSON-ready dict for planmap.js (also used by the compare page)."""
     proj = Projector(tiles)
     plan_frames = as_plan(plan, region.schools)
@@ -67,7 +67,7 @@ def map_spec(region, school_table: pd.DataFrame, pupils: pd.DataFrame, *, lang: 
         layers.insert(towns + 1, gap)
     layers += school_layers(region, school_table, proj, lang, findings)
     for extra in (unmet_layer(region, unmet, proj, lang), *plan_layers(plan_frames, proj, lang),
-                  timeline_layer(region, timeline, proj, lang),
+                  timeline_layer(region, timeline, proj, lang), *zone_layers(zones, region, proj, lang),
                   *catchment_layers(catchments, proj, lang), findings_layer(findings, proj, lang)):
         if extra is not None:
             layers.append(extra)
@@ -85,7 +85,7 @@ def build_map(region, school_table: pd.DataFrame, pupils: pd.DataFrame, *, title
               tiles: str = "none", tianditu_key: str | None = None, findings: pd.DataFrame | None = None,
               plan: Any = None, unmet: pd.DataFrame | None = None, seat_gap: pd.DataFrame | None = None,
               year: int | None = None, catchments: pd.DataFrame | None = None,
-              timeline: pd.DataFrame | None = None) -> str:
+              timeline: pd.DataFrame | None = None, zones: Any = None) -> str:
     """The map as one self-contained HTML page.
 
     Parameters
@@ -119,8 +119,11 @@ def build_map(region, school_table: pd.DataFrame, pupils: pd.DataFrame, *, title
         Optional actions of a plan over years (``plan_actions.csv``): its temporary classes and room
         conversions as a layer. Plan markers with an ``open_by`` year (and these) show on the seat gap's
         year slider from their year on: the network year by year.
+    zones
+        Optional attendance zones (:class:`layoutsim.optimize.zones.Zones`): a layer per level, each
+        school's zone coloured, its units' popups naming their school and distance.
     """
     spec = map_spec(region, school_table, pupils, lang=lang, tiles=tiles, tianditu_key=tianditu_key,
                     findings=findings, plan=plan, unmet=unmet, seat_gap=seat_gap, year=year,
-                    catchments=catchments, timeline=timeline, title=title)
+                    catchments=catchments, timeline=timeline, title=title, zones=zones)
     return render_page("map.html", title=title, spec=spec, html_lang="zh-CN" if lang == "zh" else "en")

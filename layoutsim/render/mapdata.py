@@ -397,3 +397,60 @@ def catchment_layers(lines: pd.DataFrame | None, proj: Projector, lang: str) -> 
         out.append({"id": f"catchment_{level}", "name": f"{t('catchments', lang)}：{t(level, lang)}",
                     "show": False, "features": feats})
     return out
+
+
+#: Colours of neighbouring zones (no two touching zones of a level share one).
+ZONE_COLOURS = ("#8dd3c7", "#ffffb3", "#bebada", "#fb8072", "#80b1d3", "#fdb462", "#b3de69", "#fccde5",
+                "#d9d9d9", "#bc80bd")
+
+
+def _colouring(geoms: list) -> list[int]:
+    """A colour index per polygon, touching polygons apart (greedy, largest degree first)."""
+    tree = shapely.STRtree(geoms)
+    a, b = tree.query(geoms, predicate="intersects")
+    adj: dict[int, set[int]] = {i: set() for i in range(len(geoms))}
+    for i, j in zip(a.tolist(), b.tolist()):
+        if i != j:
+            adj[i].add(j)
+    colour: dict[int, int] = {}
+    for i in sorted(adj, key=lambda k: -len(adj[k])):
+        used = {colour[j] for j in adj[i] if j in colour}
+        colour[i] = next(c for c in range(len(geoms) + 1) if c not in used)
+    return [colour[i] % len(ZONE_COLOURS) for i in range(len(geoms))]
+
+
+def zone_layers(zones: Any, region, proj: Projector, lang: str) -> list[dict[str, Any]]:
+    """One layer per level: each school's zone (学区) coloured apart from its neighbours, labelled with its
+    school; each unit a dot whose popup names its school and the distance."""
+    if zones is None or not len(zones.polygons):
+        return []
+    res = region.residential.set_index(region.residential["id"].astype(str))
+    unit_geom = dict(zip(res.index, proj.geoms(region.residential)))
+    out = []
+    for level in [lv for lv in LEVELS if lv in set(zones.polygons["level"])]:
+        polys = zones.polygons[zones.polygons["level"] == level].reset_index(drop=True)
+        info = zones.schools[zones.schools["level"] == level].set_index("school")
+        colours = _colouring(list(polys.geometry))
+        feats = []
+        for (_, z), c, g in zip(polys.iterrows(), colours, proj.geoms(polys)):
+            row = info.loc[z["school"]]
+            feats.append(_feature(g, {"t": str(z["school_name"]), "p": [{"h": f"{t('zone', lang)}：{z['school_name']}", "r": [
+                [t("level", lang), t(level, lang)], [t("units", lang), _n(float(row["units"]))],
+                [t("pupils", lang), _n(float(row["pupils"]))], [t("seats", lang), _n(float(row["seats"]))],
+                [t("utilisation", lang), _pct(float(row["utilisation"]))]]}],
+                "s": {"color": "#333", "weight": 1.2, "fillColor": ZONE_COLOURS[c], "fillOpacity": 0.55,
+                      "className": "ls-zone"}}))
+        units = zones.units[zones.units["level"] == level]
+        for u in units.itertuples(index=False):
+            if str(u.unit) not in unit_geom:
+                continue
+            feats.append(_feature(unit_geom[str(u.unit)], {
+                "t": f"{u.unit_name} → {u.school_name}",
+                "p": [{"h": str(u.unit_name), "r": [[t("zone", lang), str(u.school_name)],
+                                                   [t("distance_m", lang), _n(float(u.distance_m))],
+                                                   [t("pupils", lang), _n(float(u.pupils))]]}],
+                "s": {"radius": 3, "color": "#333", "weight": 0.6, "fillColor": "#fff", "fillOpacity": 0.9,
+                      "className": "ls-zone-unit ls-detail"}}))
+        out.append({"id": f"zones_{level}", "name": f"{t('zone', lang)}：{t(level, lang)}",
+                    "show": level == "primary", "search": True, "features": feats})
+    return out

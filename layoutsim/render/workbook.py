@@ -89,9 +89,9 @@ def _cell(value: Any, kind: str, lang: str) -> Any:
         return int(value) if str(value).strip() not in ("", "nan") else ""
     if kind == "level":
         return _level_words(value, lang)
-    if kind == "dec":  # a measured value: one decimal
+    if kind == "dec":  # a measured value: one decimal, a share or ratio (below 10) two
         number = pd.to_numeric(value, errors="coerce")
-        return str(value) if pd.isna(number) else round(float(number), 1)
+        return str(value) if pd.isna(number) else round(float(number), 2 if abs(float(number)) < 10 else 1)
     return str(value)
 
 

@@ -1,0 +1,144 @@
+"""Attendance zones (学区划片) on hand-made lines and grids whose best zoning is known by hand."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from layoutsim.config.plan import PlanConfig
+from layoutsim.config.zones import ZonesConfig
+from layoutsim.optimize.zones import neighbours, zone, zone_problems
+from layoutsim.travel import xy
+from optimize_fixtures import pupils, reach, region, school, unit
+
+PLAN = PlanConfig(workers=1)
+
+
+def cfg(**kw: object) -> ZonesConfig:
+    return ZonesConfig(**{"levels": ("primary",), "mip_gap": 0.0, "min_utilisation": 0.0, **kw})
+
+
+def zoned(z) -> dict[str, str]:
+    return dict(zip(z.units["unit"], z.units["school"]))
+
+
+def connected(reg, z) -> bool:
+    """Every zone's units, with the cells touching its school's cell, form one connected piece."""
+    (pb,), _ = zone_problems(reg, pupils(*[(u, "primary", 1.0) for u in reg.residential["id"]]), cfg(), reach(),
+                             ["primary"])
+    adj = {i: set() for i in range(len(pb.unit_ids))}
+    for u, v in pb.arcs:
+        adj[int(u)].add(int(v))
+        adj[int(v)].add(int(u))
+    of = zoned(z)
+    for j, sid in enumerate(pb.school_ids):
+        members = {i for i, u in enumerate(pb.unit_ids) if of.get(u) == sid}
+        seen = {int(r) for r in pb.roots[j] if int(r) in members}
+        todo = list(seen)
+        while todo:
+            for v in adj[todo.pop()] & members - seen:
+                seen.add(v)
+                todo.append(v)
+        if seen != members:
+            return False
+    return True
+
+
+def line(pupil_counts: list[float], seats_a: int, seats_b: int = 40):
+    """Units U0…U4 on a line 300 m apart; school A 50 m left of U0, school B 100 m right of U4."""
+    units = [unit(f"U{i}", 300 * i) for i in range(len(pupil_counts))]
+    schools = [school("A", -50, primary=(seats_a, 0)), school("B", 300 * (len(pupil_counts) - 1) + 100, primary=(seats_b, 0))]
+    reg = region(units, schools)
+    return reg, pupils(*[(f"U{i}", "primary", float(n)) for i, n in enumerate(pupil_counts)])
+
+
+def test_neighbours_are_cells_sharing_an_edge() -> None:
+    import shapely
+
+    pts = np.array([[0, 0], [1, 0], [2, 0], [0, 1], [1, 1], [2, 1]], float) * 100
+    _, arcs = neighbours(pts, shapely.box(-50, -50, 250, 150))
+    assert {tuple(a) for a in arcs.tolist()} == {(0, 1), (1, 2), (3, 4), (4, 5), (0, 3), (1, 4), (2, 5)}
+
+
+def test_with_room_everywhere_each_unit_goes_to_its_nearest_school() -> None:
+    reg, pup = line([30, 30, 30, 30, 30], seats_a=40)
+    z = zone(reg, pup, cfg(), reach(), PLAN)
+    assert zoned(z) == {"U0": "A", "U1": "A", "U2": "A", "U3": "B", "U4": "B"}  # U2: 650 m to A, 700 m to B
+    assert z.solver["status"].tolist() == ["optimal"] and z.solver["nearest_share"].iloc[0] == pytest.approx(1.0)
+    assert z.findings.empty and connected(reg, z)
+
+
+def test_capacity_holds_and_the_overflow_goes_to_the_next_school() -> None:
+    """A has 45 seats: one unit of 30 at most (max_utilisation 1.0); the rest go to B."""
+    reg, pup = line([30, 30, 30, 30, 30], seats_a=1)
+    z = zone(reg, pup, cfg(), reach(), PLAN)
+    assert zoned(z) == {"U0": "A", "U1": "B", "U2": "B", "U3": "B", "U4": "B"}
+    load = z.schools.set_index("school")["pupils"]
+    assert load["A"] <= 45 and load["B"] == 120 and connected(reg, z)
+
+
+@pytest.mark.parametrize("how", ["ordered", "flow"])
+def test_a_zone_is_never_split_by_another(how: str) -> None:
+    """A (45 seats) must be filled: {U0, U2} fits it exactly (10 + 35) but U1 lies between them and goes to B.
+    Contiguous, A keeps U0 alone (35 seats short) rather than take U1 (40 pupils over)."""
+    reg, pup = line([10, 40, 35, 30, 10], seats_a=1)
+    z = zone(reg, pup, cfg(min_utilisation=1.0, under_cny=1e5, over_cny=1e6, contiguity=how), reach(), PLAN)
+    of = zoned(z)
+    assert of["U0"] == "A" and of["U1"] == "B" and of["U2"] == "B"
+    assert connected(reg, z)
+
+
+def test_moving_cost_keeps_the_published_zones_when_nothing_requires_change() -> None:
+    """Published: U2 in B's zone (a little farther). Moving it saves 30 pupils × 0.1 km × 3,600 = 1.08万:
+    with a move cost of 5万 it stays; free to move, it goes to A."""
+    reg, pup = line([30, 30, 30, 30, 30], seats_a=40)
+    before = pd.DataFrame({"unit": ["U0", "U1", "U2", "U3", "U4"], "level": "primary",
+                           "school": ["A", "A", "B", "B", "B"]})
+    kept = zone(reg, pup, cfg(move_cny=50_000.0), reach(), PLAN, previous=before)
+    assert zoned(kept) == dict(zip(before["unit"], before["school"]))
+    moved = zone(reg, pup, cfg(move_cny=0.0), reach(), PLAN, previous=before)
+    assert zoned(moved)["U2"] == "A"
+
+
+@pytest.mark.parametrize("how", ["ordered", "flow"])
+def test_a_grid_zoned_into_contiguous_zones_within_their_band(how: str) -> None:
+    """A 6 × 4 grid of estates (40 pupils each) and three schools of 9 classes (405 seats): every zone
+    contiguous, every school within 85–100 % (960 pupils for 1,215 seats cannot fill every one to 85 %:
+    the band's floor is soft), nobody beyond reach."""
+    units = [unit(f"U{r}{c}", 250 * c, 250 * r - 400) for r in range(4) for c in range(6)]
+    schools = [school("A", 100, -300, primary=(9, 0)), school("B", 1200, 300, primary=(9, 0)),
+               school("C", 600, 0, primary=(9, 0))]
+    reg = region(units, schools)
+    pup = pupils(*[(u["id"], "primary", 40.0) for u in units])
+    z = zone(reg, pup, cfg(min_utilisation=0.85, contiguity=how), reach(primary=1500.0), PLAN)
+    assert len(z.units) == 24 and connected(reg, z)
+    assert (z.schools["pupils"] <= z.schools["seats"] + 1e-6).all()
+    assert z.solver["gap"].iloc[0] <= 1e-6
+    assert len(z.polygons) == 3 and z.polygons.geometry.is_valid.all()
+
+
+def test_the_zones_command_writes_the_zones_the_table_and_the_map(tmp_path, capsys) -> None:
+    """The tiny county zoned: every unit with pupils in a zone, a 学区划片表 whose zones hold the units'
+    pupils, outlines in zones.gpkg, a zone layer on the map (offline, in Chromium)."""
+    import geopandas as gpd
+
+    from browser import open_page
+    from conftest import write_tiny
+    from layoutsim.cli import main
+
+    scenario = write_tiny(tmp_path)
+    assert main(["zones", str(scenario), "--out", str(tmp_path / "z")]) == 0
+    out = tmp_path / "z"
+    units = pd.read_csv(out / "zones.csv")
+    by_school = pd.read_csv(out / "zones_by_school.csv")
+    assert set(units["level"]) == {"primary", "junior"} and units["unit"].nunique() == 5
+    for (lv, sid), group in units.groupby(["level", "school"]):
+        row = by_school[(by_school["level"] == lv) & (by_school["school"] == sid)].iloc[0]
+        assert row["pupils"] == pytest.approx(group["pupils"].sum(), abs=0.5) and row["units"] == len(group)
+    assert (pd.read_csv(out / "zones_solver.csv")["status"] == "optimal").all()
+    assert set(gpd.list_layers(out / "zones.gpkg")["name"]) == {"zones_primary", "zones_junior"}
+    assert "units zoned" in capsys.readouterr().out
+    with open_page(out / "index.html") as (page, errors, blocked):
+        assert "学区：小学" in page.locator(".leaflet-control-layers").inner_text()
+        assert page.locator("path.ls-zone").count() >= 2
+    assert errors == [] and blocked == []
