@@ -136,3 +136,13 @@ def terrain_class(elev_m: float) -> str:
     if elev_m < TERRAIN_BREAKS[0]:
         return "plain"
     return "hill" if elev_m < TERRAIN_BREAKS[1] else "mountain"
+
+
+def voronoi_cells(points: np.ndarray, outline: shapely.Geometry) -> tuple[list, np.ndarray]:
+    """The Voronoi cells of ``points`` ((n, 2), metres) clipped to ``outline``: one per distinct spot
+    (points within a centimetre share it), and each point's spot. A single spot's cell is the outline."""
+    spots, which = np.unique(np.round(points, 2), axis=0, return_inverse=True)
+    if len(spots) == 1:
+        return [outline], which.ravel()
+    cells = shapely.voronoi_polygons(shapely.MultiPoint(spots), extend_to=outline, ordered=True).geoms
+    return [c.intersection(outline) for c in cells], which.ravel()

@@ -140,9 +140,9 @@ TEXTS: dict[str, tuple[str, str]] = {
     "budget_note_prices": ("各县共用全区预算：对投资定价（拉格朗日分解）后逐县求解，方案与全区联合最优的差距不超过{0}。",
                            "The counties share the area's budgets through a price on capital (a Lagrangian split); "
                            "the plan is at most {0} from the joint optimum."),
-    "budget_note_proportional": ("价格搜索未找到符合预算的方案，各县按无预算时的投资比例分配预算（与联合最优的差距不超过{0}）。",
-                                 "The price search found no plan within the budgets: each county got a share in "
-                                 "proportion to its unbudgeted capital (at most {0} from the joint optimum)."),
+    "budget_note_greedy": ("价格搜索未找到符合预算的方案：按单位投资减少的代价依次为各县安排，每县使用前面各县剩余的预算（与联合最优的差距不超过{0}）。",
+                           "The price search found no plan within the budgets: the counties were planned in order of "
+                           "what a yuan saves them, each with what the others left (at most {0} from the joint optimum)."),
     "gap_by_township": ("分乡镇学位缺口（正值为缺口）", "seat gap by township (positive = shortage)"),
     "findings_by_rule": ("按规则汇总", "Summary by rule"),
     "findings_list": ("问题清单", "List of findings"),

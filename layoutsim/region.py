@@ -348,12 +348,12 @@ def load_region(config: DataConfig) -> Region:
     estimate = "townships" not in layers and len(layers.get("residential", ()))
     if estimate:  # townships named, not drawn (townships.py)
         res = layers["residential"]
-        res["township"] = match_townships(res["township"], pd.Series(county["residential"], index=res.index),
-                                          [_row_number(res, i) for i in range(len(res))], sources["residential"])
+        res["township"], given = match_townships(res["township"], pd.Series(county["residential"], index=res.index),
+                                                 [_row_number(res, i) for i in range(len(res))], sources["residential"])
     crs = local_crs(layers["counties"])
     region = {name: gdf.to_crs(crs) for name, gdf in layers.items()}
     if estimate:
-        region["townships"] = estimate_townships(region["counties"], region["residential"])
+        region["townships"] = estimate_townships(region["counties"], region["residential"], given)
     for name in ("townships", "residential", "schools", "candidates"):
         region.setdefault(name, _empty_layer(name, crs.to_string()))
     _check_references(region, sources)

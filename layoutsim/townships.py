@@ -21,7 +21,7 @@ import pandas as pd
 import shapely
 
 from .errors import DataError
-from .geo import elevation, terrain_class
+from .geo import elevation, terrain_class, voronoi_cells
 
 #: The list's kinds as the townships layer's (乡 → township).
 KIND = {"street": "street", "town": "town", "xiang": "township", "other": "other"}
@@ -34,9 +34,10 @@ def township_list() -> pd.DataFrame:
         return pd.read_csv(fh, dtype=str)
 
 
-def match_townships(named: pd.Series, county: pd.Series, rows: list[int], where: str) -> pd.Series:
+def match_townships(named: pd.Series, county: pd.Series, rows: list[int], where: str) -> tuple[pd.Series, dict[str, str]]:
     """Each unit's township code from its township's name or code, matched within its county; every
-    unmatched row in one DataError with the closest names of that county."""
+    unmatched row in one DataError with the closest names of that county. Also the names given for the
+    townships of counties not in the list (numbered in order), by code."""
     real = township_list()
     out, problems = [], []
     seen: dict[tuple[str, str], str] = {}  # townships of counties not in the list, numbered in order
@@ -60,12 +61,15 @@ def match_townships(named: pd.Series, county: pd.Series, rows: list[int], where:
     if problems:
         raise DataError(f"{where}: {len(problems)} township name(s) not found in Henan's township list "
                         "(NBS 2020)", problems)
-    return pd.Series(out, index=named.index)
+    return pd.Series(out, index=named.index), {code: name for (_, name), code in seen.items()}
 
 
-def estimate_townships(counties: gpd.GeoDataFrame, residential: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+def estimate_townships(counties: gpd.GeoDataFrame, residential: gpd.GeoDataFrame,
+                       names: dict[str, str] | None = None) -> gpd.GeoDataFrame:
     """The townships layer from the residential units (their ``township`` already a code): outlines from
-    their Voronoi cells clipped to the county. Both layers in the same metric CRS."""
+    their Voronoi cells clipped to the county. Both layers in the same metric CRS. ``names``: the names
+    given for codes that are not in the list."""
+    names = names or {}
     real = township_list().set_index("township_code")
     town_county = residential["township"].astype(str).str[:6]
     rows = []
@@ -73,21 +77,18 @@ def estimate_townships(counties: gpd.GeoDataFrame, residential: gpd.GeoDataFrame
         units = residential[town_county == c]
         if units.empty:
             continue
-        xy = np.round(shapely.get_coordinates(units.geometry.to_numpy()), 3)
-        spots, which = np.unique(xy, axis=0, return_inverse=True)  # units on one spot share its cell
-        cells = (list(shapely.voronoi_polygons(shapely.MultiPoint(spots), extend_to=outline, ordered=True).geoms)
-                 if len(spots) > 1 else [outline])
+        cells, which = voronoi_cells(shapely.get_coordinates(units.geometry.to_numpy()), outline)
         parts: dict[str, list] = {}
-        for code, spot in zip(units["township"].astype(str), which.ravel()):
+        for code, spot in zip(units["township"].astype(str), which):
             parts.setdefault(code, []).append(cells[int(spot)])
         for code, cell_list in parts.items():
             mine = units[units["township"].astype(str) == code]
             residents = mine["residents"].astype(float)
             urban = float(residents[mine["urban"].astype(bool)].sum()) > 0.5 * float(residents.sum())
-            rows.append({"code": code, "name": str(real["township"].get(code, code)), "county": c,
+            rows.append({"code": code, "name": str(real["township"].get(code, names.get(code, code))), "county": c,
                          "kind": KIND.get(str(real["kind"].get(code, "other")), "other"), "urban": urban,
                          "population": int(residents.sum()), "outline": "estimated",
-                         "geometry": shapely.union_all(cell_list).intersection(outline)})
+                         "geometry": shapely.union_all(cell_list)})
     towns = gpd.GeoDataFrame(rows, geometry="geometry", crs=residential.crs)
     centres = towns.geometry.representative_point().to_crs(4326)
     towns["terrain"] = [terrain_class(float(e)) for e in elevation(centres.x.to_numpy(), centres.y.to_numpy())] \

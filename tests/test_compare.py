@@ -106,7 +106,7 @@ def test_plans_over_years_are_compared_year_by_year(tmp_path: Path) -> None:
     a, b = run(base, tmp_path / "a"), run(tmp_path / "tight.toml", tmp_path / "b")
     view = _timelines([a, b], ["基准", "零预算"], "zh")
     assert view is not None
-    spent = a.years_plan.actions.groupby("year")["capital_cny"].sum()
+    spent = a.years_plan.actions.groupby("start_year")["capital_cny"].sum()  # booked where work starts
     assert spent.sum() > 0 and b.years_plan.actions["capital_cny"].sum() == 0
     by_year = {r["year"]: r["cells"] for r in view["rows"]}
     for year, cny in spent.items():

@@ -185,7 +185,8 @@ NO_STOPGAPS = {"max_added_classes": 0, "costs": {"temporary_max_classes": 0}}
 def test_an_area_budget_for_one_school_goes_to_the_county_that_gains_most() -> None:
     """Two counties each want a school (2,500万 each); the area has 3,000万. Shared in proportion, each
     gets 1,500万 and neither can build; priced, the county with 500 pupils short builds and the one with 200
-    does not. The split's bound lies below its plan, and its capital stays within the budget."""
+    does not; the greedy fallback (no price rounds) finds the same. The split's bound lies below its plan,
+    and its capital stays within the budget."""
     reg, pupils = two_short_counties()
     config = cfg(budget_cny=3e7, **NO_STOPGAPS)
     p = plan_years(reg, pupils, book(), config, reach(), staff_ratio=STAFF)
@@ -196,9 +197,9 @@ def test_an_area_budget_for_one_school_goes_to_the_county_that_gains_most() -> N
     assert split is not None and split.method == "prices" and split.prices[0] > 0
     assert split.bound <= split.objective and 0 <= split.gap < 1
     fallback = plan_years(reg, pupils, book(), cfg(budget_cny=3e7, horizon=Horizon(split_rounds=0), **NO_STOPGAPS),
-                          reach(), staff_ratio=STAFF)
-    assert fallback.budget.method == "proportional" and actions(fallback, "build").empty
-    assert fallback.budget.objective > split.objective
+                          reach(), staff_ratio=STAFF)  # greedy: the county a yuan helps most first
+    assert fallback.budget.method == "greedy" and actions(fallback, "build")["county"].tolist() == ["410002"]
+    assert fallback.budget.objective == pytest.approx(split.objective, rel=1e-6)
 
 
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -322,3 +323,19 @@ def test_a_budget_is_given_once() -> None:
     with pytest.raises(ValidationError, match="not both"):
         PlanConfig(budget_cny=1e9, horizon=Horizon(budget_cny={"2026-2030": 1e9}))
     assert PlanConfig(budget_cny=1e9, horizon=Horizon()).budget_periods() == [(2026, 2035, 1e9)]
+
+
+def test_prices_share_two_periods_when_pricing_one_pushes_work_into_the_other() -> None:
+    """Both counties would start their school (2,500万 each) in 2026, but 2026–2027 has nothing to spend and
+    2028–2035 affords one school. The price on 2026–2027 pushes both starts into 2028–2035, which was within
+    its budget at price 0 and must now get a price of its own: one school is built, in the county with
+    more pupils short, and both budgets hold (by prices, or the greedy fallback where they see-saw)."""
+    reg, pupils = two_short_counties()
+    budgets = {"2026-2027": 0.0, "2028-2035": 2.6e7}
+    config = cfg(horizon=Horizon(budget_cny=budgets, compare_without_outlook=False), **NO_STOPGAPS)
+    p = plan_years(reg, pupils, book(), config, reach(), staff_ratio=STAFF)
+    assert p.budget is not None and p.budget.method in ("prices", "greedy")
+    spent = capital_by_period(p, budgets)
+    assert spent["2026-2027"] == 0.0 and spent["2028-2035"] <= 2.6e7
+    assert actions(p, "build")["county"].tolist() == ["410002"]
+    assert 0 <= p.budget.gap < 1 and p.budget.bound <= p.budget.objective

@@ -211,3 +211,15 @@ def test_a_slip_in_a_column_name_of_row_2_is_named(tmp_path: Path, capsys) -> No
     assert main(["validate", str(scenario)]) == 2
     err = capsys.readouterr().err
     assert "lacks required columns: ownership" in err and "ownershp" in err
+
+
+def test_townships_of_a_county_outside_henans_list_keep_the_names_given(tmp_path: Path) -> None:
+    rows = filled_rows()
+    for u in rows["residential"]:
+        u["township"] = "城关镇" if u["township"] == "419901001" else "东乡"
+    scenario = template_folder(tmp_path, rows)
+    text = scenario.read_text(encoding="utf-8").replace('\ntownships = "townships.geojson"', "")
+    scenario.write_text(text, encoding="utf-8")
+    region = load_region(load_scenario(scenario).data)
+    assert sorted(region.townships["name"]) == ["东乡", "城关镇"]
+    assert sorted(region.townships["code"]) == ["419901001", "419901002"]

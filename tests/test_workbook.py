@@ -42,7 +42,21 @@ def test_new_schools_and_the_plan_by_year_add_up_to_the_plan(book) -> None:
     assert set(body["县（市、区）"]) == {"样例县"} and (body["建成年份"] >= 2028).all()
     acts = sheet(path, "分年度建设计划")
     assert acts.iloc[-1]["投资（万元）"] == pytest.approx(result.years_plan.actions["capital_cny"].sum() / 1e4, abs=0.1)
-    assert set(acts.iloc[:-1]["建设行动"]) <= {"新建", "扩建", "临时学位", "调整教室用途", "撤并"}
+    assert set(acts.iloc[:-1]["建设行动"]) <= {"用地", "新建", "扩建", "临时学位", "调整教室用途", "撤并"}
+    assert acts.iloc[-1]["学位数"] != acts.iloc[-1]["学位数"]  # unlike rows (built, rented, closed): no seat total
+
+
+def test_text_that_looks_like_a_formula_stays_text(tmp_path) -> None:
+    import zipfile
+
+    from layoutsim.render.workbook import NEW, Sheet, write_sheets
+
+    table = pd.DataFrame([{"name": "=HYPERLINK(\"http://x\",\"点我\")", "classes": 12, "seats": 540, "pupils": 500,
+                           "cost_cny": 1e7}])
+    write_sheets(tmp_path / "t.xlsx", [Sheet("新建学校一览表", "New", table, NEW)])
+    with zipfile.ZipFile(tmp_path / "t.xlsx") as z:
+        assert "<f>" not in z.read("xl/worksheets/sheet1.xml").decode()
+    assert sheet(tmp_path / "t.xlsx", "新建学校一览表").iloc[0]["学校名称"].startswith("=HYPERLINK")
 
 
 def test_the_township_table_and_the_assumptions(book) -> None:

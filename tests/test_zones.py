@@ -23,7 +23,8 @@ def zoned(z) -> dict[str, str]:
 
 
 def connected(reg, z) -> bool:
-    """Every zone's units, with the cells touching its school's cell, form one connected piece."""
+    """Every zone is one piece holding its school's own cell: all its units are reached from that cell
+    through units of the zone (an empty zone is one piece too)."""
     (pb,), _ = zone_problems(reg, pupils(*[(u, "primary", 1.0) for u in reg.residential["id"]]), cfg(), reach(),
                              ["primary"])
     adj = {i: set() for i in range(len(pb.unit_ids))}
@@ -33,7 +34,10 @@ def connected(reg, z) -> bool:
     of = zoned(z)
     for j, sid in enumerate(pb.school_ids):
         members = {i for i, u in enumerate(pb.unit_ids) if of.get(u) == sid}
-        seen = {int(r) for r in pb.roots[j] if int(r) in members}
+        home = int(pb.roots[j][0])
+        if members and home not in members:
+            return False
+        seen = {home} & members
         todo = list(seen)
         while todo:
             for v in adj[todo.pop()] & members - seen:
@@ -142,3 +146,14 @@ def test_the_zones_command_writes_the_zones_the_table_and_the_map(tmp_path, caps
         assert "学区：小学" in page.locator(".leaflet-control-layers").inner_text()
         assert page.locator("path.ls-zone").count() >= 2
     assert errors == [] and blocked == []
+
+
+@pytest.mark.parametrize("how", ["ordered", "flow"])
+def test_a_school_whose_cell_goes_elsewhere_cannot_keep_a_zone_around_it(how: str) -> None:
+    """Three units on a line; A and B both stand in the middle unit's cell. Whoever gets it, the other has
+    no zone of two pieces on either side of it (the reviewer's case)."""
+    reg = region([unit("U0", -1000), unit("U1", 0), unit("U2", 1000)],
+                 [school("A", 0, 10, primary=(20, 0)), school("B", 0, -5, primary=(20, 0))])
+    z = zone(reg, pupils(("U0", "primary", 30.0), ("U1", "primary", 30.0), ("U2", "primary", 30.0)),
+             cfg(contiguity=how), reach(primary=2000.0), PLAN)
+    assert connected(reg, z) and len(set(zoned(z).values())) == 1

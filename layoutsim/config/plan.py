@@ -176,7 +176,7 @@ class Horizon(Strict):
     split_rounds: int = Field(
         8, ge=0, le=50,
         description="Rounds of the price search that shares a budget among counties; each round solves every "
-                    "county again (measured cost: benchmarks/README.md). 0: proportional shares at once.",
+                    "county again. 0: the greedy fallback at once (optimize/budget.py).",
     )
     compare_without_outlook: bool = Field(
         True,
@@ -216,6 +216,13 @@ class Horizon(Strict):
     def periods(self) -> list[tuple[int, int, float]]:
         """The budgets as (first year, last year, CNY), in order."""
         return sorted((*_span(key), float(cny)) for key, cny in self.budget_cny.items())
+
+    def start_year(self, action: str, year: int) -> int:
+        """The year the work of an action taking effect in ``year`` starts, where its capital is booked: a
+        new school and its land ``lead_years`` before it opens, an added block ``expansion_lead_years``
+        before; anything else (a refit, rented rooms, a closure) in its year."""
+        lead = {"build": self.lead_years, "land": self.lead_years, "expand": self.expansion_lead_years}
+        return int(year) - lead.get(action, 0)
 
     @property
     def years(self) -> list[int]:

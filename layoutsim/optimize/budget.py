@@ -12,8 +12,10 @@ its optimum, so MIP gaps only loosen it). The prices are searched period by peri
 overspent and the first that kept within it. Every round whose counties keep within every budget is a
 plan; the cheapest one is kept, and its distance from the best bound is the split's reported gap: how far
 at most the plan is from what one model of the whole area would find. When no round keeps within the
-budgets (or ``split_rounds`` is 0), each county gets a share of each period's budget in proportion to what
-it would spend without one and is solved with that cap (the fallback; its gap is reported the same way).
+budgets (lumpy schools can make the prices see-saw between periods; or ``split_rounds`` is 0), the
+fallback is greedy: the counties are taken in order of the objective a yuan of their unbudgeted capital
+saves (against a plan with no capital at all), each solved with what the counties before it left of every
+period's budget (its gap is reported the same way).
 """
 from __future__ import annotations
 
@@ -42,7 +44,7 @@ BUDGET_COLUMNS = ("period", "county", "capital_cny", "budget_cny")
 class BudgetSplit:
     """How an area's budgets were shared among its counties, and how far the result is from the joint optimum."""
 
-    method: str  # "county" (one county keeps them) | "unneeded" | "prices" | "proportional" (the fallback)
+    method: str  # "county" (one county keeps them) | "unneeded" | "prices" | "greedy" (the fallback)
     periods: tuple[tuple[int, int, float], ...]  # (first, last, area budget CNY)
     prices: tuple[float, ...]                # the price on each period's capital of the plan kept
     rounds: int                              # rounds solved (each solves every county)
@@ -123,18 +125,26 @@ def share(problems: Sequence[MultiProblem], solve: Callable[[list[MultiProblem]]
     for _ in range(rounds):
         over = spent.sum(axis=0) > budgets + TOLERANCE_CNY
         low, high = np.where(over, prices, low), np.where(over, high, prices)
+        high = np.where(over & (high <= low), np.inf, high)  # work pushed into a period once within budget
         prices = np.where(np.isinf(high), np.where(prices > 0, 4 * prices, FIRST_PRICE), (low + high) / 2)
         priced = [dataclasses.replace(mp, prices=tuple(float(x) for x in prices)) for mp in base]
         sols = solve(priced)
         spent = _spend(sols, n_p)
         bound = max(bound, _dual(sols, prices, budgets))
         if (spent.sum(axis=0) <= budgets + TOLERANCE_CNY).all():
-            value = _primal(sols)
-            if best is None or value < best[0]:
+            value = _primal(sols)  # NaN when a county failed: such a round is never kept
+            if np.isfinite(value) and (best is None or value < best[0]):
                 best = (value, priced, sols, prices)
     if best is not None:
         return result("prices", best[1], best[2], best[3], rounds)
-    total = wish.sum(axis=0)
-    shares = np.where(total > 0, wish / np.where(total > 0, total, 1.0), 1.0 / len(base)) * budgets
-    capped = [dataclasses.replace(mp, budgets=tuple(float(x) for x in shares[i])) for i, mp in enumerate(base)]
-    return result("proportional", capped, solve(capped), np.zeros(n_p), rounds)
+    # the fallback: counties in order of what a yuan of their wish buys them, each given what is left
+    broke = solve([dataclasses.replace(mp, budgets=tuple(0.0 for _ in budgets)) for mp in base])
+    gain = [(_primal([b]) - _primal([w])) / max(float(spend.sum()), 1.0) for b, w, spend in zip(broke, solutions, wish)]
+    left = budgets.copy()
+    used: list[MultiProblem] = list(base)
+    final: Solutions = list(solutions)
+    for i in sorted(range(len(base)), key=lambda k: -gain[k] if np.isfinite(gain[k]) else np.inf):
+        used[i] = dataclasses.replace(base[i], budgets=tuple(float(x) for x in left))
+        final[i] = solve([used[i]])[0]
+        left = np.clip(left - _spend([final[i]], n_p)[0], 0.0, None)
+    return result("greedy", used, final, np.zeros(n_p), rounds)

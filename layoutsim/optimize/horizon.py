@@ -40,7 +40,7 @@ STRANDED_COLUMNS = ("school", "name", "county", "level", "year", "seats", "pupil
 #: Below this share of its seats used in the outlook year, a school's empty seats count as stranded.
 STRANDED_BELOW = 0.6
 
-ACTION_ZH = {"build": "新建", "expand": "扩建", "temporary": "临时学位", "convert": "调整教室用途",
+ACTION_ZH = {"land": "用地", "build": "新建", "expand": "扩建", "temporary": "临时学位", "convert": "调整教室用途",
              "close": "撤并"}
 
 
@@ -76,7 +76,9 @@ class YearsPlan:
         wide = wide.reindex(columns=sorted(set(wide.columns) | set(later))).ffill(axis=1)[later]
         seats = wide.stack().rename("planned").reset_index()
         out = seat_gap.merge(seats, on=["township", "level", "year"], how="left")
-        after = out["year"] >= h.first
+        town_county = dict(zip(region.townships["code"].astype(str), region.townships["county"].astype(str)))
+        planned_here = out["township"].astype(str).map(town_county).isin(set(self.years["county"].astype(str)))
+        after = (out["year"] >= h.first) & planned_here  # a county without a plan keeps today's seats
         out.loc[after, "seats"] = out.loc[after, "planned"].fillna(0.0)
         return out.drop(columns="planned")
 
@@ -154,8 +156,7 @@ def year_problems(region: Region, pupils: pd.DataFrame, rulebook: Rulebook, cfg:
             closure_saving_cny=_closure_saving(pb, staff, upkeep, enrolled.get(pb.county)),
             temp_class_years=cfg.costs.temporary_max_classes * cfg.costs.temporary_max_years,
             conversions=conversions(pb), temp_max=temp, temp_cny=cfg.costs.temporary_cny_per_class_year,
-            conversion_cny=cfg.costs.conversion_cny_per_class, lead_years=h.lead_years,
-            expansion_lead_years=h.expansion_lead_years))
+            conversion_cny=cfg.costs.conversion_cny_per_class, horizon=h))
     return out
 
 
@@ -199,19 +200,23 @@ def timeline_tables(mp: MultiProblem, sol: MultiSolution, names: np.ndarray, can
     size = pb.class_size
     actions: list[dict] = []
     rows: list[dict] = []
-    land_paid: set[int] = set()
+    for k in np.flatnonzero(sol.site_year > 0).tolist():  # the land, bought in the year the site is taken
+        actions.append({
+            "year": int(sol.site_year[k]), "county": pb.county, "action": "land", "school": str(pb.cand_ids[k]),
+            "name": str(cand_names[k]), "level": "", "classes": 0, "seats": 0.0,
+            "capital_cny": float(pb.cand_land_cost[k]), "annual_cny": 0.0,
+            "reason_zh": f"{int(sol.site_year[k])}年起用地（新建学校的土地）",
+            "reason_en": f"the site, for the new school(s) on it, from {int(sol.site_year[k])}"})
     for o in np.argsort(sol.open_year, kind="stable"):
         if sol.open_year[o] == 0:
             continue
         k, li = int(pb.opt_cand[o]), int(pb.opt_level[o])
         lv, t0 = LEVELS[li], tl.index_from(sol.open_year[o])
-        land = 0.0 if k in land_paid else float(pb.cand_land_cost[k])
-        land_paid.add(k)
         first, end = served[pb.n_s + k, li, t0], served[pb.n_s + k, li, -1]
         actions.append({
             "year": int(sol.open_year[o]), "county": pb.county, "action": "build", "school": ids[k][lv],
             "name": str(cand_names[k]), "level": lv, "classes": int(pb.opt_classes[o]),
-            "seats": float(pb.opt_seats[o]), "capital_cny": float(pb.opt_cost[o]) + land,
+            "seats": float(pb.opt_seats[o]), "capital_cny": float(pb.opt_cost[o]),
             "annual_cny": float(pb.opt_classes[o] * mp.class_year_cny[li]),
             "reason_zh": f"{int(sol.open_year[o])}年起{LEVEL_ZH[lv]}学位不足：开学当年就读{first:,.0f}人，"
                          f"{int(years[-1])}年{end:,.0f}人",
@@ -336,8 +341,8 @@ def plan_years(region: Region, pupils: pd.DataFrame, rulebook: Rulebook, config:
             unmet += mp.demand.sum(axis=(1, 2))
     action_table = pd.DataFrame(actions, columns=[c for c in ACTION_COLUMNS if c != "start_year"])
     action_table["until_year"] = action_table["until_year"].astype("Int64")  # temporary classes: rented until
-    lead = action_table["action"].map({"build": h.lead_years, "expand": h.expansion_lead_years}).fillna(0)
-    action_table.insert(1, "start_year", (action_table["year"] - lead).astype(int))  # where its capital counts
+    action_table.insert(1, "start_year", [h.start_year(a, y) for a, y in zip(action_table["action"],
+                                                                             action_table["year"])])
     order = {a: i for i, a in enumerate(ACTION_ZH)}
     action_table = action_table.sort_values(["year", "county", "action"], key=lambda s: s.map(order) if s.name == "action"
                                             else s, kind="stable").reset_index(drop=True)
@@ -376,7 +381,6 @@ def _dated(table: pd.DataFrame, actions: pd.DataFrame, kind: str, h: Horizon) ->
     ``open_by``, and ``start_by`` = open_by − the lead time (the phasing a single-year plan works out
     afterwards)."""
     first = actions[actions["action"] == kind]
-    lead = {"build": h.lead_years, "expand": h.expansion_lead_years}.get(kind, 0)
     if kind != "expand":
         year = first.groupby("school")["year"].min()
         opened = table["school"].map(year)
@@ -384,5 +388,5 @@ def _dated(table: pd.DataFrame, actions: pd.DataFrame, kind: str, h: Horizon) ->
         year = first.groupby(["school", "level"])["year"].min()
         opened = pd.Series([year.get((s, lv)) for s, lv in zip(table["school"], table["level"])], index=table.index)
     out = table.assign(needed_year=opened, open_by=opened)
-    out["start_by"] = (out["open_by"] - lead).clip(lower=h.first)
+    out["start_by"] = [max(h.start_year(kind, y), h.first) if pd.notna(y) else np.nan for y in out["open_by"]]
     return out.sort_values(["open_by", "county"], kind="stable").reset_index(drop=True) if len(out) else out

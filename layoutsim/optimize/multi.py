@@ -106,8 +106,7 @@ class MultiProblem:
     temp_max: np.ndarray          # (n_s, L) temporary classes allowed
     temp_cny: float
     conversion_cny: float
-    lead_years: int = 0           # a new school's work starts this many years before it opens
-    expansion_lead_years: int = 0  # an added block's
+    horizon: Horizon = Horizon()  # lead times: where capital is booked (Horizon.start_year)
     periods: tuple[tuple[int, int], ...] = ()  # budget periods (first, last calendar year)
     budgets: tuple[float, ...] | None = None   # this county's capital cap per period (None: no cap)
     prices: tuple[float, ...] | None = None    # price on each period's capital (the area's budget split)
@@ -150,6 +149,7 @@ class MultiSolution:
     capital_cny: float
     lifetime_cny: float      # discounted cost terms of the objective (CNY)
     capital_by_period: np.ndarray  # (P,) capital whose work starts in each budget period
+    site_year: np.ndarray    # (n_c,) year each candidate site is taken (its land bought), 0 if never
     priced_cny: float        # Σ price × capital of the periods: in ``objective`` and ``bound``, not a cost
     status: Status
     objective: float
@@ -214,7 +214,7 @@ class _Builder:
         for (o, t), v in self.y.items():
             li = int(pb.opt_level[o])
             building = float(pb.opt_cost[o])
-            self.capital.append((v, building, int(tl.years[t]) - mp.lead_years))
+            self.capital.append((v, building, mp.horizon.start_year("build", tl.years[t])))
             self.cost(v, (mp.annuity * building + pb.opt_classes[o] * mp.class_year_cny[li]) * tail[t])
             if pb.opt_penalty[o]:
                 self.obj.append((v, float(pb.opt_penalty[o]) * SCALE))
@@ -223,7 +223,7 @@ class _Builder:
                   for k, t0 in first_site.items() for t in range(t0, T)}
         for (k, t), v in self.v.items():
             land = float(pb.cand_land_cost[k])
-            self.capital.append((v, land, int(tl.years[t]) - mp.lead_years))
+            self.capital.append((v, land, mp.horizon.start_year("land", tl.years[t])))
             self.cost(v, mp.rate * land * tail[t])
         # -------------------------------------------------------------- existing schools
         self.e = {(int(j), int(li), t): pulp.LpVariable(f"e{j}_{li}_{t}", 0, int(pb.school_exp_max[j, li]),
@@ -231,7 +231,7 @@ class _Builder:
                   for j, li in zip(*np.nonzero(pb.school_exp_max > 0)) for t in range(mp.exp_first, T)}
         for (j, li, t), v in self.e.items():
             building = float(pb.added_class_cost[li] * pb.step)
-            self.capital.append((v, building, int(tl.years[t]) - mp.expansion_lead_years))
+            self.capital.append((v, building, mp.horizon.start_year("expand", tl.years[t])))
             self.cost(v, (mp.annuity * building + pb.step * mp.class_year_cny[li]) * tail[t])
         self.q = {(int(j), int(li), t): pulp.LpVariable(f"q{j}_{li}_{t}", 0, int(mp.temp_max[j, li]),
                                                          cat=pulp.LpInteger)
@@ -409,7 +409,8 @@ def solve_years(mp: MultiProblem, cfg: PlanConfig, log_file: Path | None = None)
     n_var, n_con = len(b.prob.variables()), len(b.prob.constraints)
     empty = MultiSolution(np.zeros((len(pb.pair_unit), T)), mp.demand.copy(), np.zeros(n_o, int),
                           np.zeros((n_s, L, T), int), np.zeros((n_s, L, T), int), np.zeros((len(mp.conversions), T), int),
-                          np.zeros(n_s, int), (), 0.0, 0.0, np.zeros(len(mp.periods)), 0.0, Status.OPTIMAL, 0.0,
+                          np.zeros(n_s, int), (), 0.0, 0.0, np.zeros(len(mp.periods)), np.zeros(len(pb.cand_ids), int),
+                          0.0, Status.OPTIMAL, 0.0,
                           0.0, 0.0, 0.0, n_var, n_con)
     if n_var == 0:
         return empty
@@ -436,6 +437,10 @@ def solve_years(mp: MultiProblem, cfg: PlanConfig, log_file: Path | None = None)
     converted = np.zeros((len(mp.conversions), T), int)
     for (n, t), v in b.g.items():
         converted[n, t] = int(round(_value(v)))
+    site_year = np.zeros(len(pb.cand_ids), int)
+    for (k, t), v in b.v.items():
+        if _value(v) > 0.5:
+            site_year[k] = int(tl.years[t])
     close_year = np.zeros(n_s, int)
     for (j, t), v in b.c.items():
         if _value(v) > 0.5:
@@ -448,7 +453,7 @@ def solve_years(mp: MultiProblem, cfg: PlanConfig, log_file: Path | None = None)
     objective = float(pulp.value(b.prob.objective) or 0.0) / SCALE
     bound = out.bound / SCALE if math.isfinite(out.bound) else out.bound
     return MultiSolution(flows, unmet, open_year, blocks, temporary, converted, close_year, broken, capital, lifetime,
-                         by_period, priced, out.status, objective, bound, out.gap, seconds, n_var, n_con)
+                         by_period, site_year, priced, out.status, objective, bound, out.gap, seconds, n_var, n_con)
 
 
 def conversions(pb: CountyProblem) -> np.ndarray:

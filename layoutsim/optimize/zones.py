@@ -5,7 +5,8 @@ One MILP per county and level. Decisions: ``x[i,j] = 1`` when unit ``i`` is in s
 holds at most ``max_utilisation`` of its school's seats in pupils (beyond it, each pupil costs ``over_cny``:
 crowding no zoning can avoid is reported, not refused); and **contiguity** (:func:`contiguity`): units are
 neighbours when their Voronoi cells (clipped to the county) share an edge; a school's zone starts from the
-cell its point lies in or a cell touching it (its roots); by default (``ordered``) every other unit of a
+cell its point lies in (two schools in one cell: one of them gets it, the other an empty zone, since a unit
+is zoned whole); by default (``ordered``) every other unit of a
 zone has a neighbour in the zone nearer the school, or (``flow``) the school sends a unit of flow to each
 unit of its zone through units of the zone. Either way every unit of a zone is joined to its school
 through units of the same zone: a zone never has a piece that touches no other part of it. Objective (CNY equivalents): pupil-kilometres, seats
@@ -37,6 +38,7 @@ from layoutsim.optimize.model import _expr, _value, solve_model
 from layoutsim.region import Region
 from layoutsim.schema import CLASS_SIZE, classes_col, enrolment_col, teaches
 from layoutsim.solver import Status
+from layoutsim.geo import voronoi_cells
 from layoutsim.travel import nearest, xy
 
 log = logging.getLogger(__name__)
@@ -65,7 +67,7 @@ class ZoneProblem:
     pair_school: np.ndarray     # (n_p,)
     pair_dist_m: np.ndarray     # (n_p,)
     arcs: np.ndarray            # (n_a, 2) neighbouring units (each pair once)
-    roots: tuple[np.ndarray, ...]  # per school: the units its flow may start from
+    roots: tuple[np.ndarray, ...]  # per school: the unit its zone starts from (the cell its point is in)
     previous: np.ndarray        # (n_u,) the school a unit is zoned to now, -1 if none
 
 
@@ -82,29 +84,31 @@ class ZoneSolution:
 
 
 def neighbours(points: np.ndarray, outline: shapely.Geometry) -> tuple[list[shapely.Geometry], np.ndarray]:
-    """The Voronoi cells of ``points`` (n, 2) clipped to ``outline``, and the pairs of cells sharing an edge
-    (longer than a metre), each pair once. Points on one spot share a cell."""
+    """Each point's Voronoi cell clipped to ``outline`` (:func:`layoutsim.geo.voronoi_cells`), and the pairs
+    of points whose cells share an edge longer than a metre (points on one spot too), each pair once."""
     if len(points) == 0:
         return [], np.zeros((0, 2), int)
-    spots, which = np.unique(np.round(points, 2), axis=0, return_inverse=True)
-    which = which.ravel()
-    if len(spots) == 1:
-        cells = [outline]
-    else:
-        cells = list(shapely.voronoi_polygons(shapely.MultiPoint(spots), extend_to=outline, ordered=True).geoms)
-        cells = [c.intersection(outline) for c in cells]
+    cells, which = voronoi_cells(points, outline)
     tree = shapely.STRtree(cells)
     a, b = tree.query(cells, predicate="intersects")
     keep = a < b
     a, b = a[keep], b[keep]
-    shared = shapely.length(shapely.intersection(np.asarray(cells, dtype=object)[a], np.asarray(cells, dtype=object)[b]))
-    spot_pairs = np.column_stack([a, b])[shared > 1.0]
-    # units on a spot are neighbours of each other and of the spot's neighbours
-    members = [np.flatnonzero(which == s) for s in range(len(spots))]
+    arr = np.asarray(cells, dtype=object)
+    shared = shapely.length(shapely.intersection(arr[a], arr[b]))
+    members = [np.flatnonzero(which == s) for s in range(len(cells))]
     pairs = {(int(u), int(v)) for m in members for u in m for v in m if u < v}
-    for s, t in spot_pairs:
+    for s, t in np.column_stack([a, b])[shared > 1.0]:
         pairs |= {(min(int(u), int(v)), max(int(u), int(v))) for u in members[s] for v in members[t]}
     return [cells[s] for s in which], np.array(sorted(pairs), dtype=int).reshape(-1, 2)
+
+
+def adjacency(arcs: np.ndarray) -> dict[int, set[int]]:
+    """Unit → its neighbouring units."""
+    adj: dict[int, set[int]] = {}
+    for u, v in arcs:
+        adj.setdefault(int(u), set()).add(int(v))
+        adj.setdefault(int(v), set()).add(int(u))
+    return adj
 
 
 def zone_problems(region: Region, pupils: pd.DataFrame, cfg: ZonesConfig, reach: ReachConfig,
@@ -143,16 +147,11 @@ def zone_problems(region: Region, pupils: pd.DataFrame, cfg: ZonesConfig, reach:
             pu, ps = np.nonzero(ok)
             pd_m = dist[pu, ps]
             ps = idx[pu, ps]
-            # each school's flow starts in the cell its point lies in (its nearest unit) or a cell touching it
-            _, home = nearest(s_xy, u_xy, k=1)
-            adj: dict[int, set[int]] = {}
-            for u, v in arcs:
-                adj.setdefault(int(u), set()).add(int(v))
-                adj.setdefault(int(v), set()).add(int(u))
-            roots = tuple(np.array(sorted({int(h)} | adj.get(int(h), set())), dtype=int) for h in home[:, 0])
-            # a school may always take its roots (if within its candidates' reach or not: they touch it)
-            extra = [(r, j, float(np.hypot(*(u_xy[r] - s_xy[j])))) for j, rs in enumerate(roots) for r in rs
-                     if not ((pu == r) & (ps == j)).any()]
+            # each school's zone starts in the cell its point lies in (its nearest unit), which it may always take
+            home_m, home = nearest(s_xy, u_xy, k=1)
+            roots = tuple(np.array([int(h)]) for h in home[:, 0])
+            extra = [(int(h), j, float(d)) for j, (h, d) in enumerate(zip(home[:, 0], home_m[:, 0]))
+                     if not ((pu == h) & (ps == j)).any()]
             if extra:
                 pu = np.append(pu, [e[0] for e in extra]).astype(int)
                 ps = np.append(ps, [e[1] for e in extra]).astype(int)
@@ -217,10 +216,7 @@ def solve_zones(zp: ZoneProblem, cfg: ZonesConfig, plan_cfg: PlanConfig, log_fil
     rows = 0
     of_unit: dict[int, list[int]] = {}
     of_school: dict[int, list[int]] = {}
-    adj: dict[int, set[int]] = {}
-    for u, v in zp.arcs:
-        adj.setdefault(int(u), set()).add(int(v))
-        adj.setdefault(int(v), set()).add(int(u))
+    adj = adjacency(zp.arcs)
     for i, j in x:
         of_unit.setdefault(i, []).append(j)
         of_school.setdefault(j, []).append(i)

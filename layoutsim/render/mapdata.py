@@ -339,6 +339,16 @@ def timeline_layer(region, actions: pd.DataFrame | None, proj: Projector, lang: 
     return {"id": "timeline", "name": t("timeline_layer", lang), "show": True, "features": feats} if feats else None
 
 
+def _gap_cells(table: pd.DataFrame, key: str) -> dict[str, dict[str, dict[str, list[float]]]]:
+    """place → level → year → [pupils, seats], as the gap layer's features carry them."""
+    cells: dict[str, dict[str, dict[str, list[float]]]] = {}
+    for place, level, year, pupils, seats in zip(table[key], table["level"], table["year"], table["pupils"],
+                                                 table["seats"]):
+        cells.setdefault(str(place), {}).setdefault(level, {})[str(int(year))] = [round(float(pupils), 1),
+                                                                                round(float(seats), 1)]
+    return cells
+
+
 def gap_layer(region, seat_gap: pd.DataFrame | None, proj: Projector, lang: str) -> dict[str, Any] | None:
     """Township choropleth of pupils − seats, by level, stepping through the years."""
     if seat_gap is None or not len(seat_gap):
@@ -349,20 +359,13 @@ def gap_layer(region, seat_gap: pd.DataFrame | None, proj: Projector, lang: str)
     gap = seat_gap.assign(township=seat_gap["township"].astype(str))
     gap["township"] = gap["township"].where(gap["township"].isin(set(codes)), gap["township"].map(by_name))
     gap = gap.dropna(subset=["township"])
-    cells: dict[str, dict[str, dict[str, list[float]]]] = {}
     summed = gap.groupby(["township", "level", "year"], as_index=False)[["pupils", "seats"]].sum()
-    for r in summed.itertuples(index=False):
-        cells.setdefault(r.township, {}).setdefault(r.level, {})[str(int(r.year))] = [
-            round(float(r.pupils), 1), round(float(r.seats), 1)]
+    cells = _gap_cells(summed, "township")
     feats = [_feature(g, {"t": str(n), "g": cells.get(c, {}), "k": "township"})
              for g, n, c in zip(proj.geoms(tw), tw["name"], codes)]
     county_of = dict(zip(codes, tw["county"].astype(str)))
-    by_county = summed.assign(county=summed["township"].map(county_of)).groupby(
-        ["county", "level", "year"], as_index=False)[["pupils", "seats"]].sum()
-    ccells: dict[str, dict[str, dict[str, list[float]]]] = {}
-    for r in by_county.itertuples(index=False):
-        ccells.setdefault(r.county, {}).setdefault(r.level, {})[str(int(r.year))] = [
-            round(float(r.pupils), 1), round(float(r.seats), 1)]
+    ccells = _gap_cells(summed.assign(county=summed["township"].map(county_of)).groupby(
+        ["county", "level", "year"], as_index=False)[["pupils", "seats"]].sum(), "county")
     co = region.counties
     feats += [_feature(g, {"t": str(n), "g": ccells.get(a, {}), "k": "county"})  # drawn below the detail zoom
               for g, n, a in zip(proj.geoms(co), co["name"], co["adcode"].astype(str))]

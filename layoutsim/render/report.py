@@ -122,7 +122,9 @@ def timeline_view(years_plan: Any, forecast_years: pd.DataFrame, lang: str) -> d
     temp = acts[acts["action"] == "temporary"].groupby("year")["classes"].sum()
     by_year = counts.reindex(columns=list(ACTION_KINDS), fill_value=0)
     by_year["temporary"] = temp.reindex(by_year.index, fill_value=0)
-    by_year["capital_cny"] = acts.groupby("year")["capital_cny"].sum().reindex(by_year.index, fill_value=0.0)
+    starts = acts.groupby("start_year")["capital_cny"].sum()  # booked where work starts, as the budgets are
+    by_year = by_year.reindex(sorted(set(by_year.index) | set(starts.index)), fill_value=0)
+    by_year["capital_cny"] = starts.reindex(by_year.index, fill_value=0.0)
     seats = years_plan.years.groupby(["level", "year"], as_index=False)["seats"].sum()
     charts = []
     for lv in [lv for lv in LEVELS if lv in set(seats["level"])]:

@@ -22,7 +22,8 @@ from ..i18n import LEVEL_ZH, t
 from ..optimize.horizon import ACTION_ZH
 
 #: A column: (source column, Chinese header, English header, kind). Kinds: text, n (whole number),
-#: wan (CNY shown in 万元), year, level (level keys shown in words), dec (one decimal); n and wan are totalled.
+#: wan (CNY shown in 万元), year, level (level keys shown in words), dec (one decimal); n and wan are totalled,
+#: count and money are shown as n and wan but not totalled (rows of unlike actions: built, rented, closed).
 Column = tuple[str, str, str, str]
 TOTALLED = {"n", "wan"}
 
@@ -43,9 +44,9 @@ CLOSURES = (("name", "学校名称", "School", "text"), ("county_name", "县（�
             ("reason", "撤并理由", "Reason", "text"))
 ACTIONS = (("year", "年份", "Year", "year"), ("start_year", "开工年份", "Start", "year"),
            ("county_name", "县（市、区）", "County", "text"), ("action_name", "建设行动", "Action", "text"),
-           ("name", "学校", "School", "text"), ("level", "学段", "Level", "level"), ("classes", "班级数", "Classes", "n"),
-           ("seats", "学位数", "Seats", "n"), ("capital_cny", "投资（万元）", "Capital (10k CNY)", "wan"),
-           ("annual_cny", "年运行费用（万元）", "Annual cost (10k CNY)", "wan"), ("reason", "理由", "Reason", "text"))
+           ("name", "学校", "School", "text"), ("level", "学段", "Level", "level"), ("classes", "班级数", "Classes", "count"),
+           ("seats", "学位数", "Seats", "count"), ("capital_cny", "投资（万元）", "Capital (10k CNY)", "wan"),
+           ("annual_cny", "年运行费用（万元）", "Annual cost (10k CNY)", "money"), ("reason", "理由", "Reason", "text"))
 SUPPLY = (("county_name", "县（市、区）", "County", "text"), ("township_name", "乡镇（街道）", "Township", "text"),
           ("level", "学段", "Level", "level"), ("pupils", "学生数", "Pupils", "n"), ("seats", "现有学位", "Seats today", "n"),
           ("gap", "学位缺口", "Seat gap", "n"))
@@ -81,9 +82,9 @@ def _width(text: str) -> int:
 def _cell(value: Any, kind: str, lang: str) -> Any:
     if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA:
         return ""
-    if kind == "n":
+    if kind in ("n", "count"):
         return int(round(float(value)))
-    if kind == "wan":
+    if kind in ("wan", "money"):
         return round(float(value) / 1e4, 1)
     if kind == "year":
         return int(value) if str(value).strip() not in ("", "nan") else ""
@@ -97,7 +98,7 @@ def _cell(value: Any, kind: str, lang: str) -> Any:
 
 def write_sheets(path: Path, sheets: Sequence[Sheet], lang: str = "zh") -> None:
     """One worksheet per sheet: header, rows, a totals row, frozen header, fitted widths."""
-    wb = xlsxwriter.Workbook(str(path))
+    wb = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_urls": False})  # text stays text
     head = wb.add_format({"bold": True, "bg_color": "#DDE6F0", "border": 1, "text_wrap": True, "valign": "vcenter"})
     body = wb.add_format({"border": 1, "valign": "top"})
     wrap = wb.add_format({"border": 1, "valign": "top", "text_wrap": True})
@@ -115,7 +116,8 @@ def write_sheets(path: Path, sheets: Sequence[Sheet], lang: str = "zh") -> None:
             record = row._asdict()
             for c, (col, _, _, kind) in enumerate(sheet.columns):
                 value = _cell(record.get(col), kind, lang)
-                fmt = number if kind == "n" else money if kind == "wan" else wrap if kind == "text" else body
+                fmt = number if kind in ("n", "count") else money if kind in ("wan", "money") else \
+                    wrap if kind == "text" else body
                 ws.write(r, c, value, fmt)
                 widths[c] = max(widths[c], _width(str(value)) + 2)
         if sheet.totals and len(sheet.table):
