@@ -157,3 +157,18 @@ def test_a_school_whose_cell_goes_elsewhere_cannot_keep_a_zone_around_it(how: st
     z = zone(reg, pupils(("U0", "primary", 30.0), ("U1", "primary", 30.0), ("U2", "primary", 30.0)),
              cfg(contiguity=how), reach(primary=2000.0), PLAN)
     assert connected(reg, z) and len(set(zoned(z).values())) == 1
+
+
+def test_published_zones_in_pieces_or_past_a_nearer_school_are_findings() -> None:
+    """Published: U1 in B's zone while U0 and U2 are A's: A's zone is in two pieces and so is B's (U1 apart
+    from U3, U4), and U1 lies 660 m past A, which has room. All are findings on the published zoning; the
+    zoning found has none."""
+    reg, pup = line([30, 30, 30, 30, 30], seats_a=40)
+    before = pd.DataFrame({"unit": ["U0", "U1", "U2", "U3", "U4"], "level": "primary",
+                           "school": ["A", "B", "A", "B", "B"]})
+    z = zone(reg, pup, cfg(move_cny=0.0), reach(primary=1500.0), PLAN, previous=before)
+    published = z.findings[z.findings["zoning"] == "published"]
+    assert set(published["kind"]) == {"split", "nearest"}
+    assert sorted(published[published["kind"] == "split"]["school"]) == ["A", "B"]
+    assert "U1" in published[published["kind"] == "nearest"]["unit"].tolist()
+    assert z.findings[z.findings["zoning"] == "proposed"].empty

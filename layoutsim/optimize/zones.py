@@ -15,8 +15,9 @@ each unit moved from the zones now published (``previous``) so a redrawing distu
 
 Pupils: the unit's pupils of the level times the county's share of that level's pupils in public schools
 today (private schools enrol by themselves, outside the zones). Distances: :mod:`layoutsim.travel`.
-就近入学 is measured after the solve: a unit zoned more than ``nearest_tolerance_m`` farther than the
-nearest public school whose zone has room is a finding.
+就近入学 and contiguity are audited after the solve (:func:`audit_zoning`), on the zoning found and on the
+zones now published when ``previous`` is given: a unit zoned more than ``nearest_tolerance_m`` farther than
+a school whose zone has room, and a zone in pieces, are findings.
 """
 from __future__ import annotations
 
@@ -49,8 +50,8 @@ SCHOOL_COLUMNS = ("school", "school_name", "level", "county", "units", "unit_nam
                   "utilisation", "farthest_m")
 SOLVER_COLUMNS = ("county", "level", "status", "objective", "bound", "gap", "seconds", "variables", "constraints",
                   "units", "schools", "unzoned_units", "largest_zone_pupils", "nearest_share")
-FINDING_COLUMNS = ("unit", "unit_name", "level", "school", "school_name", "distance_m", "nearer_school",
-                   "nearer_school_name", "nearer_distance_m", "message_zh", "message_en")
+FINDING_COLUMNS = ("zoning", "kind", "unit", "unit_name", "level", "school", "school_name", "distance_m",
+                   "nearer_school", "nearer_school_name", "nearer_distance_m", "message_zh", "message_en")
 
 
 @dataclass(frozen=True)
@@ -252,6 +253,57 @@ def solve_zones(zp: ZoneProblem, cfg: ZonesConfig, plan_cfg: PlanConfig, log_fil
                         n_var, rows)
 
 
+def audit_zoning(zp: ZoneProblem, school_of: np.ndarray, cfg: ZonesConfig, zoning: str, names: dict[str, str],
+                 res: pd.DataFrame) -> list[dict]:
+    """Findings on a zoning (``school_of``: each unit's school index, -1 none): 就近 — a unit zoned more than
+    ``nearest_tolerance_m`` farther than a school whose zone has room for it; split — a zone in pieces
+    (each piece but the largest named, by its first unit)."""
+    dist = {(int(i), int(j)): float(d) for i, j, d in zip(zp.pair_unit, zp.pair_school, zp.pair_dist_m)}
+    load = np.zeros(len(zp.school_ids))
+    np.add.at(load, school_of[school_of >= 0], zp.pupils[school_of >= 0])
+    out = []
+
+    def row(kind: str, i: int, j: int, zh: str, en: str, k: int = -1, d: float = float("nan")) -> dict:
+        uid = zp.unit_ids[i]
+        return {"zoning": zoning, "kind": kind, "unit": uid, "unit_name": str(res.at[uid, "name"]), "level": zp.level,
+                "school": zp.school_ids[j], "school_name": names.get(zp.school_ids[j], ""),
+                "distance_m": dist.get((i, j), float("nan")), "nearer_school": zp.school_ids[k] if k >= 0 else "",
+                "nearer_school_name": names.get(zp.school_ids[k], "") if k >= 0 else "", "nearer_distance_m": d,
+                "message_zh": zh, "message_en": en}
+
+    for i, j in enumerate(school_of):
+        if j < 0 or zp.pupils[i] <= 0 or (i, j) not in dist:
+            continue
+        room = [(dist[i, k], k) for k in range(len(zp.school_ids)) if (i, k) in dist and k != j
+                and load[k] + zp.pupils[i] <= cfg.max_utilisation * zp.seats[k] + 1e-6
+                and dist[i, k] + cfg.nearest_tolerance_m < dist[i, j]]
+        if room:
+            d, k = min(room)
+            unit, far, near = res.at[zp.unit_ids[i], "name"], names.get(zp.school_ids[j], ""), names.get(zp.school_ids[k], "")
+            out.append(row("nearest", i, int(j),
+                           f"{unit}划入{far}（{dist[i, j]:,.0f}米），而{near}更近（{d:,.0f}米）且有学位（就近入学）",
+                           f"{unit} is zoned to a school {dist[i, j]:,.0f} m away while one {d:,.0f} m away has room",
+                           k, d))
+    adj = adjacency(zp.arcs)
+    for j in range(len(zp.school_ids)):
+        members = set(np.flatnonzero(school_of == j).tolist())
+        pieces: list[list[int]] = []
+        while members:
+            todo, found = [members.pop()], set()
+            while todo:
+                u = todo.pop()
+                found.add(u)
+                nxt = adj.get(u, set()) & members
+                members -= nxt
+                todo += list(nxt)
+            pieces.append(sorted(found))
+        for piece in sorted(pieces, key=len)[:-1]:
+            units = "、".join(str(res.at[zp.unit_ids[i], "name"]) for i in piece)
+            out.append(row("split", piece[0], j, f"{names.get(zp.school_ids[j], '')}学区不连片：{units}与学区其余部分不相连",
+                           f"the zone of {zp.school_ids[j]} is in pieces: {len(piece)} unit(s) apart from the rest"))
+    return out
+
+
 @dataclass(frozen=True)
 class Zones:
     """The zoning of an area: each unit's school, each school's zone, the solves, the 就近 findings, polygons."""
@@ -293,21 +345,9 @@ def zone(region: Region, pupils: pd.DataFrame, cfg: ZonesConfig, reach: ReachCon
                               "school": zp.school_ids[j], "school_name": names.get(zp.school_ids[j], ""),
                               "pupils": float(zp.pupils[i]), "distance_m": dist[i, j], "nearest": nearest_of[i] == j,
                               "county": zp.county, "township": str(res.at[uid, "township"])})
-            # 就近: a nearer school with room in this zoning, by more than the tolerance
-            room = [(dist[i, k], k) for k in range(len(zp.school_ids)) if (i, k) in dist and k != j
-                    and load[k] + zp.pupils[i] <= cfg.max_utilisation * zp.seats[k] + 1e-6
-                    and dist[i, k] + cfg.nearest_tolerance_m < dist[i, j]]
-            if room and zp.pupils[i] > 0:
-                d, k = min(room)
-                finding_rows.append({
-                    "unit": uid, "unit_name": str(res.at[uid, "name"]), "level": zp.level, "school": zp.school_ids[j],
-                    "school_name": names.get(zp.school_ids[j], ""), "distance_m": dist[i, j],
-                    "nearer_school": zp.school_ids[k], "nearer_school_name": names.get(zp.school_ids[k], ""),
-                    "nearer_distance_m": d,
-                    "message_zh": f"{res.at[uid, 'name']}划入{names.get(zp.school_ids[j], '')}（{dist[i, j]:,.0f}米），"
-                                  f"而{names.get(zp.school_ids[k], '')}更近（{d:,.0f}米）且有学位（就近入学）",
-                    "message_en": f"{res.at[uid, 'name']} is zoned to a school {dist[i, j]:,.0f} m away while one "
-                                  f"{d:,.0f} m away has room"})
+        finding_rows += audit_zoning(zp, sol.school_of, cfg, "proposed", names, res)
+        if previous is not None and (zp.previous >= 0).any():  # the zones now published, audited alike
+            finding_rows += audit_zoning(zp, zp.previous, cfg, "published", names, res)
         for j, sid in enumerate(zp.school_ids):
             members = np.flatnonzero(sol.school_of == j)
             school_rows.append({
