@@ -58,6 +58,8 @@ def _parser() -> argparse.ArgumentParser:
     z.add_argument("--level", action="append", choices=["kindergarten", "primary", "junior", "high"],
                    help="a level to zone (repeat for several; default [zones] levels: primary and junior)")
     z.add_argument("--year", type=int, help="the year whose pupils are zoned (default the target year)")
+    z.add_argument("--proposed", action="store_true",
+                   help="zone the layout the optimizer proposes for the year (and compare with its assignment)")
     z.add_argument("--out", type=Path, help="output folder (default maps/<scenario id>-zones/)")
     tp = sub.add_parser("template", help="Excel workbooks to fill in (学校, 居住区, 候选用地) and a scenario reading them")
     tp.add_argument("folder", type=Path)
@@ -262,16 +264,17 @@ def _dispatch(args: argparse.Namespace, console: Console) -> int:
     elif args.command == "template":
         _template(console, args.folder)
     elif args.command == "zones":
-        _zones(console, args.scenario, args.level, args.year, args.out)
+        _zones(console, args.scenario, args.level, args.year, args.out, args.proposed)
     return EXIT_OK
 
 
-def _zones(console: Console, scenario: Path, levels: list[str] | None, year: int | None, out: Path | None) -> None:
+def _zones(console: Console, scenario: Path, levels: list[str] | None, year: int | None, out: Path | None,
+           proposed: bool = False) -> None:
     from .pipeline import zones_only
 
     progress, step = _progress()
     with progress:
-        zones, folder = zones_only(scenario, out, levels=levels, year=year, step=step)
+        zones, folder = zones_only(scenario, out, levels=levels, year=year, proposed=proposed, step=step)
     for r in zones.solver.itertuples(index=False):
         console.print(f"  {r.county} {r.level:<8} {r.status:<10} gap {r.gap:.2%}  {r.seconds:5.1f} s  {r.schools:>4} "
                       f"zones of {r.units:>5} units, largest {r.largest_zone_pupils:,.0f} pupils, "

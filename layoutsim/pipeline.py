@@ -356,9 +356,12 @@ def sweep_only(scenario: Scenario | str | Path, budgets: list[float | None], out
 
 
 def zones_only(scenario: Scenario | str | Path, out_dir: Path | None = None, *, levels: list[str] | None = None,
-               year: int | None = None, step: Step = lambda s: None) -> tuple[Zones, Path]:
+               year: int | None = None, proposed: bool = False,
+               step: Step = lambda s: None) -> tuple[Zones, Path]:
     """``layoutsim zones``: attendance zones (学区划片) of today's public schools for ``year`` (default the
-    target year), every unit whole to one school per level (:mod:`layoutsim.optimize.zones`)."""
+    target year), every unit whole to one school per level (:mod:`layoutsim.optimize.zones`); with
+    ``proposed``, of the layout the optimizer proposes for that year (its new and expanded schools, its
+    closures gone), and ``zones_vs_plan.csv`` setting the zones beside the plan's fractional assignment."""
     sc = _load(scenario)
     needs_layout(sc, "zones")
     year = sc.scenario.target_year if year is None else year
@@ -371,13 +374,38 @@ def zones_only(scenario: Scenario | str | Path, out_dir: Path | None = None, *, 
         today = _today(sc, step)
         pupils = pupils_in(today.forecast, year)
         step("plan")
-        zones = zone(today.region, pupils, sc.zones, sc.reach, sc.plan, levels, previous, log_dir=_logs(tmp))
+        region, proposal = today.region, None
+        if proposed:
+            proposal = propose(region, pupils, rulebook_of(sc), sc.plan, sc.reach, year=year, log_dir=_logs(tmp))
+            layout = proposal.proposed_schools(region)
+            region = dataclasses.replace(region, schools=layout[~layout["closing"]].reset_index(drop=True))
+        zones = zone(region, pupils, sc.zones, sc.reach, sc.plan, levels, previous, log_dir=_logs(tmp))
         step("map")
         meta = sc.scenario
         title = meta.title if meta.language == "zh" or not meta.title_en else meta.title_en
         html = build_map(today.region, school_table(today.region.schools, today.assignment), pupils,
-                         title=f"{title}（{year}）", lang=meta.language, zones=zones)
+                         title=f"{title}（{year}）", lang=meta.language, zones=zones, plan=proposal)
         step("write")
-        write_zones(tmp, zones, html)
+        write_zones(tmp, zones, html, None if proposal is None else zones_vs_plan(zones, proposal))
         write_scenario(tmp, sc)
     return zones, out
+
+
+def zones_vs_plan(zones: Zones, proposal: Plan) -> pd.DataFrame:
+    """Per level: the plan's fractional assignment (any school, pupils split) beside its zones (public
+    schools, units whole): pupils, pupil-km, mean distance, pupils without a seat or zone, pupils above
+    their school's seats."""
+    rows = []
+    for level in sorted(set(zones.units["level"])):
+        flows = proposal.flows[proposal.flows["level"] == level]
+        units = zones.units[zones.units["level"] == level]
+        schools = zones.schools[zones.schools["level"] == level]
+        for how, pupils, km, unmet, over in (
+                ("plan", flows["pupils"].sum(), (flows["pupils"] * flows["distance_m"]).sum() / 1000,
+                 proposal.unmet.loc[proposal.unmet["level"] == level, "pupils"].sum(), 0.0),
+                ("zones", units["pupils"].sum(), (units["pupils"] * units["distance_m"]).sum() / 1000,
+                 float("nan"), (schools["pupils"] - schools["seats"]).clip(lower=0).sum())):
+            rows.append({"level": level, "assignment": how, "pupils": float(pupils), "pupil_km": float(km),
+                         "mean_distance_m": 1000 * km / pupils if pupils else float("nan"),
+                         "unmet_pupils": float(unmet), "over_capacity_pupils": float(over)})
+    return pd.DataFrame(rows)

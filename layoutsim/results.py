@@ -168,9 +168,11 @@ def write_sweep(folder: Path, curve: pd.DataFrame, scenario: Scenario) -> None:
     write_scenario(folder, scenario)
 
 
-def write_zones(folder: Path, zones: Zones, html: str) -> None:
+def write_zones(folder: Path, zones: Zones, html: str, versus: pd.DataFrame | None = None) -> None:
     """``layoutsim zones``: each unit's school, the 学区划片表 by school, the solves, the 就近 findings, the
-    zones' outlines (zones.gpkg, a layer per level) and the map."""
+    zones' outlines (zones.gpkg, a layer per level), the map, and (``--proposed``) the zones beside the plan."""
+    if versus is not None:
+        write_table(folder / "zones_vs_plan.csv", versus)
     write_table(folder / "zones.csv", zones.units)
     write_table(folder / "zones_by_school.csv", zones.schools)
     write_table(folder / "zones_solver.csv", zones.solver)

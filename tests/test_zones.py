@@ -172,3 +172,20 @@ def test_published_zones_in_pieces_or_past_a_nearer_school_are_findings() -> Non
     assert sorted(published[published["kind"] == "split"]["school"]) == ["A", "B"]
     assert "U1" in published[published["kind"] == "nearest"]["unit"].tolist()
     assert z.findings[z.findings["zoning"] == "proposed"].empty
+
+
+def test_the_proposed_layout_is_zoned_and_set_beside_the_plan(tmp_path) -> None:
+    """The tiny county's plan builds on 新城配套用地 (C1); zoned, its new primary school has a zone, and
+    zones_vs_plan.csv sets pupil-km and crowding of the zones beside the plan's fractional assignment."""
+    from conftest import write_tiny
+    from layoutsim.pipeline import zones_only
+
+    zones, out = zones_only(write_tiny(tmp_path), tmp_path / "z", levels=["primary"], proposed=True)
+    new = [s for s in zones.schools["school"] if str(s).startswith("C1")]
+    assert new and zones.schools.set_index("school").loc[new[0], "units"] >= 1
+    versus = pd.read_csv(out / "zones_vs_plan.csv")
+    assert versus["assignment"].tolist() == ["plan", "zones"] and (versus["pupil_km"] > 0).all()
+    # whole units: a zone may crowd its school (here 城关第一小学 by 20), where the plan splits pupils to fit
+    crowd = (zones.schools["pupils"] - zones.schools["seats"]).clip(lower=0).sum()
+    assert versus.loc[1, "over_capacity_pupils"] == pytest.approx(crowd) and versus.loc[0, "over_capacity_pupils"] == 0
+    assert versus.loc[0, "pupils"] == pytest.approx(versus.loc[1, "pupils"], rel=0.01)  # all public here
