@@ -131,3 +131,13 @@ def test_the_comparisons_maps_are_free_of_overlays_and_share_one_control(page_pa
         last = page.evaluate("() => Math.max(...window.LayoutsimMaps[0].spec.layers.find(l => l.kind === 'gap').years)")
         assert years == [last, last]  # the one control moved both maps to the last year
     assert errors == [] and blocked == []
+
+
+def test_the_shared_legend_has_every_maps_items(page_path: Path) -> None:
+    """The alternative has a hand-made plan (new school, expansion, closure) the baseline may lack: the one
+    legend lists every item of either map's legend."""
+    with open_page(page_path, viewport=(1400, 900)) as (page, errors, blocked):
+        labels = page.evaluate("() => window.LayoutsimMaps.flatMap(h => h.spec.legend.map(i => i.label))")
+        shared = page.locator("#ls-shared .ls-legend").inner_text()
+        assert all(label in shared for label in labels)
+    assert errors == [] and blocked == []

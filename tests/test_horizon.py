@@ -339,3 +339,13 @@ def test_prices_share_two_periods_when_pricing_one_pushes_work_into_the_other() 
     assert spent["2026-2027"] == 0.0 and spent["2028-2035"] <= 2.6e7
     assert actions(p, "build")["county"].tolist() == ["410002"]
     assert 0 <= p.budget.gap < 1 and p.budget.bound <= p.budget.objective
+
+
+def test_a_budget_period_no_work_can_start_in_is_refused() -> None:
+    """Model years 2026–2030 and 2035 (step 5): work starts in 2026–2030, 2033 (a school for 2035), 2034
+    (a block for 2035) or 2035, never in 2031–2032."""
+    from pydantic import ValidationError
+
+    with pytest.raises(ValidationError, match="no work can start in 2031-2032"):
+        Horizon(step=5, budget_cny={"2031-2032": 1e9})
+    assert Horizon(step=5, budget_cny={"2031-2033": 1e9}).periods == [(2031, 2033, 1e9)]

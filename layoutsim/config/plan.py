@@ -193,6 +193,13 @@ class Horizon(Strict):
         if outside:
             raise ValueError(f"budget_cny: periods {', '.join(outside)} lie outside the horizon "
                              f"{self.first}-{self.outlook}")
+        starts = {self.start_year(action, y) for y in self.years for action in ("build", "expand", "convert")}
+        empty = [f"{a}-{b}" if a != b else str(a) for a, b, _ in self.periods
+                 if not any(a <= y <= b for y in starts)]
+        if empty:
+            raise ValueError(f"budget_cny: no work can start in {', '.join(empty)} (work starts in "
+                             f"{', '.join(map(str, sorted(y for y in starts if y >= self.first)))} with these "
+                             f"model years and lead times): widen the period or set step = 1")
         return self
 
     @field_validator("budget_cny")
