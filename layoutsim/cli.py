@@ -264,12 +264,12 @@ def _dispatch(args: argparse.Namespace, console: Console) -> int:
     elif args.command == "template":
         _template(console, args.folder)
     elif args.command == "zones":
-        _zones(console, args.scenario, args.level, args.year, args.out, args.proposed)
+        return _zones(console, args.scenario, args.level, args.year, args.out, args.proposed)
     return EXIT_OK
 
 
 def _zones(console: Console, scenario: Path, levels: list[str] | None, year: int | None, out: Path | None,
-           proposed: bool = False) -> None:
+           proposed: bool = False) -> int:
     from .pipeline import zones_only
 
     progress, step = _progress()
@@ -280,7 +280,15 @@ def _zones(console: Console, scenario: Path, levels: list[str] | None, year: int
                       f"zones of {r.units:>5} units, largest {r.largest_zone_pupils:,.0f} pupils, "
                       f"{r.nearest_share:.0%} of pupils zoned to their nearest school"
                       + (f", {r.unzoned_units} units beyond reach" if r.unzoned_units else ""))
-    console.print(f"zones: {len(zones.units):,} units zoned, {len(zones.findings)} 就近 findings → {folder}")
+    console.print(f"zones: {len(zones.units):,} units zoned, {len(zones.findings)} findings → {folder}")
+    failed = zones.solver[~zones.solver["status"].isin(["optimal", "time_limit"])]
+    if failed.empty:
+        return EXIT_OK
+    Console(stderr=True).print(
+        f"error: no zoning for {len(failed)} county model(s) ({', '.join(failed['county'] + ' ' + failed['level'])}): "
+        f"the solver found no solution within [zones] time_limit_s or failed; their units are not zoned. See "
+        f"{folder / 'zones_solver.csv'} and {folder / 'logs'}.", markup=False, highlight=False, soft_wrap=True)
+    return EXIT_NO_PLAN
 
 
 def _template(console: Console, folder: Path) -> None:

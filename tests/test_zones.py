@@ -189,3 +189,19 @@ def test_the_proposed_layout_is_zoned_and_set_beside_the_plan(tmp_path) -> None:
     crowd = (zones.schools["pupils"] - zones.schools["seats"]).clip(lower=0).sum()
     assert versus.loc[1, "over_capacity_pupils"] == pytest.approx(crowd) and versus.loc[0, "over_capacity_pupils"] == 0
     assert versus.loc[0, "pupils"] == pytest.approx(versus.loc[1, "pupils"], rel=0.01)  # all public here
+
+
+def test_a_zoning_without_a_solution_exits_3_and_says_which(tmp_path, monkeypatch, capsys) -> None:
+    from conftest import write_tiny
+    from layoutsim.cli import main
+    from layoutsim.optimize import zones as zmod
+    from layoutsim.solver import Status
+
+    def none_found(zp, cfg, plan_cfg, log_file=None):
+        return zmod.ZoneSolution(np.full(len(zp.unit_ids), -1), Status.NO_SOLUTION, float("nan"), float("nan"),
+                                 float("nan"), 0.0, 0, 0)
+
+    monkeypatch.setattr(zmod, "solve_zones", none_found)
+    assert main(["zones", str(write_tiny(tmp_path)), "--level", "primary", "--out", str(tmp_path / "z")]) == 3
+    assert "no zoning for 1 county model(s) (419901 primary)" in capsys.readouterr().err
+    assert (tmp_path / "z" / "zones_solver.csv").is_file()
