@@ -195,11 +195,11 @@ def test_a_zoning_without_a_solution_exits_3_and_says_which(tmp_path, monkeypatc
     from conftest import write_tiny
     from layoutsim.cli import main
     from layoutsim.optimize import zones as zmod
-    from layoutsim.solver import Status
+    from layoutsim.solver import Outcome, Status
 
     def none_found(zp, cfg, plan_cfg, log_file=None):
-        return zmod.ZoneSolution(np.full(len(zp.unit_ids), -1), Status.NO_SOLUTION, float("nan"), float("nan"),
-                                 float("nan"), 0.0, 0, 0)
+        nan = float("nan")
+        return zmod.ZoneSolution(np.full(len(zp.unit_ids), -1), Outcome(Status.NO_SOLUTION, nan, nan, nan, 0.0), 0, 0)
 
     monkeypatch.setattr(zmod, "solve_zones", none_found)
     assert main(["zones", str(write_tiny(tmp_path)), "--level", "primary", "--out", str(tmp_path / "z")]) == 3

@@ -21,9 +21,11 @@ a school whose zone has room, and a zone in pieces, are findings.
 """
 from __future__ import annotations
 
+import dataclasses
 import logging
 import time
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import geopandas as gpd
@@ -38,7 +40,7 @@ from layoutsim.config.zones import ZonesConfig
 from layoutsim.optimize.model import _expr, _value, solve_model
 from layoutsim.region import Region
 from layoutsim.schema import CLASS_SIZE, classes_col, enrolment_col, teaches
-from layoutsim.solver import Status
+from layoutsim.solver import Outcome, Status
 from layoutsim.geo import voronoi_cells
 from layoutsim.travel import nearest, xy
 
@@ -71,15 +73,16 @@ class ZoneProblem:
     roots: tuple[np.ndarray, ...]  # per school: the unit its zone starts from (the cell its point is in)
     previous: np.ndarray        # (n_u,) the school a unit is zoned to now, -1 if none
 
+    @cached_property
+    def distance(self) -> dict[tuple[int, int], float]:
+        """(unit, school) → metres, for the pairs a unit may join."""
+        return {(int(i), int(j)): float(d) for i, j, d in zip(self.pair_unit, self.pair_school, self.pair_dist_m)}
+
 
 @dataclass(frozen=True)
 class ZoneSolution:
     school_of: np.ndarray       # (n_u,) school index, -1 when the unit has no school within reach
-    status: Status
-    objective: float
-    bound: float
-    gap: float
-    seconds: float
+    outcome: Outcome            # how the solve went (its seconds: building and solving)
     variables: int
     constraints: int
 
@@ -212,7 +215,7 @@ def solve_zones(zp: ZoneProblem, cfg: ZonesConfig, plan_cfg: PlanConfig, log_fil
     prob = pulp.LpProblem(f"zones_{zp.county}_{zp.level}", pulp.LpMinimize)
     n_u, n_s = len(zp.unit_ids), len(zp.school_ids)
     x = {(int(i), int(j)): pulp.LpVariable(f"x{i}_{j}", cat=pulp.LpBinary) for i, j in zip(zp.pair_unit, zp.pair_school)}
-    dist = {(int(i), int(j)): float(d) for i, j, d in zip(zp.pair_unit, zp.pair_school, zp.pair_dist_m)}
+    dist = zp.distance
     obj: list[tuple[pulp.LpVariable, float]] = []
     rows = 0
     of_unit: dict[int, list[int]] = {}
@@ -242,14 +245,14 @@ def solve_zones(zp: ZoneProblem, cfg: ZonesConfig, plan_cfg: PlanConfig, log_fil
     n_var = len(prob.variables())
     school_of = np.full(n_u, -1, dtype=int)
     if not x:
-        return ZoneSolution(school_of, Status.OPTIMAL, 0.0, 0.0, 0.0, time.perf_counter() - t0, 0, 0)
+        return ZoneSolution(school_of, Outcome(Status.OPTIMAL, 0.0, 0.0, 0.0, time.perf_counter() - t0), 0, 0)
     out = solve_model(prob, plan_cfg.model_copy(update={"time_limit_s": cfg.time_limit_s, "mip_gap": cfg.mip_gap}),
                       f"{zp.county} {zp.level}", log_file)
     if out.status.has_solution:
         for (i, j), v in x.items():
             if _value(v) > 0.5:
                 school_of[i] = j
-    return ZoneSolution(school_of, out.status, out.objective, out.bound, out.gap, time.perf_counter() - t0,
+    return ZoneSolution(school_of, dataclasses.replace(out, seconds=time.perf_counter() - t0),
                         n_var, rows)
 
 
@@ -258,7 +261,7 @@ def audit_zoning(zp: ZoneProblem, school_of: np.ndarray, cfg: ZonesConfig, zonin
     """Findings on a zoning (``school_of``: each unit's school index, -1 none): 就近 — a unit zoned more than
     ``nearest_tolerance_m`` farther than a school whose zone has room for it; split — a zone in pieces
     (each piece but the largest named, by its first unit)."""
-    dist = {(int(i), int(j)): float(d) for i, j, d in zip(zp.pair_unit, zp.pair_school, zp.pair_dist_m)}
+    dist = zp.distance
     load = np.zeros(len(zp.school_ids))
     np.add.at(load, school_of[school_of >= 0], zp.pupils[school_of >= 0])
     out = []
@@ -325,9 +328,10 @@ def zone(region: Region, pupils: pd.DataFrame, cfg: ZonesConfig, reach: ReachCon
     for zp in problems:
         log_file = None if log_dir is None else Path(log_dir) / f"zones-{zp.county}-{zp.level}.log"
         sol = solve_zones(zp, cfg, plan_cfg, log_file)
-        log.info("zones %s %s: %s, gap %.3g, %.1f s, %d variables", zp.county, zp.level, sol.status, sol.gap,
-                 sol.seconds, sol.variables)
-        dist = {(int(i), int(j)): float(d) for i, j, d in zip(zp.pair_unit, zp.pair_school, zp.pair_dist_m)}
+        o = sol.outcome
+        log.info("zones %s %s: %s, gap %.3g, %.1f s, %d variables", zp.county, zp.level, o.status, o.gap,
+                 o.seconds, sol.variables)
+        dist = zp.distance
         nearest_of: dict[int, int] = {}
         for i, j, d in zip(zp.pair_unit, zp.pair_school, zp.pair_dist_m):
             if int(i) not in nearest_of or d < dist[int(i), nearest_of[int(i)]]:
@@ -362,8 +366,8 @@ def zone(region: Region, pupils: pd.DataFrame, cfg: ZonesConfig, reach: ReachCon
         zoned = sol.school_of >= 0
         near = sum(zp.pupils[i] for i in np.flatnonzero(zoned) if nearest_of.get(int(i)) == sol.school_of[i])
         solver_rows.append({
-            "county": zp.county, "level": zp.level, "status": str(sol.status), "objective": sol.objective,
-            "bound": sol.bound, "gap": sol.gap, "seconds": sol.seconds, "variables": sol.variables,
+            "county": zp.county, "level": zp.level, "status": str(o.status), "objective": o.objective,
+            "bound": o.bound, "gap": o.gap, "seconds": o.seconds, "variables": sol.variables,
             "constraints": sol.constraints, "units": len(zp.unit_ids), "schools": len(zp.school_ids),
             "unzoned_units": int((~zoned).sum()), "largest_zone_pupils": float(load.max()) if len(load) else 0.0,
             "nearest_share": float(near / zp.pupils[zoned].sum()) if zp.pupils[zoned].sum() > 0 else float("nan")})
