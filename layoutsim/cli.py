@@ -26,13 +26,18 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("-v", "--verbose", action="store_true",
                    help="progress notes and, at the end, the solver's logs on standard error")
     sub = p.add_subparsers(dest="command", required=True)
-    r = sub.add_parser("run", help="run a scenario and write its map and tables")
+    eng = argparse.ArgumentParser(add_help=False)
+    eng.add_argument("--scheduler", metavar="ADDRESS",
+                     help="solve the county models on the Dask cluster whose scheduler is at ADDRESS "
+                          "(e.g. tcp://10.0.0.5:8786; its workers need layoutsim installed); default: this "
+                          "machine, one worker per core ([plan] workers, [plan] scheduler)")
+    r = sub.add_parser("run", help="run a scenario and write its map and tables", parents=[eng])
     r.add_argument("scenario", type=Path)
     r.add_argument("--out", type=Path, help="output folder (default maps/<scenario id>/ in the current folder)")
     r.add_argument("--pdf", action="store_true", help="also print the report to report.pdf and the map, as it opens, to map.pdf (needs Chromium)")
     d = sub.add_parser("demo", help=f"run the packaged scenario {DEMO}")
     d.add_argument("--out", type=Path, help="output folder (default maps/beiguan-baseline/ in the current folder)")
-    a = sub.add_parser("audit", help="check today's layout against the scenario's rulebook")
+    a = sub.add_parser("audit", help="check today's layout against the scenario's rulebook", parents=[eng])
     a.add_argument("scenario", type=Path)
     a.add_argument("--out", type=Path, help="output folder (default maps/<scenario id>-audit/)")
     a.add_argument("--json", action="store_true", help="print the findings as JSON on standard output")
@@ -42,18 +47,18 @@ def _parser() -> argparse.ArgumentParser:
                        "year to 2035, and seat early-warnings (a scenario of counties alone: from the census)")
     f.add_argument("scenario", type=Path)
     f.add_argument("--out", type=Path, help="output folder (default maps/<scenario id>-forecast/)")
-    w = sub.add_parser("sweep", help="the trade-off curve: one plan per budget (元)")
+    w = sub.add_parser("sweep", help="the trade-off curve: one plan per budget (元)", parents=[eng])
     w.add_argument("scenario", type=Path)
     w.add_argument("--budgets", nargs="+", required=True, metavar="CNY",
                    help="budgets in yuan, e.g. 0 2e8 5e8 none (none = unlimited)")
     w.add_argument("--out", type=Path, help="output folder (default maps/<scenario id>-sweep/)")
-    c = sub.add_parser("compare", help="方案比选: two or more scenarios side by side on one page")
+    c = sub.add_parser("compare", help="方案比选: two or more scenarios side by side on one page", parents=[eng])
     c.add_argument("scenarios", type=Path, nargs="+")
     c.add_argument("--out", type=Path, help="output folder (default maps/compare-<a>-vs-<b>/)")
     v = sub.add_parser("validate", help="check a scenario and its data without running it")
     v.add_argument("scenario", type=Path)
     z = sub.add_parser("zones", help="学区划片: attendance zones of today's public schools, every residential unit "
-                       "whole to one school per level, contiguous, within capacity, near")
+                       "whole to one school per level, contiguous, within capacity, near", parents=[eng])
     z.add_argument("scenario", type=Path)
     z.add_argument("--level", action="append", choices=["kindergarten", "primary", "junior", "high"],
                    help="a level to zone (repeat for several; default [zones] levels: primary and junior)")
@@ -76,31 +81,31 @@ def _run(console: Console, scenario: Path, out: Path | None, pdf: bool = False) 
     progress, step = _progress()
     with progress:
         result = run(scenario, out, step=step, pdf=pdf)
-    area = result.kpis["area"]
+    area = result.kpis.area
     console.print(f"[bold]{result.scenario.scenario.title}[/] → {result.out_dir}")
     for level, k in area.items():
-        console.print(f"  {level:<12} pupils {k['pupils']:>9,} ({result.scenario.scenario.target_year})  "
-                      f"enrolled today {k['enrolment']:>9,} in {k['seats']:>9,} seats ({k['utilisation'] or 0:6.1%})  "
-                      f"within reach {k['within_reach_share'] or 0:6.1%}  large classes {k['large_class_share'] or 0:6.1%}")
-    p = result.kpis["plan"]
-    gap = f", gap ≤ {p['max_gap']:.2%}" if p["max_gap"] is not None else ""
-    h = p.get("horizon")
-    when = f"{h['first']}–{h['last']}" if h else str(result.scenario.scenario.target_year)
-    unmet_when = f" in {h['last']}" if h else ""
-    console.print(f"  plan {when}: {p['new_schools']} new schools, {p['expansions']} "
-                  f"expansions (+{p['added_classes']} classes), {p['closures']} closures, "
-                  f"{p['cost_cny'] / 1e8:.2f}亿元, unmet {p['unmet_pupils']:,} pupils"
+        console.print(f"  {level:<12} pupils {k.pupils:>9,} ({result.scenario.scenario.target_year})  "
+                      f"enrolled today {k.enrolment:>9,} in {k.seats:>9,} seats ({k.utilisation or 0:6.1%})  "
+                      f"within reach {k.within_reach_share or 0:6.1%}  large classes {k.large_class_share or 0:6.1%}")
+    p = result.kpis.plan
+    gap = f", gap ≤ {p.max_gap:.2%}" if p.max_gap is not None else ""
+    y = p.years
+    when = f"{y.horizon.first}–{y.horizon.last}" if y is not None else str(result.scenario.scenario.target_year)
+    unmet_when = f" in {y.horizon.last}" if y is not None else ""
+    console.print(f"  plan {when}: {p.new_schools} new schools, {p.expansions} "
+                  f"expansions (+{p.added_classes} classes), {p.closures} closures, "
+                  f"{p.cost_cny / 1e8:.2f}亿元, unmet {p.unmet_pupils:,} pupils"
                   f"{unmet_when}; solver "
-                  f"{'/'.join(p['solver_status'])}{gap} in {p['solver_seconds']:.1f} s")
-    if h:
-        acts = ", ".join(f"{n} {k}" for k, n in p["actions"].items())
-        without = p.get("stranded_seats_without_outlook")
+                  f"{'/'.join(p.solver_status)}{gap} in {p.solver_seconds:.1f} s")
+    if y is not None:
+        acts = ", ".join(f"{n} {k}" for k, n in y.actions.items())
+        without = y.stranded_seats_without_outlook
         blind = f"; {without:,} for the same plan blind to the outlook" if without is not None else ""
-        console.print(f"    by year: {acts or 'nothing'}; lifetime cost to {h['outlook']} "
-                      f"{p['lifetime_cost_cny'] / 1e8:.2f}亿元 (discounted); {p['stranded_seats']:,} seats stranded "
-                      f"in {h['outlook']} (below 60 % used{blind}) → plan_actions.csv, plan_years.csv")
-    for r in p["hard_rules_left"]:
-        console.print(f"    hard rule still broken: {r['rule_id']} at {r['places']} places: {r['why_en']}")
+        console.print(f"    by year: {acts or 'nothing'}; lifetime cost to {y.horizon.outlook} "
+                      f"{y.lifetime_cost_cny / 1e8:.2f}亿元 (discounted); {y.stranded_seats:,} seats stranded "
+                      f"in {y.horizon.outlook} (below 60 % used{blind}) → plan_actions.csv, plan_years.csv")
+    for r in p.hard_rules_left:
+        console.print(f"    hard rule still broken: {r.rule_id} at {r.places} places: {r.why_en}")
     console.print(f"  map: {result.out_dir / 'index.html'}   report: {result.out_dir / 'report.html'}")
     return _plan_status(result.plan.counties_without_plan, result.out_dir)
 
@@ -204,11 +209,11 @@ def _compare(console: Console, scenarios: list[Path], out: Path | None) -> int:
     from .render.compare import check_distinct, compare
     from .io import check_out_dir
     from .pipeline import needs_layout, out_dir_or_default, run
-    from .config.scenario import load_scenario
+    from .config.scenario import Scenario, load_scenario
 
     if len(scenarios) < 2:
         raise LayoutsimError("compare needs at least two scenario files")
-    loaded = [load_scenario(path) for path in scenarios]
+    loaded = [path if isinstance(path, Scenario) else load_scenario(path) for path in scenarios]
     for sc in loaded:
         needs_layout(sc, "compare")
     check_distinct(loaded)
@@ -243,7 +248,36 @@ def _terminate(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 
 
+def _province(console: Console, scenario, out: Path | None) -> int | None:
+    """``run`` of a scenario run county by county ([scenario] by_county): None for any other scenario."""
+    from .config.scenario import Scenario, load_scenario
+
+    sc = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
+    if not sc.scenario.by_county:
+        return None
+    from .province import run_by_county
+
+    progress, step = _progress()
+    with progress:
+        result = run_by_county(sc, out, step=step)
+    k = result.kpis()
+    console.print(f"[bold]{sc.scenario.title}[/] → {result.out_dir}")
+    console.print(f"  {k['counties']} counties, each with its forecast, audit, plan, map and report in counties/")
+    for level, g in k["gap"].items():
+        console.print(f"  {level:<12} {sc.scenario.target_year}: pupils {g['pupils']:>10,}  seats {g['seats']:>10,}  "
+                      f"gap {g['gap']:>+10,}  ({g['short_townships']:,} townships short by {g['short_seats']:,})")
+    p = k["plan"]
+    console.print(f"  plans: {p['new_schools']:,} new schools, {p['expansions']:,} expansions (+{p['added_classes']:,} "
+                  f"classes), {p['cost_cny'] / 1e8:.2f}亿元, unmet {p['unmet_pupils']:,} pupils")
+    console.print(f"  province page: {result.out_dir / 'index.html'}")
+    return _plan_status(result.failed, result.out_dir)
+
+
 def _dispatch(args: argparse.Namespace, console: Console) -> int:
+    if args.command == "run":
+        status = _province(console, args.scenario, args.out)
+        if status is not None:
+            return status
     if args.command in ("run", "demo"):
         from .pipeline import packaged
 
@@ -326,6 +360,23 @@ def _validate(console: Console, scenario: Path) -> None:
                   f"units, {len(region.townships)} townships; rulebook {book.id} ({len(book.rules)} rules)")
 
 
+def _on_scheduler(args: argparse.Namespace) -> None:
+    """``--scheduler`` wins over the scenario's ``[plan] scheduler``: the scenarios are loaded with it set."""
+    address = getattr(args, "scheduler", None)
+    if not address:
+        return
+    from .config.scenario import load_scenario
+
+    def load(path: Path):
+        sc = load_scenario(path)
+        return sc.model_copy(update={"plan": sc.plan.model_copy(update={"scheduler": address})})
+
+    if getattr(args, "scenario", None) is not None:
+        args.scenario = load(args.scenario)
+    if getattr(args, "scenarios", None):
+        args.scenarios = [load(path) for path in args.scenarios]
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="note: %(message)s")
@@ -333,6 +384,7 @@ def main(argv: list[str] | None = None) -> int:
     err = Console(stderr=True)
     previous = signal.signal(signal.SIGTERM, _terminate)
     try:
+        _on_scheduler(args)
         return _dispatch(args, console)
     except LayoutsimError as exc:
         from .messages import bilingual

@@ -171,6 +171,26 @@ TEXTS: dict[str, tuple[str, str]] = {
     "same": ("相同", "same"),
     "maps": ("地图", "Maps"),
     "area_total": ("全域", "Whole area"),
+    "province_year": ("年份", "Year"),
+    "province_level": ("学段", "Level"),
+    "province_short": ("学位不足的乡镇缺口合计", "Seats short in townships short of seats"),
+    "province_map": ("地图", "Map"),
+    "province_report": ("报告", "Report"),
+    "province_failed": ("未得出方案", "No plan"),
+    "province_no_data": ("无数据", "No data"),
+    "province_gap_note": ("缺口 = 学生数 − 现有学位；正值（红色）为学位不足，负值（蓝色）为学位富余；颜色按缺口占学生数的比例。",
+                          "Gap = pupils − today's seats; positive (red) means too few seats, negative (blue) spare "
+                          "seats; coloured by the gap as a share of the pupils."),
+    "province_counties": ("各市县", "By city and county"),
+    "province_totals": ("全省合计", "Province totals"),
+    "province_plan": ("规划方案", "Plan"),
+    "province_new": ("新建学校", "New schools"),
+    "province_added": ("增加班数", "Added classes"),
+    "province_cost": ("投资（亿元）", "Capital (100 million yuan)"),
+    "province_unmet": ("未安置学生", "Pupils without a seat"),
+    "province_status": ("求解状态", "Solver status"),
+    "province_failed_note": ("个县未得出方案，见 province_plans.csv 的 message 列。",
+                             "counties got no plan: see the message column of province_plans.csv."),
 }
 
 

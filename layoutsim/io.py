@@ -15,6 +15,7 @@ import shutil
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime, timezone
 from io import StringIO
 from pathlib import Path
 
@@ -306,7 +307,17 @@ def write_geojson(path: Path, gdf: gpd.GeoDataFrame) -> None:
     path.write_text(text + "\n", encoding="utf-8")
 
 
+#: The date stamped inside files that carry one (GeoPackage, Excel): fixed, so outputs are reproducible
+#: byte for byte (the run's own date is in nothing a reader needs; the census reference date).
+FILE_DATE = datetime(2020, 11, 1, tzinfo=timezone.utc)
+
+
 def write_gpkg(path: Path, layers: dict[str, gpd.GeoDataFrame]) -> None:
-    """Write several layers into one GeoPackage (WGS84) for QGIS."""
-    for name, gdf in layers.items():
-        pyogrio.write_dataframe(gdf.to_crs("EPSG:4326"), path, layer=name, driver="GPKG")
+    """Write several layers into one GeoPackage (WGS84) for QGIS, stamped :data:`FILE_DATE` so that the same
+    run gives the same bytes (GDAL's OGR_CURRENT_DATE)."""
+    pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": FILE_DATE.strftime("%Y-%m-%dT%H:%M:%S.000Z")})
+    try:
+        for name, gdf in layers.items():
+            pyogrio.write_dataframe(gdf.to_crs("EPSG:4326"), path, layer=name, driver="GPKG")
+    finally:
+        pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": None})

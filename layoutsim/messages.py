@@ -70,6 +70,11 @@ RULES: tuple[Rule, ...] = (
     (r"it has: ", "现有："),
     (r"map your column names in the scenario: columns = \{ ours = \"yours\" \}",
      "在情景文件中对应列名：columns = { ours = \"yours\" }"),
+    (r"assignment = \"zones\" is not supported with \[plan\.horizon\]: the plan over years assigns pupils "
+     r"fractionally; set assignment = \"fractional\" or remove \[plan\.horizon\] \(layoutsim zones draws the "
+     r"zones of a year\)",
+     "assignment = \"zones\"（每个居住区整体划入一所学校）不能与 [plan.horizon]（分年度规划）同时使用：分年度规划按比例"
+     "分配学生；请改为 assignment = \"fractional\"，或去掉 [plan.horizon]（某一年的学区用 layoutsim zones 划定）"),
 )
 
 

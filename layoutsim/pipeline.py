@@ -15,9 +15,10 @@ import pandas as pd
 from .assign import Assignment, assign_nearest
 from .forecast import Forecast, forecast
 from .io import atomic_dir
-from .metrics import kpis, school_table
+from .metrics import HardRuleLeft, Kpis, PlanKpis, PlanPeriod, RuleCount, YearsKpis, kpis, school_table
 from .region import Region, load_region
-from .optimize.zones import Zones, zone
+from .optimize.zones import Zones, published_findings, zone
+from .optimize.result import ZonesVsFractional
 from .render.map import build_map
 from .render.pdf import print_pdf, require_chromium
 from .render.report import build_report
@@ -75,10 +76,11 @@ def rulebook_of(scenario: Scenario) -> Rulebook:
     return load_rulebook(scenario.scenario.rulebook, scenario.rules or None)
 
 
-def _per_rule(findings: pd.DataFrame) -> list[dict]:
+def _per_rule(findings: pd.DataFrame) -> tuple[RuleCount, ...]:
     if findings.empty:
-        return []
-    return findings.groupby(["rule_id", "severity"]).size().rename("places").reset_index().to_dict(orient="records")
+        return ()
+    counts = findings.groupby(["rule_id", "severity"]).size()
+    return tuple(RuleCount(str(rule_id), str(severity), int(n)) for (rule_id, severity), n in counts.items())
 
 
 def audit_proposal(book: Rulebook, region: Region, pupils: pd.DataFrame, proposal: Plan, year: int) -> pd.DataFrame:
@@ -93,10 +95,10 @@ PLANNED_KINDS = {"housing_school", "school_size_cap", "class_size", "central_kin
                  "closure_precondition", "county_population_school"}
 
 
-def hard_rules_left(proposed_findings: pd.DataFrame) -> list[dict]:
+def hard_rules_left(proposed_findings: pd.DataFrame) -> tuple[HardRuleLeft, ...]:
     """Hard rules the proposed layout still breaks, each with why the plan could not meet it."""
     if proposed_findings.empty:
-        return []
+        return ()
     hard = proposed_findings[proposed_findings["severity"] == "hard"]
     out = []
     for (rule_id, kind), g in hard.groupby(["rule_id", "kind"]):
@@ -108,9 +110,8 @@ def hard_rules_left(proposed_findings: pd.DataFrame) -> list[dict]:
         else:
             why_zh = "优化模型未纳入此类规则，须另行安排"
             why_en = "not modelled by the optimizer: plan by hand"
-        out.append({"rule_id": rule_id, "kind": kind, "places": int(g["place_id"].nunique()),
-                    "why_zh": why_zh, "why_en": why_en})
-    return out
+        out.append(HardRuleLeft(str(rule_id), str(kind), int(g["place_id"].nunique()), why_zh, why_en))
+    return tuple(out)
 
 
 def inclusive_share(region: Region, proposal: Plan) -> dict[str, float]:
@@ -128,24 +129,28 @@ def inclusive_share(region: Region, proposal: Plan) -> dict[str, float]:
     return {str(c): round(float(r.num / r.den), 4) for c, r in by.iterrows() if r.den > 0}
 
 
-def plan_summary(proposal: Plan, proposed_findings: pd.DataFrame) -> dict:
-    """The plan's headline numbers for kpis.json."""
+def plan_summary(region: Region, proposal: Plan, proposed_findings: pd.DataFrame,
+                 years_plan: YearsPlan | None = None) -> PlanKpis:
+    """The plan's headline numbers for kpis.json (over years, with :func:`years_summary`)."""
     solver = proposal.solver
-    return {
-        "cost_cny": round(float(proposal.cost_cny)),
-        "new_schools": int(len(proposal.new_schools)),
-        "expansions": int(len(proposal.expansions)),
-        "added_classes": int(proposal.expansions["added_classes"].sum()) if len(proposal.expansions) else 0,
-        "closures": int(len(proposal.closures)),
-        "unmet_pupils": round(float(proposal.unmet_pupils)),
-        "pupil_km": round(float(proposal.pupil_km)),
-        "solver_status": sorted(set(solver["status"])) if len(solver) else [],
-        "max_gap": float(solver["gap"].max()) if len(solver) and solver["gap"].notna().any() else None,
-        "solver_seconds": round(float(solver["seconds"].sum()), 2) if len(solver) else 0.0,
-        "counties_without_plan": proposal.counties_without_plan,
-        "findings_after": _per_rule(proposed_findings),
-        "hard_rules_left": hard_rules_left(proposed_findings),
-    }
+    return PlanKpis(
+        cost_cny=round(float(proposal.cost_cny)),
+        new_schools=int(len(proposal.new_schools)),
+        expansions=int(len(proposal.expansions)),
+        added_classes=int(proposal.expansions["added_classes"].sum()) if len(proposal.expansions) else 0,
+        closures=int(len(proposal.closures)),
+        unmet_pupils=round(float(proposal.unmet_pupils)),
+        pupil_km=round(float(proposal.pupil_km)),
+        solver_status=tuple(sorted(set(solver["status"]))) if len(solver) else (),
+        max_gap=float(solver["gap"].max()) if len(solver) and solver["gap"].notna().any() else None,
+        solver_seconds=round(float(solver["seconds"].sum()), 2) if len(solver) else 0.0,
+        counties_without_plan=tuple(proposal.counties_without_plan),
+        findings_after=_per_rule(proposed_findings),
+        hard_rules_left=hard_rules_left(proposed_findings),
+        years=years_summary(years_plan),
+        inclusive_recognised=int(len(proposal.inclusive)),
+        inclusive_share_by_county=inclusive_share(region, proposal),
+    )
 
 
 def audit_layout(book: Rulebook, region: Region, pupils: pd.DataFrame, year: int) -> pd.DataFrame:
@@ -215,22 +220,19 @@ def _run_into(scenario: Scenario, tmp: Path, step: Step) -> RunResult:
     meta = scenario.scenario
     units_county = region.units_county()
     book = rulebook_of(scenario)
-    findings = audit_layout(book, region, pupils, meta.target_year)
+    findings = with_published_zones(audit_layout(book, region, pupils, meta.target_year), scenario, region, pupils)
     seat_outlook = outlook(region, fc, assignment)
     step("plan")
     years_plan, proposal, plan_year = _propose(scenario, region, fc, pupils, book, seat_outlook, tmp)
+    versus = _fractional_beside(scenario, region, pupils, book, proposal, tmp)
     proposed_findings = audit_proposal(book, region, pupils_in(fc, plan_year), proposal, plan_year)
     table = school_table(region.schools, assignment)
     names = dict(zip(region.counties["adcode"], region.counties["name"]))
-    indicators = {
-        "scenario": meta.id, "title": meta.title, "target_year": meta.target_year,
-        "synthetic": region.synthetic,
-        **kpis(region.residential, region.schools, pupils, assignment, scenario.reach, units_county, names),
-        "findings": _per_rule(findings),
-        "plan": {**plan_summary(proposal, proposed_findings), **years_summary(years_plan),
-                 "inclusive_recognised": int(len(proposal.inclusive)),
-                 "inclusive_share_by_county": inclusive_share(region, proposal)},
-    }
+    layout = kpis(region.residential, region.schools, pupils, assignment, scenario.reach, units_county, names)
+    indicators = Kpis(scenario=meta.id, title=meta.title, target_year=meta.target_year,
+                      synthetic=region.synthetic, area=layout.area, counties=layout.counties,
+                      findings=_per_rule(findings),
+                      plan=plan_summary(region, proposal, proposed_findings, years_plan), zones_vs_fractional=versus)
     step("map")
     title = meta.title if meta.language == "zh" or not meta.title_en else meta.title_en
     gap = seat_outlook.seat_gap
@@ -244,6 +246,32 @@ def _run_into(scenario: Scenario, tmp: Path, step: Step) -> RunResult:
                        proposal, proposed_findings, tmp, years_plan)
     write_run(tmp, result, html, report)
     return result
+
+
+def _fractional_beside(scenario: Scenario, region: Region, pupils: pd.DataFrame, book: Rulebook, proposal: Plan,
+                       tmp: Path) -> ZonesVsFractional | None:
+    """With ``[plan] assignment = "zones"``: the same plan solved fractionally (a second solve per county,
+    its solver logs in ``logs/fractional/``), set beside the zoned plan for kpis.json and the report."""
+    cfg = scenario.plan
+    if cfg.assignment != "zones" or cfg.horizon is not None:
+        return None
+    logs = _logs(tmp) / "fractional"
+    logs.mkdir(exist_ok=True)
+    fractional = propose(region, pupils, book, cfg.model_copy(update={"assignment": "fractional"}), scenario.reach,
+                         year=scenario.scenario.target_year, log_dir=logs)
+    return ZonesVsFractional.of(proposal, fractional, cfg.zoned_levels)
+
+
+def with_published_zones(findings: pd.DataFrame, scenario: Scenario, region: Region,
+                         pupils: pd.DataFrame) -> pd.DataFrame:
+    """The audit's findings and, when ``[zones] previous`` gives the zones now published, their 就近入学
+    findings (rules ``zones.nearest``, ``zones.split``: :mod:`layoutsim.rules.zoning`); else unchanged."""
+    if scenario.zones.previous is None:
+        return findings
+    extra = published_findings(region, pupils, scenario.zones, scenario.reach, read_zones(scenario.zones.previous))
+    if extra.empty:
+        return findings
+    return extra if findings.empty else pd.concat([findings, extra], ignore_index=True)
 
 
 def _propose(scenario: Scenario, region: Region, fc: Forecast, pupils: pd.DataFrame, book: Rulebook,
@@ -264,23 +292,23 @@ def _propose(scenario: Scenario, region: Region, fc: Forecast, pupils: pd.DataFr
         meta.target_year
 
 
-def years_summary(years: YearsPlan | None) -> dict:
+def years_summary(years: YearsPlan | None) -> YearsKpis | None:
     """The plan over years in kpis.json: its horizon, actions by kind, lifetime cost and stranded seats."""
     if years is None:
-        return {}
+        return None
     h = years.horizon
     by_kind = years.actions.groupby("action").size()
-    return {
-        "horizon": {"first": h.first, "last": h.last, "outlook": h.outlook},
-        "actions": {k: int(v) for k, v in by_kind.items()},
-        "lifetime_cost_cny": round(years.lifetime_cny),
-        "stranded_seats": round(years.stranded_seats),
-        "stranded_seats_without_outlook": (None if years.stranded_without_outlook is None
-                                           else round(years.stranded_without_outlook)),
-        "stranded_schools": int(years.stranded["school"].nunique()),
-        "unmet_by_year": {int(y): round(float(v)) for y, v in years.unmet_by_year.items()},
-        "budget_split": None if years.budget is None else years.budget.kpis(),
-    }
+    return YearsKpis(
+        horizon=PlanPeriod(h.first, h.last, h.outlook),
+        actions={str(k): int(v) for k, v in by_kind.items()},
+        lifetime_cost_cny=round(years.lifetime_cny),
+        stranded_seats=round(years.stranded_seats),
+        stranded_seats_without_outlook=(None if years.stranded_without_outlook is None
+                                        else round(years.stranded_without_outlook)),
+        stranded_schools=int(years.stranded["school"].nunique()),
+        unmet_by_year={int(y): round(float(v)) for y, v in years.unmet_by_year.items()},
+        budget_split=None if years.budget is None else years.budget.kpis(),
+    )
 
 
 def _logs(tmp: Path) -> Path:
@@ -308,7 +336,8 @@ def audit_only(scenario: Scenario | str | Path, out_dir: Path | None = None, *, 
             proposal = propose(today.region, today.pupils, book, sc.plan, sc.reach, year=year, log_dir=_logs(tmp))
             findings = audit_proposal(book, today.region, today.pupils, proposal, year)
         else:
-            findings = audit_layout(book, today.region, today.pupils, year)
+            findings = with_published_zones(audit_layout(book, today.region, today.pupils, year), sc, today.region,
+                                            today.pupils)
         summary = summarize(findings, book)
         step("write")
         write_audit(tmp, findings, summary, proposal)

@@ -15,6 +15,7 @@ from .assign import Assignment
 from .config.scenario import Scenario, dump_scenario
 from .forecast import Forecast
 from .io import write_gpkg, write_json, write_table
+from .metrics import Kpis, PlanKpis
 from .optimize import Plan
 from .optimize.horizon import YearsPlan
 from .optimize.zones import Zones
@@ -22,6 +23,7 @@ from .region import Region
 from .render.explore import explore_map
 from .render.map import map_spec
 from .render.workbook import write_plan_workbook
+from .schema import LEVELS
 from .simulate import Outlook
 
 
@@ -34,7 +36,7 @@ class RunResult:
     pupils: pd.DataFrame
     assignment: Assignment
     schools: pd.DataFrame
-    kpis: dict
+    kpis: Kpis
     findings: pd.DataFrame
     forecast: Forecast
     outlook: Outlook
@@ -132,7 +134,7 @@ def write_run(folder: Path, result: RunResult, html: str, report: str) -> None:
     """Everything ``layoutsim run`` writes (README: What it does)."""
     (folder / "index.html").write_text(html, encoding="utf-8")
     (folder / "report.html").write_text(report, encoding="utf-8")
-    write_json(folder / "kpis.json", result.kpis)
+    write_json(folder / "kpis.json", result.kpis.as_dict())
     write_scenario(folder, result.scenario)
     write_table(folder / "assignment.csv", result.assignment.flows)
     write_table(folder / "unmet.csv", result.assignment.unmet)
@@ -195,3 +197,86 @@ def read_zones(path: Path) -> pd.DataFrame:
         raise DataError(f"{path}: [zones] previous lacks columns {', '.join(missing)}",
                         [f"it has: {', '.join(table.columns)}"])
     return table
+
+
+# --------------------------------------------------------------------------- a province, county by county
+
+GAP_COLUMNS = ("city", "adcode", "county", "level", "year", "pupils", "seats", "gap", "short_townships",
+               "short_seats")
+PLAN_COLUMNS = ("city", "adcode", "county", "status", "new_schools", "expansions", "added_classes", "closures",
+                "cost_cny", "unmet_pupils", "max_gap", "solver_seconds", "seconds", "peak_mb", "message")
+_SUMS = ["pupils", "seats", "gap", "short_townships", "short_seats"]
+
+
+@dataclass(frozen=True)
+class CountyRun:
+    """What a county's run gives the province: its seat gap by level and year, its plan's headline, and
+    what it cost to compute (wall seconds on its worker, the worker's peak memory when it ended)."""
+
+    adcode: str
+    gap: pd.DataFrame  # level, year, pupils, seats, gap (pupils − seats), short_townships, short_seats
+    plan: PlanKpis
+    seconds: float
+    peak_mb: float
+
+
+@dataclass(frozen=True)
+class ProvinceResult:
+    """A run county by county: the counties (WGS84, with ``city``), their seat gaps by level and year
+    (gap = pupils − seats, positive = too few; short_* = the townships short of seats and by how much),
+    their plans in a row each, and the output folder."""
+
+    scenario: Scenario
+    counties: gpd.GeoDataFrame
+    gap: pd.DataFrame    # GAP_COLUMNS
+    plans: pd.DataFrame  # PLAN_COLUMNS
+    out_dir: Path
+
+    @property
+    def failed(self) -> list[str]:
+        """Counties without a plan: their run failed, or the solver found none."""
+        from .optimize.result import has_plan
+
+        return [a for a, st in zip(self.plans["adcode"], self.plans["status"])
+                if not all(has_plan(s) for s in str(st).split("/"))]
+
+    def by_city(self) -> pd.DataFrame:
+        """The seat gap summed by city, level and year."""
+        return _sum_by(self.gap, ["city", "level", "year"])
+
+    def totals(self) -> pd.DataFrame:
+        """The seat gap of the whole province by level and year."""
+        return _sum_by(self.gap, ["level", "year"])
+
+    def kpis(self) -> dict:
+        """kpis.json of the province: counties, failures, the plan's totals and the target year's gap."""
+        p, year = self.plans, self.scenario.scenario.target_year
+        now = self.totals()
+        return {
+            "scenario": self.scenario.id, "title": self.scenario.scenario.title, "target_year": year,
+            "synthetic": self.scenario.scenario.synthetic, "counties": int(len(self.counties)),
+            "counties_without_plan": self.failed,
+            "plan": {k: (float(p[k].sum()) if k == "cost_cny" else int(p[k].fillna(0).sum()))
+                     for k in ("new_schools", "expansions", "added_classes", "closures", "cost_cny", "unmet_pupils")},
+            "gap": {str(r.level): {"pupils": round(r.pupils), "seats": round(r.seats), "gap": round(r.gap),
+                                   "short_townships": int(r.short_townships), "short_seats": round(r.short_seats)}
+                    for r in now[now["year"] == year].itertuples(index=False)},
+        }
+
+
+def _sum_by(gap: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """The gap's counts summed by ``keys``, levels in school order."""
+    order = gap.assign(level=pd.Categorical(gap["level"], categories=list(LEVELS), ordered=True))
+    out = order.groupby(keys, as_index=False, sort=True, observed=True)[_SUMS].sum()
+    return out.assign(level=out["level"].astype(str))
+
+
+def write_province(folder: Path, result: ProvinceResult, html: str) -> None:
+    """Everything a run county by county writes besides the county folders (README: A province)."""
+    (folder / "index.html").write_text(html, encoding="utf-8")
+    write_json(folder / "kpis.json", result.kpis())
+    write_scenario(folder, result.scenario)
+    write_table(folder / "province_gap.csv", result.gap)
+    write_table(folder / "province_cities.csv", result.by_city())
+    write_table(folder / "province_totals.csv", result.totals())
+    write_table(folder / "province_plans.csv", result.plans)

@@ -7,15 +7,12 @@
 - one status vocabulary (:class:`Status`), read from the ``highspy.Highs`` object PuLP leaves in
   ``prob.solverModel`` (PuLP 3.3 maps a HiGHS time-limit stop to ``LpStatusOptimal``), with the MIP bound
   and gap; CBC reports no bound through PuLP (its bound is the objective when it proves optimality);
-- how worker processes start (:data:`WORKERS`, :func:`die_with_parent`): fresh interpreters, since a
-  forked child of a process that has already run HiGHS hangs in HiGHS's thread pool.
+- where the solves run (this process, worker processes, a cluster) is :mod:`layoutsim.cluster`'s business.
 """
 from __future__ import annotations
 
 import math
-import multiprocessing
 import os
-import signal
 import sys
 import time
 from dataclasses import dataclass
@@ -27,7 +24,7 @@ from pulp.apis import coin_api
 
 from layoutsim.errors import SolverError
 
-__all__ = ["Status", "Outcome", "solve", "quiet_highs", "die_with_parent", "WORKERS", "SOLVERS",
+__all__ = ["Status", "Outcome", "solve", "quiet_highs", "SOLVERS",
            "DEFAULT_MIP_GAP"]
 
 #: Relative MIP gap at which a solve counts as optimal. HiGHS's own default (1e-4) is far too loose to
@@ -36,11 +33,6 @@ DEFAULT_MIP_GAP = 1e-8
 
 #: Accepted values of a ``solver`` argument.
 SOLVERS = ("highs", "cbc")
-
-#: Start method of every worker process that may solve a model.
-WORKERS = multiprocessing.get_context("spawn")
-
-PR_SET_PDEATHSIG = 1  # linux/prctl.h
 
 
 class Status(str, Enum):
@@ -95,21 +87,6 @@ def quiet_highs() -> None:
         os.close(saved)
         os.close(null)
     _BANNER_SHOWN = True
-
-
-def die_with_parent() -> None:
-    """Worker initializer: on Linux, the kernel kills the worker when its parent dies (even by kill -9).
-
-    The worker also leads its own process group, so whoever stops it can stop a CBC it started too.
-    """
-    if hasattr(os, "setsid"):
-        os.setsid()
-    if sys.platform.startswith("linux"):
-        import ctypes
-
-        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
-        if os.getppid() == 1:  # the parent died before the line above
-            os._exit(1)
 
 
 def _engine(solver: str, time_limit_s: float | None, mip_gap: float, threads: int | None,

@@ -58,7 +58,7 @@ def test_new_development_counts_only_from_its_completion_year(tiny: Path, tmp_pa
     text = tiny.read_text(encoding="utf-8").replace("target_year = 2025", "target_year = 2023")
     tiny.write_text(text, encoding="utf-8")
     result = run(tiny, tmp_path / "out")
-    assert result.kpis["area"]["primary"]["pupils"] == 800
+    assert result.kpis.area["primary"].pupils == 800
 
 
 def test_bad_input_exits_2_with_a_message_and_writes_nothing(tiny: Path, tmp_path: Path) -> None:
@@ -142,7 +142,7 @@ def test_run_proposes_a_plan_that_seats_the_new_estate(tiny: Path, tmp_path: Pat
     p = result.plan
     # 1,280 primary pupils for 1,080 seats: the plan must add seats, and its cost is what kpis.json reports
     assert p.unmet_pupils < result.assignment.unmet["pupils"].sum()
-    assert result.kpis["plan"]["cost_cny"] == round(p.cost_cny)
+    assert result.kpis.plan.cost_cny == round(p.cost_cny)
     seats_added = p.new_schools.get("seats", pd.Series(dtype=float)).sum() + p.expansions["seats_added"].sum()
     assert seats_added > 0
     for table in (p.new_schools, p.expansions):

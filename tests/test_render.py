@@ -2,26 +2,33 @@
 escaping of hostile data text; and the pieces (charts, JSON embedding, plan frames, base maps)."""
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
+from dataclasses import dataclass
 from pathlib import Path
 
 import geopandas as gpd
-import numpy as np
 import pandas as pd
 import pytest
 from shapely.geometry import Point
 
 from browser import open_page
 from conftest import tiny_layers, write_tiny
-from layoutsim.pipeline import run
+from layoutsim.assign import assign_nearest
+from layoutsim.config.plan import Horizon
+from layoutsim.metrics import Kpis, kpis, school_table
+from layoutsim.optimize import Plan, PlanConfig, plan
+from layoutsim.optimize.horizon import plan_years
+from layoutsim.pipeline import audit_layout, audit_proposal, plan_summary, run, with_lonlat
+from layoutsim.region import Region
 from layoutsim.render.charts import Series, bar_chart, line_chart
 from layoutsim.render.map import build_map, map_spec
 from layoutsim.render.mapdata import tiles_spec
 from layoutsim.render.page import json_script
 from layoutsim.render.plan import as_plan
 from layoutsim.render.report import build_report
-from layoutsim.rules import FINDING_COLUMNS
+from optimize_fixtures import book, candidate, housing_rule, pupils, reach, region, school, unit
 
 EVIL = "<img src=x onerror=alert(1)>"
 SENTENCE = "小学班额不超过45人，逐步消除56人以上大班额。"
@@ -43,20 +50,9 @@ def tiny_run(tmp_path_factory):
     return run(write_tiny(folder, hostile_layers()), folder / "out")
 
 
-def findings_frame(result) -> pd.DataFrame:
-    s = result.region.schools.to_crs(4326).set_index("id")
-    rows = []
-    for sid, msg in (("S1", "班额 58.3 > 55"), ("S2", "规模不足")):
-        rows.append({"rule_id": "class_size.primary", "kind": "class_size_cap", "severity": "hard",
-                     "place_kind": "school", "place_id": sid, "place_name": s.loc[sid, "name"], "county": "419901",
-                     "level": "primary", "measured": 58.3, "limit": 55.0, "unit": "人/班", "message_zh": msg,
-                     "message_en": "class over 55", "source_text": SENTENCE, "source_plan": "样例规划",
-                     "source_section": "§3.2", "default": False,
-                     "lon": s.loc[sid].geometry.x, "lat": s.loc[sid].geometry.y})
-    return pd.DataFrame(rows, columns=list(FINDING_COLUMNS))
-
-
 def plan_frames(result) -> dict:
+    """A hand-made plan on the tiny run, for tests/test_compare.py (what differs between two runs is then
+    known exactly); the map and report tests here draw real plans (below)."""
     s = result.region.schools.to_crs(4326).set_index("id")
     new = gpd.GeoDataFrame({"school": ["N1"], "name": ["新城配套小学"], "levels": ["primary"], "classes": [24],
                             "cost_cny": [8.0e7], "reason_zh": ["锦绣新城配套"]},
@@ -68,20 +64,91 @@ def plan_frames(result) -> dict:
                                       "receiving": ["S1"]})}
 
 
+# ----------------------------------------------------------------------------- real plans
+#
+# The map and the report are drawn from what the optimizer and the audit really write, on hand-made
+# regions (optimize_fixtures: county 410001, urban 城关镇 T1 west of x = 5,000 m, rural 东乡 T2 east of
+# it), glued together by the pipeline's own functions: a column the renderer expects but the optimizer
+# does not write cannot hide behind a hand-made table.
+
+#: Solved exactly in the test's process.
+EXACT = PlanConfig(workers=1, mip_gap=0.0, time_limit_s=30.0, allow_closures=True)
+CLASS_RULE = {"id": "class.primary", "kind": "class_size", "level": ["primary"], "force": "hard",
+              "source": {"plan": "样例规划", "section": "§3.2", "text": SENTENCE, "text_en": "at most 45 a class"},
+              "params": {"max_per_class": 55, "category": "large"}}
+
+
+def _named(row: dict, name: str) -> dict:
+    return {**row, "name": name}
+
+
+@dataclass(frozen=True)
+class Planned:
+    """A hand-made region, its pupils, today's school table and audit, and the plan for 2025, each as the
+    pipeline makes it (new schools placed at their sites by :func:`with_lonlat`)."""
+
+    region: Region
+    pupils: pd.DataFrame
+    schools: pd.DataFrame
+    findings: pd.DataFrame
+    plan: Plan
+    kpis: Kpis
+
+
+def planned_region() -> tuple[Region, pd.DataFrame]:
+    """城关第一小学 (S1) teaches 58.3 a class; 城关九年制学校 (S3) has 450 junior seats for 600 pupils and no
+    site near it (an expansion); the new estate U5 (6,000 residents) needs a school within 500 m and has
+    a tied site C5 (a new school); the hostile-named village school SA teaches 20 pupils beside SB, which
+    has room for them (a closure); U9 lies beyond every school's reach (unmet)."""
+    units = [unit("U1", 200, residents=6000), unit("U3", 1600, residents=9000),
+             unit("U5", 3000, residents=6000, kind="new", completion_year=2024),
+             unit("UA", 6000, urban=False, residents=300), unit("UB", 6600, urban=False, residents=3000),
+             unit("U9", 9500, urban=False, residents=500)]
+    schools = [_named(school("S1", 0, primary=(12, 700)), "城关第一小学"),
+               _named(school("S3", 1500, stype="nine_year", primary=(6, 300), junior=(9, 480)), "城关九年制学校"),
+               _named(school("SA", 6000, primary=(6, 20)), EVIL),
+               _named(school("SB", 6600, primary=(24, 400)), "东乡中心小学")]
+    sites = [_named(candidate("C5", 3050, tied_to="U5"), "新城配套用地")]
+    return region(units, schools, sites), pupils(
+        ("U1", "primary", 500.0), ("U3", "primary", 260.0), ("U3", "junior", 600.0), ("U5", "primary", 300.0),
+        ("UA", "primary", 20.0), ("UB", "primary", 300.0), ("U9", "primary", 40.0))
+
+
+@pytest.fixture(scope="module")
+def planned() -> Planned:
+    reg, pup = planned_region()
+    rules = book(housing_rule(), CLASS_RULE)
+    proposal = plan(reg, pup, rules, EXACT, reach(), year=2025)
+    proposal = dataclasses.replace(proposal, new_schools=with_lonlat(proposal.new_schools, reg))
+    # the plan the tests are about: one of each kind of proposal
+    assert proposal.new_schools["candidate"].tolist() == ["C5"]
+    assert proposal.expansions[["school", "level"]].values.tolist() == [["S3", "junior"]]
+    assert proposal.closures[["school", "receiving"]].values.tolist() == [["SA", "SB"]]
+    assert proposal.unmet["unit"].tolist() == ["U9"]
+    assignment = assign_nearest(reg.residential, reg.schools, pup, reg.units_county())
+    findings = audit_layout(rules, reg, pup, 2025)
+    assert "class.primary" in set(findings["rule_id"])
+    layout = kpis(reg.residential, reg.schools, pup, assignment, reach(), reg.units_county(),
+                  dict(zip(reg.counties["adcode"], reg.counties["name"])))
+    indicators = Kpis(scenario="sample", title="样例县", target_year=2025, synthetic=False, area=layout.area,
+                      counties=layout.counties, findings=(),
+                      plan=plan_summary(reg, proposal, audit_proposal(rules, reg, pup, proposal, 2025)))
+    return Planned(reg, pup, school_table(reg.schools, assignment), findings, proposal, indicators)
+
+
 def seat_gap_frame() -> pd.DataFrame:
     rows = []
     for y in range(2025, 2031):
-        rows += [("419901001", "primary", y, 600.0 + 80 * (y - 2025), 800.0),
-                 ("419901002", "primary", y, 300.0, 270.0), ("419901001", "junior", y, 500.0, 450.0)]
+        rows += [("T1", "primary", y, 600.0 + 80 * (y - 2025), 800.0),
+                 ("T2", "primary", y, 300.0, 270.0), ("T1", "junior", y, 500.0, 450.0)]
     return pd.DataFrame(rows, columns=["township", "level", "year", "pupils", "seats"])
 
 
 @pytest.fixture(scope="module")
-def full_map(tiny_run, tmp_path_factory) -> Path:
-    r = tiny_run
-    html = build_map(r.region, r.schools, r.pupils, title="样例县 规划图", findings=findings_frame(r),
-                     plan=plan_frames(r), unmet=pd.DataFrame({"unit": ["U3"], "level": ["primary"], "pupils": [40.0]}),
-                     seat_gap=seat_gap_frame(), year=2025)
+def full_map(planned: Planned, tmp_path_factory) -> Path:
+    r = planned
+    html = build_map(r.region, r.schools, r.pupils, title="样例县 规划图", findings=r.findings, plan=r.plan,
+                     unmet=r.plan.unmet, seat_gap=seat_gap_frame(), year=2025)
     path = tmp_path_factory.mktemp("map") / "index.html"
     path.write_text(html, encoding="utf-8")
     return path
@@ -90,7 +157,9 @@ def full_map(tiny_run, tmp_path_factory) -> Path:
 # ----------------------------------------------------------------------------- browser
 
 
-def test_map_layers_legend_popups_offline(full_map: Path) -> None:
+def test_map_layers_legend_popups_offline(full_map: Path, planned: Planned) -> None:
+    new_school = planned.plan.new_schools.iloc[0]
+    expansion = planned.plan.expansions.iloc[0]
     with open_page(full_map, viewport=(1200, 800)) as (page, errors, blocked):
         control = page.locator(".leaflet-control-layers").inner_text()
         for label in ("小学", "初中", "乡镇学位缺口", "未满足的学位需求", "新建学校", "改扩建", "撤并", "规划审查问题"):
@@ -100,23 +169,35 @@ def test_map_layers_legend_popups_offline(full_map: Path) -> None:
         assert page.locator("path.ls-school").count() >= 3
         assert page.locator("path.ls-large").count() == 1  # S1's classes average 58.3
         assert page.locator(".leaflet-marker-pane .ls-icon-new").count() == 1
+        assert page.locator(".leaflet-marker-pane .ls-icon-exp").count() == 1
         assert page.locator(".leaflet-marker-pane .ls-icon-close").count() == 1
         assert page.locator("path.ls-unmet").count() == 1
-        # the large-class school's popup says so, with the finding and the plan's sentence
-        page.locator("path.ls-large").click(force=True)
+        # Markers are opened by a click on themselves (dispatched: on a strip 10 km long some overlap).
         popup = page.locator(".leaflet-popup-content")
-        popup.wait_for(state="visible")
-        text = popup.inner_text()
-        assert "城关第一小学" in text and "> 55" in text and SENTENCE in text
-        # a finding marker's popup quotes the plan
-        page.locator(".leaflet-popup-close-button").click()
-        page.locator(".leaflet-marker-pane .ls-icon-find").first.click()
-        page.locator(".leaflet-popup-content blockquote", has_text=SENTENCE).first.wait_for(state="visible")
-        # the new school's popup carries its reason and cost
-        page.locator(".leaflet-popup-close-button").click()
-        page.locator(".leaflet-marker-pane .ls-icon-new").click()
-        new = page.locator(".leaflet-popup-content").filter(has_text="新城配套小学").inner_text()
-        assert "新城配套小学" in new and "锦绣新城配套" in new and "8,000" in new
+
+        def opened(selector: str, has_text: str) -> str:
+            page.locator(selector).dispatch_event("click")
+            shown = popup.filter(has_text=has_text)
+            shown.wait_for(state="visible")
+            return shown.inner_text()
+
+        # the large-class school's popup says so, with the audit's finding and the plan's sentence
+        text = opened("path.ls-large", "城关第一小学")
+        assert "> 55" in text and SENTENCE in text
+        # every finding marker's popup quotes its rule's sentence
+        finds = page.locator(".leaflet-marker-pane .ls-icon-find")
+        quoted = set()
+        for i in range(finds.count()):
+            finds.nth(i).dispatch_event("click")
+            popup.locator("blockquote").first.wait_for(state="visible")
+            quoted |= set(popup.locator("blockquote").all_inner_texts())
+        assert quoted == set(planned.findings["source_text"]) and SENTENCE in quoted
+        # the new school's popup carries the optimizer's name, reason and cost
+        new = opened(".leaflet-marker-pane .ls-icon-new", new_school["name"])
+        assert new_school["reason_zh"] in new and f"{new_school['cost_cny'] / 1e4:,.0f} 万元" in new
+        # the expansion's popup, the classes the optimizer adds
+        exp = opened(".leaflet-marker-pane .ls-icon-exp", expansion["reason_zh"])
+        assert f"+{int(expansion['added_classes'])}" in exp and "初中" in exp
     assert errors == [] and blocked == []
 
 
@@ -136,38 +217,81 @@ def test_year_slider_recolours_the_townships(full_map: Path) -> None:
     assert errors == [] and blocked == []
 
 
-def test_the_year_slider_steps_through_a_plan_over_years(tiny_run, tmp_path: Path) -> None:
-    """A new school opening in 2028, a closure in 2029 and two temporary classes rented for 2027 only:
-    each shows on the map only from (and, rented rooms, until) its year as the slider moves."""
-    r = tiny_run
-    frames = plan_frames(r)
-    frames["new_schools"]["open_by"] = [2028]
-    frames["expansions"]["open_by"] = [2030]
-    frames["closures"]["open_by"] = [2029]
-    actions = pd.DataFrame([{"year": 2027, "until_year": 2027, "action": "temporary", "school": "S1",
-                             "name": "城关第一小学", "level": "primary", "classes": 2, "reason_zh": "2027年高峰：租借或临时教室2间",
-                             "reason_en": ""},
-                            {"year": 2029, "until_year": pd.NA, "action": "convert", "school": "S3",
-                             "name": "S3", "level": "junior", "classes": 1, "reason_zh": "1间小学教室改作初中使用",
-                             "reason_en": ""}])
-    html = build_map(r.region, r.schools, r.pupils, title="逐年", plan=frames, seat_gap=seat_gap_frame(), year=2025,
-                     timeline=actions)
+STAFF = {"kindergarten": 7.0, "primary": 19.0, "junior": 13.5, "high": 12.5}
+
+
+def by_year(unit_id: str, level: str, values: dict[int, float]) -> pd.DataFrame:
+    """A unit's pupils of a level in every year 2026–2035, each given value held until the next."""
+    rows = [(unit_id, level, y, float(values[max(k for k in values if k <= y)])) for y in range(2026, 2036)]
+    return pd.DataFrame(rows, columns=["unit", "level", "year", "pupils"])
+
+
+def years_region() -> tuple[Region, pd.DataFrame]:
+    """Five stories side by side, each out of the others' reach (each alone in tests/test_horizon.py): an
+    estate lived in from 2029 with a tied site (C1); a one-year peak in 2027 at S1; a nine-year school
+    whose pupils move from primary to junior in 2029 (S3); a village school of 30 pupils beside one with
+    room (S7 beside S6); a lasting shortfall from 2027 at S8."""
+    reg = region([unit("N1", 300, residents=6000, kind="new", completion_year=2029), unit("U1", 2200),
+                  unit("U3", 4200), unit("U6", 6200, urban=False), unit("U7", 6700, urban=False, residents=500),
+                  unit("U8", 9600, urban=False)],
+                 [school("S1", 2000, primary=(9, 400)),
+                  school("S3", 4000, stype="nine_year", primary=(12, 520), junior=(6, 280)),
+                  school("S6", 6000, primary=(12, 400)), school("S7", 6800, primary=(6, 30)),
+                  school("S8", 9500, primary=(9, 400))],
+                 [candidate("C1", 350, tied_to="N1")])
+    return reg, pd.concat([
+        by_year("N1", "primary", {2026: 0.0, 2029: 480.0}), by_year("U1", "primary", {2026: 400, 2027: 495, 2028: 400}),
+        by_year("U3", "primary", {2026: 520, 2029: 340}), by_year("U3", "junior", {2026: 280, 2029: 400}),
+        by_year("U6", "primary", {2026: 400}), by_year("U7", "primary", {2026: 30}),
+        by_year("U8", "primary", {2026: 400, 2027: 580})], ignore_index=True)
+
+
+def test_the_year_slider_steps_through_a_plan_over_years(tmp_path: Path) -> None:
+    """The optimizer's plan over years on the map: each new school, block and closure shows from its
+    ``open_by`` year, rented rooms in their years only and room conversions from theirs, as the slider moves."""
+    reg, pup = years_region()
+    config = PlanConfig(workers=1, mip_gap=0.0, time_limit_s=60.0, allow_closures=True, horizon=Horizon())
+    years = plan_years(reg, pup, book(housing_rule()), config, reach(), staff_ratio=STAFF)
+    acts = years.actions[years.actions["action"] != "land"]
+    assert acts[["year", "action", "school"]].values.tolist() == [
+        [2026, "close", "S7"], [2027, "expand", "S8"], [2027, "temporary", "S1"], [2029, "build", "C1"],
+        [2029, "convert", "S3"]]
+    proposal = dataclasses.replace(years.plan, new_schools=with_lonlat(years.plan.new_schools, reg))
+    today = pup[pup["year"] == 2026][["unit", "level", "pupils"]]
+    table = school_table(reg.schools, assign_nearest(reg.residential, reg.schools, today, reg.units_county()))
+    slider = list(range(2025, 2036))
+    gap = pd.DataFrame([(tw, "primary", y, 1000.0, 900.0) for tw in ("T1", "T2") for y in slider],
+                       columns=["township", "level", "year", "pupils", "seats"])
+    html = build_map(reg, table, today, title="逐年", plan=proposal, seat_gap=years.township_gap(reg, gap),
+                     year=2025, timeline=years.actions)
     path = tmp_path / "years.html"
     path.write_text(html, encoding="utf-8")
     pane = ".leaflet-marker-pane .ls-icon-"
+    temporary = acts[acts["action"] == "temporary"]
+
+    def due(year: int) -> dict[str, int]:
+        """What the optimizer's own tables say stands in ``year``."""
+        def opened(frame: pd.DataFrame) -> int:
+            return int((frame["open_by"] <= year).sum())
+
+        return {"new": opened(proposal.new_schools), "exp": opened(proposal.expansions),
+                "close": opened(proposal.closures),
+                "tmp": int(((temporary["year"] <= year) & (temporary["until_year"] >= year)).sum()),
+                "conv": int(((acts["action"] == "convert") & (acts["year"] <= year)).sum())}
 
     def at(page, year: int) -> dict[str, int]:
-        page.evaluate("""(y) => { const r = document.querySelector('.ls-year-range');
-                                  r.value = [2025, 2026, 2027, 2028, 2029, 2030].indexOf(y);
-                                  r.dispatchEvent(new Event('input')); }""", year)
+        page.evaluate("""([years, y]) => { const r = document.querySelector('.ls-year-range');
+                                          r.value = years.indexOf(y); r.dispatchEvent(new Event('input')); }""",
+                      [slider, year])
         assert page.locator(".ls-year").inner_text() == str(year)
         return {k: page.locator(pane + k).count() for k in ("new", "exp", "close", "tmp", "conv")}
 
     with open_page(path) as (page, errors, blocked):
-        assert {k: page.locator(pane + k).count() for k in ("new", "tmp")} == {"new": 0, "tmp": 0}  # 2025
-        assert at(page, 2027) == {"new": 0, "exp": 0, "close": 0, "tmp": 1, "conv": 0}
-        assert at(page, 2028) == {"new": 1, "exp": 0, "close": 0, "tmp": 0, "conv": 0}
-        assert at(page, 2030) == {"new": 1, "exp": 1, "close": 1, "tmp": 0, "conv": 1}
+        assert page.locator(".ls-year").inner_text() == "2025"
+        assert {k: page.locator(pane + k).count() for k in ("new", "exp", "close", "tmp", "conv")} == due(2025)
+        for year in slider:
+            assert at(page, year) == due(year), year
+        assert at(page, 2028)["tmp"] == 0 and at(page, 2027)["tmp"] == 1  # rented for the peak alone
         legend = page.locator("#ls-legend").inner_text()
         assert "临时教室" in legend and "教室调整" in legend
     assert errors == [] and blocked == []
@@ -195,22 +319,27 @@ def test_hostile_school_name_is_text_and_runs_nothing(full_map: Path) -> None:
     assert errors == [] and blocked == []
 
 
-def test_report_offline_with_findings_tables_and_charts(tiny_run, tmp_path: Path) -> None:
-    r = tiny_run
-    html = build_report(r.region, r.schools, r.pupils, r.kpis, title="样例县 评估报告", findings=findings_frame(r),
-                        plan=plan_frames(r), seat_gap=seat_gap_frame())
+def test_report_offline_with_findings_tables_and_charts(planned: Planned, tmp_path: Path) -> None:
+    r = planned
+    html = build_report(r.region, r.schools, r.pupils, r.kpis, title="样例县 评估报告", findings=r.findings,
+                        plan=r.plan, seat_gap=seat_gap_frame())
     path = tmp_path / "report.html"
     path.write_text(html, encoding="utf-8")
     with open_page(path, viewport=(1200, 900)) as (page, errors, blocked):
         body = page.evaluate("document.body.innerText")
-        for text in ("主要指标", "普惠性幼儿园覆盖率", "服务半径内学生占比", "大班额占比", SENTENCE, "新城配套小学",
-                     "分县（市、区）指标", "分乡镇学位供需", "分年度学位供需"):
+        for text in ("主要指标", "普惠性幼儿园覆盖率", "服务半径内学生占比", "大班额占比", SENTENCE,
+                     r.plan.new_schools["name"].iloc[0], "分县（市、区）指标", "分乡镇学位供需", "分年度学位供需"):
             assert text in body
-        assert EVIL in body and page.locator("img").count() == 0
+        assert EVIL in body and page.locator("img").count() == 0  # the closing school's name, as text
+        closing = page.locator("#plan-close").inner_text()
+        assert EVIL in closing and "东乡中心小学" in closing  # the school the optimizer sends its pupils to
+        expanded = page.locator("#plan-expand").inner_text()
+        assert "城关九年制学校" in expanded and f"+{int(r.plan.expansions['added_classes'].iloc[0])}" in expanded
         assert page.locator("svg.chart").count() >= 3
         assert page.locator("#year-table tr").count() == 1 + 12  # 2 levels × 6 years
-        assert "0.95" in page.locator(".card").filter(has_text="投资").inner_text()  # 9,500万 = 0.95亿
-        assert "9,500" in page.locator("#plan").evaluate("e => e.nextElementSibling.innerText")
+        # the optimizer's total, in 亿元 on the card and 万元 above the tables
+        assert f"{r.plan.cost_cny / 1e8:,.2f}" in page.locator(".card").filter(has_text="投资").inner_text()
+        assert f"{r.plan.cost_cny / 1e4:,.0f}" in page.locator("#plan").evaluate("e => e.nextElementSibling.innerText")
         page.emulate_media(media="print")
         assert page.locator("nav.toc").is_hidden()
         page.wait_for_timeout(200)
@@ -233,12 +362,21 @@ def test_charts_escape_their_text_and_draw_every_series() -> None:
     assert bars.count("<rect") == 2 and "甲镇" in bars
 
 
-def test_plan_frames_from_geometry_and_school_ids(tiny_run) -> None:
-    plan = as_plan(plan_frames(tiny_run), tiny_run.region.schools)
-    assert plan.cost_cny == pytest.approx(9.5e7)
-    assert plan.new_schools.loc[0, ["lon", "lat"]].notna().all()
-    assert plan.closures.loc[0, "name"] == EVIL  # name and point taken from the school
-    assert np.isfinite(plan.expansions.loc[0, "lon"])
+def test_plan_frames_from_the_optimizers_tables(planned: Planned) -> None:
+    """New schools at their sites (lon/lat from the pipeline, or a geometry), expansions and closures at
+    their schools, the total as the optimizer's."""
+    reg, proposal = planned.region, planned.plan
+    frames = as_plan(proposal, reg.schools)
+    assert frames.cost_cny == pytest.approx(proposal.cost_cny)
+    site = reg.candidates.to_crs(4326).set_index("id").geometry["C5"]
+    assert frames.new_schools.loc[0, ["lon", "lat"]].tolist() == pytest.approx([site.x, site.y])
+    sites = gpd.GeoDataFrame(proposal.new_schools.drop(columns=["lon", "lat"]), crs=reg.crs,
+                             geometry=[reg.candidates.set_index("id").geometry[c] for c in proposal.new_schools["candidate"]])
+    assert as_plan({"new_schools": sites}).new_schools.loc[0, ["lon", "lat"]].tolist() == pytest.approx([site.x, site.y])
+    schools = reg.schools.to_crs(4326).set_index("id").geometry
+    assert frames.closures.loc[0, "name"] == EVIL
+    assert frames.closures.loc[0, ["lon", "lat"]].tolist() == pytest.approx([schools["SA"].x, schools["SA"].y])
+    assert frames.expansions.loc[0, ["lon", "lat"]].tolist() == pytest.approx([schools["S3"].x, schools["S3"].y])
     assert as_plan(None) is None
 
 

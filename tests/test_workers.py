@@ -9,11 +9,13 @@ import signal
 import subprocess
 import sys
 import textwrap
+import threading
 import time
 from pathlib import Path
 
 import pytest
 
+from layoutsim import cluster
 from layoutsim.locate import p_median
 from layoutsim.optimize import planner
 from layoutsim.optimize.inputs import county_problems
@@ -85,6 +87,26 @@ def test_a_dying_worker_does_not_fail_the_county_beside_it() -> None:
     problems, config = _problems()
     solutions = planner._solve_all(problems, config, solve=_slow_410001_and_410002_dies)
     assert [s.status for s in solutions] == ["optimal", "failed"]
+
+
+def _slow(pb, config, log_dir):
+    time.sleep(3)
+    return planner._solve_one(pb, config, log_dir)
+
+
+def test_a_worker_killed_mid_run_is_replaced_and_the_run_completes() -> None:
+    """kill -9 of a worker while both counties are being solved: its county is solved again elsewhere."""
+    problems, config = _problems()
+    client = cluster.client(planner.engine(config))
+    client.wait_for_workers(2, timeout=60)  # an earlier test may have had them restarted
+    pids = client.run(os.getpid)  # worker address -> process id
+    victim = sorted(pids.values())[0]
+    killer = threading.Timer(1.5, os.kill, (victim, signal.SIGKILL))
+    killer.start()
+    solutions = planner._solve_all(problems, config, solve=_slow)
+    killer.join()
+    assert [s.status for s in solutions] == ["optimal", "optimal"]
+    assert victim not in client.run(os.getpid).values()  # the dead worker was replaced
 
 
 @pytest.mark.parametrize("workers", [1, 2])

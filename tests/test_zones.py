@@ -8,7 +8,6 @@ import pytest
 from layoutsim.config.plan import PlanConfig
 from layoutsim.config.zones import ZonesConfig
 from layoutsim.optimize.zones import neighbours, zone, zone_problems
-from layoutsim.travel import xy
 from optimize_fixtures import pupils, reach, region, school, unit
 
 PLAN = PlanConfig(workers=1)
@@ -205,3 +204,57 @@ def test_a_zoning_without_a_solution_exits_3_and_says_which(tmp_path, monkeypatc
     assert main(["zones", str(write_tiny(tmp_path)), "--level", "primary", "--out", str(tmp_path / "z")]) == 3
     assert "no zoning for 1 county model(s) (419901 primary)" in capsys.readouterr().err
     assert (tmp_path / "z" / "zones_solver.csv").is_file()
+
+
+def test_published_zones_are_findings_of_the_audit_with_a_rule_and_its_sentence() -> None:
+    """The published zoning above as rows of the rulebook audit's table: rules zones.split (A's and B's zones)
+    and zones.nearest (U1: 1,000 m to B, A 350 m away with room: past 350 + 500), with the law's sentence and
+    the unit's place; a unit zoned to a school beyond its reach (U0 to B, 1,300 m) is found too."""
+    from layoutsim.optimize.zones import published_findings
+    from layoutsim.rules import FINDING_COLUMNS
+
+    reg, pup = line([30, 30, 30, 30, 30], seats_a=40)
+    before = pd.DataFrame({"unit": ["U0", "U1", "U2", "U3", "U4"], "level": "primary",
+                           "school": ["A", "B", "A", "B", "B"]})
+    f = published_findings(reg, pup, cfg(), reach(primary=1500.0), before)
+    assert list(f.columns) == list(FINDING_COLUMNS)
+    assert sorted(f["rule_id"]) == ["zones.nearest", "zones.split", "zones.split"]
+    near = f[f["rule_id"] == "zones.nearest"].iloc[0]
+    assert (near["place_id"], near["level"], near["unit"]) == ("U1", "primary", "m")
+    assert near["measured"] == pytest.approx(1000.0) and near["limit"] == pytest.approx(850.0)
+    assert "就近入学" in near["message_zh"] and near["message_en"]
+    assert (f["kind"] == "attendance_zone").all() and (f["severity"] == "in_principle").all()
+    assert (f["source_section"] == "第十二条").all() and f["source_text"].str.contains("就近入学").all()
+    assert f["default"].all() and f[["lon", "lat"]].notna().all().all()
+    far = pd.DataFrame({"unit": ["U0", "U1", "U2", "U3", "U4"], "level": "primary",
+                        "school": ["B", "A", "A", "B", "B"]})
+    f = published_findings(reg, pup, cfg(), reach(primary=1000.0), far)  # U0 is 1,300 m from B: beyond reach
+    assert f[f["rule_id"] == "zones.nearest"][["place_id", "measured"]].values.tolist() == [["U0", pytest.approx(1300.0)]]
+    assert published_findings(reg, pup, cfg(), reach(), before.iloc[:0]).empty
+
+
+def test_layoutsim_audit_and_run_report_the_published_zones(tmp_path, capsys) -> None:
+    """The tiny county with [zones] previous: 王庄村 (U3) published in 城关第一小学's zone, 5 km away, while
+    东乡中心小学 529 m away has room: a zones.nearest finding in `layoutsim audit`'s findings.csv and in the
+    run's findings.csv and report. Without previous the audit is what it was."""
+    from conftest import SCENARIO, write_tiny
+    from layoutsim.cli import main
+    from layoutsim.pipeline import run
+
+    scenario = write_tiny(tmp_path, scenario=SCENARIO + '\n[plan]\nworkers = 1\n[zones]\nprevious = "published.csv"\n')
+    (tmp_path / "published.csv").write_text("unit,level,school\nU1,primary,S1\nU2,primary,S3\nU3,primary,S1\n"
+                                            "U4,primary,S2\nU5,primary,S3\n", encoding="utf-8")
+    assert main(["audit", str(scenario), "--out", str(tmp_path / "a")]) == 0
+    found = pd.read_csv(tmp_path / "a" / "findings.csv", dtype={"place_id": str})
+    zoned = found[found["kind"] == "attendance_zone"]
+    assert zoned[["rule_id", "place_id", "level"]].values.tolist() == [["zones.nearest", "U3", "primary"]]
+    assert "王庄村划入城关第一小学" in zoned["message_zh"].iloc[0]
+    assert "zones.nearest" in pd.read_csv(tmp_path / "a" / "summary.csv")["rule_id"].tolist()
+    capsys.readouterr()
+    result = run(scenario, tmp_path / "r")
+    assert "zones.nearest" in set(pd.read_csv(tmp_path / "r" / "findings.csv")["rule_id"])
+    assert "王庄村划入城关第一小学" in (tmp_path / "r" / "report.html").read_text(encoding="utf-8")
+    assert "zones.nearest" in set(result.findings["rule_id"])
+    plain = write_tiny(tmp_path / "plain")
+    assert main(["audit", str(plain), "--out", str(tmp_path / "b")]) == 0
+    assert "attendance_zone" not in set(pd.read_csv(tmp_path / "b" / "findings.csv")["kind"])

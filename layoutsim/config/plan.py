@@ -298,6 +298,23 @@ class PlanConfig(Strict):
                     "PuLP holds about 0.6 KB per variable with its rows (measured), HiGHS as much again: "
                     "1.5 million is about 2 GB and already beyond a minute of solving on 2 cores.",
     )
+    assignment: Literal["fractional", "zones"] = Field(
+        "fractional",
+        description="How the single-year plan assigns a residential unit's pupils of a level. 'fractional': "
+                    "split among the schools within reach as seats allow (the least-cost plan). 'zones': "
+                    "whole, as a bureau announces zones (划片招生; 《义务教育法》第十二条: 就近入学): each unit's "
+                    "pupils of a level in zoned_levels go to one school within reach (a binary choice per "
+                    "unit and school), and a unit no school can seat whole is wholly unmet. Zones are not "
+                    "required to be contiguous here (`layoutsim zones --proposed` draws contiguous zones "
+                    "on the plan's layout). The run also solves the fractional plan, a second solve per "
+                    "county, and reports both (kpis.json: zones_vs_fractional). Not with [plan.horizon].",
+    )
+    zoned_levels: tuple[LevelKey, ...] = Field(
+        ("primary", "junior"),
+        description="Levels assigned whole under assignment = 'zones': compulsory education enrols by zone "
+                    "(《义务教育法》第十二条; [zones] levels likewise); kindergartens and high schools (中招, by "
+                    "examination) do not, so their pupils stay fractional.",
+    )
     horizon: Horizon | None = Field(
         None, description="A plan over years (2026–2030, outlook 2035) instead of one target year; see Horizon.",
     )
@@ -305,9 +322,13 @@ class PlanConfig(Strict):
     mip_gap: float = Field(0.01, ge=0, lt=1, description="Relative optimality gap at which a county model stops.")
     solver: Literal["highs", "cbc"] = Field("highs", description="MILP solver: HiGHS (highspy) or CBC.")
     threads: int | None = Field(None, gt=0, description="Solver threads; None = the solver's default.")
-    workers: int = Field(2, ge=1, le=64, description="County models solved at once (worker processes); "
-                         "2 = the cores of the reference machine; 1 = in the run's own process, without the "
-                         "hang watchdog (tests, debugging). Results do not depend on it.")
+    workers: int | None = Field(None, ge=1, le=256, description="County models solved at once: the worker "
+                                "processes of the run's dask LocalCluster; None = one per core of the machine; "
+                                "1 = in the run's own process, without the hang watchdog (tests, debugging). "
+                                "Results do not depend on it.")
+    scheduler: str | None = Field(None, description="Address of an existing Dask scheduler to solve the county "
+                                  "models on (e.g. \"tcp://10.0.0.5:8786\"; the command line's --scheduler wins); "
+                                  "None = on this machine. Its workers need layoutsim at the same version.")
 
     @field_validator("modules")
     @classmethod
@@ -335,6 +356,10 @@ class PlanConfig(Strict):
 
     @model_validator(mode="after")
     def _steps(self) -> PlanConfig:
+        if self.horizon is not None and self.assignment == "zones":
+            raise ValueError("assignment = \"zones\" is not supported with [plan.horizon]: the plan over years "
+                             "assigns pupils fractionally; set assignment = \"fractional\" or remove [plan.horizon] "
+                             "(layoutsim zones draws the zones of a year)")
         if self.horizon is not None and self.horizon.budget_cny and self.budget_cny is not None:
             raise ValueError("give the budget either as [plan] budget_cny or by period as [plan.horizon] "
                              "budget_cny, not both")

@@ -19,7 +19,7 @@ from pydantic import Field, ValidationError, field_validator, model_validator
 
 from ..errors import ScenarioError
 from ..schema import LAYERS, LevelKey
-from .base import Strict, deep_merge
+from .base import ExtendsCycle, ExtendsNotAName, Strict, deep_merge, extends_chain
 from .crs import normalise_crs_name
 from .forecast import ForecastConfig
 from .plan import PlanConfig
@@ -63,12 +63,22 @@ class LayerSource(Strict):
         return value
 
 
+class GenerateConfig(Strict):
+    """Synthetic layers below the county, generated county by county when first needed and cached
+    (layoutsim/synth/province.py): for a province, whose files would be too large to keep."""
+
+    seed: int = Field(20201101, description="Seed of the generator; the same seed gives byte-identical layers.")
+    cache: Path | None = Field(None, description="Folder the generated layers are kept in (relative to the "
+                               "scenario file); default $LAYOUTSIM_CACHE, else ~/.cache/layoutsim.")
+
+
 class DataConfig(Strict):
     """The five layers of the Region (design.md: data model).
 
     Counties alone are a whole scenario for ``forecast`` and ``validate`` (pupils from the census, one
     unit per county); the layout commands need residential units and schools too, and townships either
-    as outlines or named by each residential unit (their outlines then estimated: layoutsim/townships.py).
+    as outlines or named by each residential unit (their outlines then estimated: layoutsim/townships.py),
+    or ``[data.generate]``: synthetic layers for every county, made when first needed.
     """
 
     counties: LayerSource
@@ -76,12 +86,16 @@ class DataConfig(Strict):
     residential: LayerSource | None = None
     schools: LayerSource | None = None
     candidates: LayerSource | None = None
+    generate: GenerateConfig | None = None
 
     @model_validator(mode="after")
     def _layout_together(self) -> DataConfig:
         layout = {"townships": self.townships, "residential": self.residential, "schools": self.schools,
                   "candidates": self.candidates}
         given = [k for k, v in layout.items() if v is not None]
+        if given and self.generate is not None:
+            raise ValueError(f"[data] names {', '.join(given)} and [data.generate]: give the layers or have them "
+                             "generated, not both")
         if given and not all(layout[k] is not None for k in ("residential", "schools")):
             missing = [k for k in ("residential", "schools") if layout[k] is None]
             raise ValueError(f"[data] names {', '.join(given)} but not {', '.join(missing)}: give residential "
@@ -92,7 +106,7 @@ class DataConfig(Strict):
     @property
     def counties_only(self) -> bool:
         """True when the scenario has counties and nothing below them."""
-        return self.residential is None
+        return self.residential is None and self.generate is None
 
 
 class ScenarioMeta(Strict):
@@ -107,6 +121,9 @@ class ScenarioMeta(Strict):
     target_year: int = Field(2025, ge=2000, le=2100)
     language: Literal["zh", "en"] = "zh"
     synthetic: bool = Field(False, description="The data below the township are generated (labelled on maps).")
+    by_county: bool = Field(False, description="Run every county as a scenario of its own (one folder each, "
+                            "on the Dask cluster) and draw a province page over them: for a province. The "
+                            "rules are then checked county by county.")
 
     @model_validator(mode="after")
     def _years(self) -> ScenarioMeta:  # noqa: D102
@@ -208,6 +225,14 @@ class Scenario(Strict):
                              f"{fc.start_year}–{fc.end_year}")
         return self
 
+    @model_validator(mode="after")
+    def _generated_by_county(self) -> Scenario:
+        if (self.data.generate is not None) != self.scenario.by_county:
+            raise ValueError("[data.generate] makes the layers county by county, and a run county by county "
+                             "works on generated layers: give both [scenario] by_county = true and "
+                             "[data.generate], or neither")
+        return self
+
 
 # --------------------------------------------------------------------------- reading
 
@@ -237,26 +262,37 @@ def _resolve_paths(raw: dict[str, Any], base: Path) -> dict[str, Any]:
         if isinstance(spec, str):
             spec = {"path": spec}
             data[name] = spec
-        if isinstance(spec, dict) and isinstance(spec.get("path"), str):
-            spec["path"] = str((base / spec["path"]).resolve())
+        for key in ("path", "cache"):  # a layer's file; the folder generated layers are kept in
+            if isinstance(spec, dict) and isinstance(spec.get(key), str):
+                spec[key] = str((base / spec[key]).resolve())
     rulebook = raw.get("scenario", {}).get("rulebook")
     if isinstance(rulebook, str) and rulebook.endswith(".toml"):
         raw["scenario"]["rulebook"] = str((base / rulebook).resolve())
     return raw
 
 
-def _load_raw(path: Path, seen: tuple[Path, ...] = ()) -> dict[str, Any]:
-    path = path.resolve()
-    if path in seen:
-        chain = " -> ".join(str(p) for p in (*seen, path))
-        raise ScenarioError(f"{path}: 'extends' goes round in a circle: {chain}")
-    raw = _resolve_paths(_read_toml(path), path.parent)
-    parent = raw.pop("extends", None)
-    if parent is None:
-        return raw
-    if not isinstance(parent, str):
-        raise ScenarioError(f"{path}: key 'extends' must be a file name, got {parent!r}")
-    return deep_merge(_load_raw(path.parent / parent, (*seen, path)), raw)
+def _scenario_file(ref: str | Path, naming: Path | None) -> Path:
+    """The file a scenario names: relative to the scenario naming it (the working folder for the first)."""
+    return (Path(ref) if naming is None else naming.parent / ref).resolve()
+
+
+def _read_scenario_file(path: Path) -> dict[str, Any]:
+    return _resolve_paths(_read_toml(path), path.parent)
+
+
+def _load_raw(path: Path) -> dict[str, Any]:
+    """The scenario file with the files it ``extends`` merged in, each path made absolute."""
+    chain = extends_chain(path, _read_scenario_file, _scenario_file)
+    problem = chain.problem
+    if isinstance(problem, ExtendsCycle):
+        circle = " -> ".join(str(p) for p in problem.chain)
+        raise ScenarioError(f"{problem.file}: 'extends' goes round in a circle: {circle}")
+    if isinstance(problem, ExtendsNotAName):
+        raise ScenarioError(f"{problem.file}: key 'extends' must be a file name, got {problem.value!r}")
+    merged: dict[str, Any] = {}
+    for _, raw in chain.files:
+        merged = deep_merge(merged, {k: v for k, v in raw.items() if k != "extends"})
+    return merged
 
 
 def _key(err: Any) -> str:
@@ -309,5 +345,6 @@ def load_scenario(path: str | Path) -> Scenario:
 
 def dump_scenario(scenario: Scenario) -> str:
     """The resolved scenario as TOML (written next to the outputs, so a run can be repeated)."""
-    data = scenario.model_dump(mode="json", exclude_none=True, exclude={"source"})
+    data = scenario.model_dump(mode="json", exclude_none=True,  # where it ran is not what it computed:
+                               exclude={"source": True, "plan": {"workers", "scheduler"}})  # same bytes anywhere
     return tomli_w.dumps(data)

@@ -41,7 +41,9 @@ class ZonesConfig(Strict):
     )
     previous: Path | None = Field(
         None, description="The zones now published (a zones.csv: unit, level, school): a unit moved from "
-                          "its school costs move_cny, so a redrawing disturbs few families.",
+                          "its school costs move_cny, so a redrawing disturbs few families; and `layoutsim "
+                          "audit` and `run` audit them (就近入学: rules zones.nearest and zones.split in "
+                          "findings.csv and the report).",
     )
     move_cny: float = Field(50_000.0, ge=0, description="Cost of moving a unit to another school's zone.")
     contiguity: Literal["ordered", "flow"] = Field(

@@ -14,6 +14,13 @@ Constraints: demand (``Σ f + u = d``), capacity of existing and new schools, on
 site, land per pupil on the site, combined size caps of nine-/twelve-year schools, expansion room (size cap
 and land), 先建后撤 (closing ``j`` needs every unit within its reach fully seated), housing-linked sites,
 budget. Objective (CNY equivalents, scaled to 万元): cost × capital − savings + pupil-km + unmet + penalties.
+
+Whole units (``[plan] assignment = "zones"``, for the levels of ``zoned_levels``): ``f[p]`` and ``u[i,l]``
+are binary and stand for the unit's whole demand ``d[i,l]`` (each appears with coefficient ``d`` wherever a
+pupil count is meant), so demand reads ``Σ f + u = 1``: the unit's pupils of the level go to one school
+within reach, or, when no school can seat them all, they are all unmet (never split between a school and
+unmet). Zones are not kept contiguous here; ``layoutsim zones --proposed`` draws contiguous zones on the
+layout found (:mod:`layoutsim.optimize.zones`).
 """
 from __future__ import annotations
 
@@ -29,6 +36,7 @@ import pulp
 from layoutsim.errors import SolverError
 from layoutsim.config.plan import PlanConfig
 from layoutsim.optimize.inputs import L, LEVEL_INDEX, CountyProblem, Note
+from layoutsim.schema import LEVELS
 from layoutsim.solver import Outcome, Status, solve
 
 log = logging.getLogger(__name__)
@@ -94,10 +102,17 @@ class _Builder:
         n_u, n_s, n_c = len(pb.unit_ids), pb.n_s, pb.n_c
         d = pb.demand
         # ------------------------------------------------------------------ variables
-        self.f = [pulp.LpVariable(f"f{p}", 0, float(d[pb.pair_unit[p], pb.pair_level[p]]))
-                  for p in range(len(pb.pair_unit))]
-        self.u = {(i, li): pulp.LpVariable(f"u{i}_{li}", 0, float(d[i, li]))
+        # pupils a variable stands for: 1 (continuous pupils), or, for a level assigned whole, the unit's
+        # demand (a binary: the whole unit goes there)
+        self.whole = whole_levels(self.cfg)
+        pair_d = d[pb.pair_unit, pb.pair_level] if len(pb.pair_unit) else np.zeros(0)
+        self.fs = np.where(self.whole[pb.pair_level], pair_d, 1.0) if len(pb.pair_unit) else np.zeros(0)
+        self.f = [pulp.LpVariable(f"f{p}", cat=pulp.LpBinary) if self.whole[pb.pair_level[p]]
+                  else pulp.LpVariable(f"f{p}", 0, float(pair_d[p])) for p in range(len(pb.pair_unit))]
+        self.u = {(i, li): pulp.LpVariable(f"u{i}_{li}", cat=pulp.LpBinary) if self.whole[li]
+                  else pulp.LpVariable(f"u{i}_{li}", 0, float(d[i, li]))
                   for i, li in zip(*np.nonzero(d > 1e-9))}
+        self.us = {(i, li): float(d[i, li]) if self.whole[li] else 1.0 for i, li in self.u}
         self.z = [pulp.LpVariable(f"z{o}", cat=pulp.LpBinary) for o in range(len(pb.opt_cand))]
         self.o = {int(k): pulp.LpVariable(f"o{k}", cat=pulp.LpBinary) for k in np.unique(pb.opt_cand)}
         self.e = {(int(j), int(li)): pulp.LpVariable(f"e{j}_{li}", 0, int(pb.school_exp_max[j, li]), cat=pulp.LpInteger)
@@ -105,8 +120,9 @@ class _Builder:
         self.x = {int(j): pulp.LpVariable(f"x{j}", cat=pulp.LpBinary) for j in np.flatnonzero(pb.school_closable)}
         # ------------------------------------------------------------------ objective and capital
         km = pb.pair_dist_m / 1000.0
-        self.obj += [(v, w.pupil_km * km[p] * SCALE) for p, v in enumerate(self.f) if w.pupil_km * km[p] > 0]
-        self.obj += [(v, w.unmet * SCALE) for v in self.u.values()]
+        self.obj += [(v, w.pupil_km * km[p] * self.fs[p] * SCALE) for p, v in enumerate(self.f)
+                     if w.pupil_km * km[p] > 0]
+        self.obj += [(v, w.unmet * self.us[key] * SCALE) for key, v in self.u.items()]
         for o, v in enumerate(self.z):
             self.capital.append((v, float(pb.opt_cost[o])))
             self.obj.append((v, (w.cost * pb.opt_cost[o] + pb.opt_penalty[o]) * SCALE))
@@ -132,14 +148,18 @@ class _Builder:
         by_key = {int(key[g[0]]): g for g in _groups(key)}
         for (i, li), uv in self.u.items():
             g = by_key.get(i * L + li, ())
-            self.add([(self.f[p], 1.0) for p in g] + [(uv, 1.0)], pulp.LpConstraintEQ, float(self.pb.demand[i, li]))
+            if self.whole[li]:  # the unit whole: one school, or all unmet
+                self.add([(self.f[p], 1.0) for p in g] + [(uv, 1.0)], pulp.LpConstraintEQ, 1.0)
+            else:
+                self.add([(self.f[p], 1.0) for p in g] + [(uv, 1.0)], pulp.LpConstraintEQ,
+                         float(self.pb.demand[i, li]))
 
     def _capacity(self, n_s: int, n_c: int) -> None:
         pb = self.pb
         key = pb.pair_site * L + pb.pair_level
         for g in _groups(key):
             site, li = divmod(int(key[g[0]]), L)
-            row = [(self.f[p], 1.0) for p in g]
+            row = [(self.f[p], float(self.fs[p])) for p in g]
             if site < n_s:
                 cap = float(pb.school_cap[site, li])
                 if (site, li) in self.e:
@@ -208,7 +228,7 @@ class _Builder:
             for p in np.flatnonzero(np.isin(pb.pair_site, list(self.x)) & (pb.pair_site < n_s)):
                 i, li, j = int(pb.pair_unit[p]), int(pb.pair_level[p]), int(pb.pair_site[p])
                 d = float(pb.demand[i, li])
-                self.add([(self.u[i, li], 1.0), (self.x[j], d)], pulp.LpConstraintLE, d)
+                self.add([(self.u[i, li], self.us[i, li]), (self.x[j], d)], pulp.LpConstraintLE, d)
 
     def _inclusive(self) -> None:
         """普惠 coverage planned for: the county's kindergarten children at public or 普惠 kindergartens (today's,
@@ -223,20 +243,20 @@ class _Builder:
         rows = np.flatnonzero(pb.pair_level == kg)
         if len(rows) == 0:
             return
-        total = [(self.f[p], float(pb.kg_share)) for p in rows]
+        total = [(self.f[p], float(pb.kg_share) * float(self.fs[p])) for p in rows]
         counted: list[tuple[pulp.LpVariable, float]] = []
         by_site: dict[int, list[int]] = {}
         for p in rows:
             by_site.setdefault(int(pb.pair_site[p]), []).append(int(p))
         for site, ps in by_site.items():
             if site >= pb.n_s or pb.school_inclusive[site]:
-                counted += [(self.f[p], 1.0) for p in ps]
+                counted += [(self.f[p], float(self.fs[p])) for p in ps]
             else:  # a private kindergarten: 普惠 only if recognised
                 r = pulp.LpVariable(f"r{site}", cat=pulp.LpBinary)
                 g = pulp.LpVariable(f"g{site}", 0)
                 self.r[site] = r
                 self.obj.append((r, self.cfg.weights.cost * float(pb.school_subsidy[site]) * SCALE))
-                self.add([(g, 1.0)] + [(self.f[p], -1.0) for p in ps], pulp.LpConstraintLE, 0.0)
+                self.add([(g, 1.0)] + [(self.f[p], -float(self.fs[p])) for p in ps], pulp.LpConstraintLE, 0.0)
                 self.add([(g, 1.0), (r, -float(pb.school_cap[site, kg]))], pulp.LpConstraintLE, 0.0)
                 counted.append((g, 1.0))
         short = pulp.LpVariable("kg_share_short", 0)
@@ -248,6 +268,12 @@ class _Builder:
         for v, c in counted + [(v, -c) for v, c in total]:  # one term per variable: PuLP keeps the last
             row[v] = row.get(v, 0.0) + c
         self.add(list(row.items()), pulp.LpConstraintGE, 0.0)
+
+
+def whole_levels(cfg: PlanConfig) -> np.ndarray:
+    """(L,) bool: the levels whose units are assigned whole (``assignment = "zones"``: ``zoned_levels``)."""
+    zoned = set(cfg.zoned_levels) if cfg.assignment == "zones" else set()
+    return np.array([lv in zoned for lv in LEVELS], dtype=bool)
 
 
 def unsolved(pb: CountyProblem, status: Status, seconds: float, message: str = "", variables: int = 0,
@@ -295,10 +321,12 @@ def solve_county(pb: CountyProblem, cfg: PlanConfig, log_file: Path | None = Non
     if not out.status.has_solution:
         return unsolved(pb, out.status, seconds, no_solution_message(cfg), n_var, n_con)
     n_u = len(pb.unit_ids)
-    flows = np.clip(np.array([_value(v) for v in b.f]), 0.0, None)
+    # a whole unit's binary is rounded, so its pupils sit at exactly one school (or are all unmet)
+    taken = np.array([round(_value(v)) if b.whole[pb.pair_level[p]] else _value(v) for p, v in enumerate(b.f)])
+    flows = np.clip(taken * b.fs, 0.0, None) if len(b.f) else np.zeros(0)
     unmet = np.zeros((n_u, L))
     for (i, li), v in b.u.items():
-        unmet[i, li] = max(_value(v), 0.0)
+        unmet[i, li] = max(round(_value(v)) if b.whole[li] else _value(v), 0.0) * b.us[i, li]
     opened = np.array([_value(v) > 0.5 for v in b.z], dtype=bool)
     expand = np.zeros((pb.n_s, L), dtype=int)
     for (j, li), v in b.e.items():

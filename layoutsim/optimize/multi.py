@@ -44,6 +44,7 @@ import numpy as np
 import pulp
 
 from layoutsim.config.plan import Horizon, PlanConfig
+from layoutsim.errors import ScenarioError
 from layoutsim.optimize.inputs import L, LEVEL_INDEX, CountyProblem, Note
 from layoutsim.optimize.model import HARD_PENALTY_CNY, SCALE, _expr, _value, no_solution_message, solve_model
 from layoutsim.solver import Status
@@ -399,8 +400,17 @@ class _Builder:
                 self.add([(self.u[t, i, li], 1.0)] + [(c, dd) for c, _ in self._closed(j, t)], pulp.LpConstraintLE, dd)
 
 
+def check_config(cfg: PlanConfig) -> None:
+    """The multi-period model assigns pupils fractionally: ``[plan] assignment = "zones"`` is refused (a
+    scenario says so when it is read, :class:`PlanConfig`; this catches a config copied past validation)."""
+    if cfg.assignment != "fractional":
+        raise ScenarioError(f"[plan] assignment = {cfg.assignment!r} is not supported with [plan.horizon]: the plan "
+                            "over years assigns pupils fractionally")
+
+
 def solve_years(mp: MultiProblem, cfg: PlanConfig, log_file: Path | None = None) -> MultiSolution:
     """Build and solve one county's multi-period model."""
+    check_config(cfg)
     t0 = time.perf_counter()
     b = _Builder(mp, cfg)
     b.build()

@@ -13,11 +13,6 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-import os
-import signal
-import time
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
-from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -31,7 +26,8 @@ from layoutsim.optimize.inputs import CountyProblem, county_problems
 from layoutsim.optimize.model import CountySolution, solve_county, unsolved
 from layoutsim.optimize.result import CountyContext, Plan, assemble, county_tables
 from layoutsim.schema import LEVELS, enrolment_col
-from layoutsim.solver import WORKERS, Status, die_with_parent
+from layoutsim.solver import Status
+from layoutsim.cluster import Engine, Failure, default_workers, map_counties
 from layoutsim.config.scenario import ReachConfig
 from layoutsim.region import Region
 from layoutsim.rules import Rulebook
@@ -92,99 +88,36 @@ def _solve_one(pb: CountyProblem, config: PlanConfig, log_dir: Path | None = Non
 
 
 def hang_limit_s(config: PlanConfig) -> float:
-    """Seconds a county may run in a worker before it counts as hung: its time limit twice (one queued
-    behind another county's, one its own) plus model building and start-up."""
+    """Seconds a county may run on a worker before it counts as hung: its time limit twice (the solver may
+    overrun it a little while it stops) plus model building and start-up."""
     return 2 * config.time_limit_s + HANG_MARGIN_S
 
 
-def _stop(pool: ProcessPoolExecutor) -> None:
-    """Kill the pool's workers now and release it without waiting (a hung solver ignores everything else)."""
-    for proc in list((getattr(pool, "_processes", None) or {}).values()):
-        try:  # the worker's whole process group: a CBC it started dies with it
-            os.killpg(proc.pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError, OSError):
-            proc.kill()
-    pool.shutdown(wait=False, cancel_futures=True)
+def engine(config: PlanConfig) -> Engine:
+    """Where the county models of ``config`` run (:mod:`layoutsim.cluster`)."""
+    return Engine(workers=config.workers or default_workers(), scheduler=config.scheduler)
 
 
-def _solve_all(problems: list[CountyProblem], config: PlanConfig, log_dir: Path | None = None, *,
-               solve: Callable[..., CountySolution] = _solve_one) -> list[CountySolution]:
-    """Solve the counties' models, ``config.workers`` at a time in worker processes.
+def _solve_all(problems: Sequence[Any], config: PlanConfig, log_dir: Path | None = None, *,
+               solve: Callable[..., Any] = _solve_one) -> list[Any]:
+    """Solve the counties' models (:func:`layoutsim.cluster.map_counties`: in this process, or on a dask
+    cluster of ``config.workers`` or at ``config.scheduler``).
 
     Each county is its own model, so the results do not depend on the order or the number of workers.
-    Largest models start first so the workers finish together. Workers start as :mod:`layoutsim.solver`
-    says (fresh, dying with the run). A county whose worker runs past :func:`hang_limit_s`, or fails, is
-    reported as failed (:func:`unsolved`) and the others go on. When a worker dies, the counties it may
-    have been solving are each solved again alone, so a death is pinned on the county that caused it.
-    ``workers = 1`` solves in this process instead (no watchdog: for tests and debugging).
+    Largest models start first so the workers finish together. A county that hangs, raises or kills its
+    worker twice is reported failed (:func:`unsolved`) and the others go on.
     ``solve`` is what a worker runs for a county (tests put a hanging one there).
     """
-    if config.workers <= 1:
-        return [_guarded(solve, pb, config, log_dir) for pb in problems]
     order = sorted(range(len(problems)), key=lambda i: -len(problems[i].pair_unit))
-    done: dict[int, CountySolution] = {}
-    suspects: set[int] = set()  # counties in a pool whose worker died: next solved one at a time
-    while len(done) < len(problems):
-        todo = [i for i in order if i not in done]
-        alone = [i for i in todo if i in suspects][:1]
-        batch = alone or todo
-        pool = ProcessPoolExecutor(max_workers=min(config.workers, len(batch)), mp_context=WORKERS,
-                                   initializer=die_with_parent)
-        try:
-            futures = {pool.submit(solve, problems[i], config, log_dir): i for i in batch}
-            _collect(futures, problems, config, done, suspects, alone=bool(alone))
-        finally:
-            _stop(pool)
-    return [done[i] for i in range(len(problems))]
+    out = map_counties(solve, [(pb, config, log_dir) for pb in problems], names=[pb.county for pb in problems],
+                       engine=engine(config), hang_s=hang_limit_s(config), order=order, label="county models")
+    return [_failed(pb, sol.reason, sol.seconds) if isinstance(sol, Failure) else sol
+            for pb, sol in zip(problems, out)]
 
 
-def _failed(pb: CountyProblem, why: str, seconds: float) -> CountySolution:
+def _failed(pb: Any, why: str, seconds: float) -> Any:
     log.warning("county %s: failed: %s", pb.county, why)
     return unsolved(pb, Status.FAILED, seconds, why)
-
-
-def _guarded(solve: Callable[..., CountySolution], pb: CountyProblem, config: PlanConfig,
-             log_dir: Path | None) -> CountySolution:
-    """``solve`` in this process; a failure of the solver is that county's failure, not the run's."""
-    t0 = time.monotonic()
-    try:
-        return solve(pb, config, log_dir)
-    except (LayoutsimError, MemoryError) as exc:
-        return _failed(pb, str(exc) or type(exc).__name__, time.monotonic() - t0)
-
-
-def _collect(futures: dict[Future, int], problems: list[CountyProblem], config: PlanConfig,
-             done: dict[int, CountySolution], suspects: set[int], *, alone: bool) -> None:
-    """Gather finished counties into ``done``. Return early when the pool must be restarted: a county hung
-    (recorded as failed) or a worker died (a county solved ``alone`` is then failed; in a shared pool its
-    counties become suspects, each to be solved alone)."""
-    started: dict[Future, float] = {}
-    pending = set(futures)
-    while pending:
-        finished, pending = wait(pending, timeout=1.0, return_when=FIRST_COMPLETED)
-        now = time.monotonic()
-        restart = False
-        for fut in finished:
-            i = futures[fut]
-            try:
-                done[i] = fut.result()
-            except BrokenProcessPool:
-                restart = True
-                if alone:
-                    done[i] = _failed(problems[i], "the worker solving it died (out of memory or killed)",
-                                      now - started.get(fut, now))
-                suspects.add(i)
-            except Exception as exc:  # the county's own failure (solver error, memory): the others go on
-                done[i] = _failed(problems[i], f"{type(exc).__name__}: {exc}", now - started.get(fut, now))
-        for fut in pending:
-            if fut.running():
-                started.setdefault(fut, now)
-        for fut in [f for f in pending if now - started.get(f, now) > hang_limit_s(config)]:
-            restart = True
-            done[futures[fut]] = _failed(problems[futures[fut]], f"no answer from its worker in "
-                                         f"{hang_limit_s(config):.0f} s (the solver hung)", now - started[fut])
-        if restart:
-            return
 
 
 def plan(region: Region, pupils: pd.DataFrame, rulebook: Rulebook, config: PlanConfig, reach: ReachConfig, *,

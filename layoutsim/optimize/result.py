@@ -330,3 +330,62 @@ def assemble(year: int, parts: list[tuple[CountyProblem, CountySolution, CountyT
     return Plan(year=year, solver=solver, cost_cny=cost, **tables)
 
 
+def split_units(p: Plan, levels: tuple[str, ...] | list[str]) -> int:
+    """Unit–levels of ``levels`` whose pupils the plan sends to more than one school."""
+    flows = p.flows[p.flows["level"].isin(list(levels))]
+    return int((flows.groupby(["unit", "level"])["school"].nunique() > 1).sum())
+
+
+@dataclass(frozen=True)
+class AssignmentHeadline:
+    """A plan's numbers for setting two ways of assigning pupils side by side."""
+
+    cost_cny: int
+    pupil_km: float
+    unmet_pupils: float
+    new_schools: int
+    added_classes: int
+    solver_seconds: float           # the counties' solves together
+    solver_status: tuple[str, ...]
+
+    @classmethod
+    def of(cls, p: Plan) -> AssignmentHeadline:
+        solver = p.solver
+        return cls(cost_cny=round(float(p.cost_cny)), pupil_km=round(float(p.pupil_km), 1),
+                   unmet_pupils=round(float(p.unmet_pupils), 1), new_schools=int(len(p.new_schools)),
+                   added_classes=int(p.expansions["added_classes"].sum()) if len(p.expansions) else 0,
+                   solver_seconds=round(float(solver["seconds"].sum()), 2) if len(solver) else 0.0,
+                   solver_status=tuple(sorted(set(solver["status"]))) if len(solver) else ())
+
+    def as_dict(self) -> dict:
+        return {**dataclasses.asdict(self), "solver_status": list(self.solver_status)}
+
+
+@dataclass(frozen=True)
+class ZonesVsFractional:
+    """The plan with units whole (``[plan] assignment = "zones"``) beside the same plan solved fractionally,
+    and how many unit–levels of the zoned levels each sends to more than one school (kpis.json
+    ``zones_vs_fractional``)."""
+
+    zoned_levels: tuple[str, ...]
+    zoned: AssignmentHeadline
+    fractional: AssignmentHeadline
+    units_split_by_fractional: int
+    units_split_by_zoned: int
+
+    @classmethod
+    def of(cls, zoned: Plan, fractional: Plan, levels: tuple[str, ...] | list[str]) -> ZonesVsFractional:
+        return cls(tuple(levels), AssignmentHeadline.of(zoned), AssignmentHeadline.of(fractional),
+                   split_units(fractional, levels), split_units(zoned, levels))
+
+    @property
+    def difference(self) -> dict[str, float]:
+        """Zoned minus fractional: cost, pupil-km, unmet pupils, new schools, added classes."""
+        return {k: round(float(getattr(self.zoned, k)) - float(getattr(self.fractional, k)), 1)
+                for k in ("cost_cny", "pupil_km", "unmet_pupils", "new_schools", "added_classes")}
+
+    def as_dict(self) -> dict:
+        return {"zoned_levels": list(self.zoned_levels), "zoned": self.zoned.as_dict(),
+                "fractional": self.fractional.as_dict(), "zoned_minus_fractional": self.difference,
+                "units_split_by_fractional": self.units_split_by_fractional,
+                "units_split_by_zoned": self.units_split_by_zoned}

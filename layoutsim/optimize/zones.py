@@ -17,7 +17,9 @@ Pupils: the unit's pupils of the level times the county's share of that level's 
 today (private schools enrol by themselves, outside the zones). Distances: :mod:`layoutsim.travel`.
 就近入学 and contiguity are audited after the solve (:func:`audit_zoning`), on the zoning found and on the
 zones now published when ``previous`` is given: a unit zoned more than ``nearest_tolerance_m`` farther than
-a school whose zone has room, and a zone in pieces, are findings.
+a school whose zone has room, and a zone in pieces, are findings. The published zones' findings also join
+the rulebook audit of ``layoutsim audit`` and ``run`` (:func:`published_findings`, rules ``zones.nearest``
+and ``zones.split``: :mod:`layoutsim.rules.zoning`).
 """
 from __future__ import annotations
 
@@ -39,10 +41,11 @@ from layoutsim.config.scenario import ReachConfig
 from layoutsim.config.zones import ZonesConfig
 from layoutsim.optimize.model import _expr, _value, solve_model
 from layoutsim.region import Region
+from layoutsim.rules.zoning import zoning_findings
 from layoutsim.schema import CLASS_SIZE, classes_col, enrolment_col, teaches
 from layoutsim.solver import Outcome, Status
 from layoutsim.geo import voronoi_cells
-from layoutsim.travel import nearest, xy
+from layoutsim.travel import nearest, pairwise, xy
 
 log = logging.getLogger(__name__)
 
@@ -72,11 +75,16 @@ class ZoneProblem:
     arcs: np.ndarray            # (n_a, 2) neighbouring units (each pair once)
     roots: tuple[np.ndarray, ...]  # per school: the unit its zone starts from (the cell its point is in)
     previous: np.ndarray        # (n_u,) the school a unit is zoned to now, -1 if none
+    #: (unit, school, metres) of a published zoning's pairs that are not among the pairs a unit may join
+    #: (a school beyond its nearest ``candidates`` or its reach): audited, never offered to the model
+    published_far: tuple[tuple[int, int, float], ...] = ()
 
     @cached_property
     def distance(self) -> dict[tuple[int, int], float]:
-        """(unit, school) → metres, for the pairs a unit may join."""
-        return {(int(i), int(j)): float(d) for i, j, d in zip(self.pair_unit, self.pair_school, self.pair_dist_m)}
+        """(unit, school) → metres, for the pairs a unit may join (and the published pairs beyond them)."""
+        out = {(i, j): d for i, j, d in self.published_far}
+        out.update({(int(i), int(j)): float(d) for i, j, d in zip(self.pair_unit, self.pair_school, self.pair_dist_m)})
+        return out
 
 
 @dataclass(frozen=True)
@@ -163,10 +171,14 @@ def zone_problems(region: Region, pupils: pd.DataFrame, cfg: ZonesConfig, reach:
             school_ids = sc["id"].astype(str).to_numpy()[js]
             where = {s: n for n, s in enumerate(school_ids)}
             before = np.array([where.get(prev.get((u, level), ""), -1) for u in ids], dtype=int)
+            offered = set(zip(pu.tolist(), ps.tolist()))
+            far = tuple((int(i), int(j), float(pairwise(u_xy[[i]], s_xy[[j]])[0, 0]))
+                        for i, j in enumerate(before) if j >= 0 and (i, int(j)) not in offered)
             problems.append(ZoneProblem(
                 county=c, level=level, unit_ids=ids, pupils=demand, school_ids=school_ids,
                 seats=sc[classes_col(level)].fillna(0).to_numpy(dtype=float)[js] * CLASS_SIZE[level],
-                pair_unit=pu, pair_school=ps, pair_dist_m=pd_m, arcs=arcs, roots=roots, previous=before))
+                pair_unit=pu, pair_school=ps, pair_dist_m=pd_m, arcs=arcs, roots=roots, previous=before,
+                published_far=far))
     return problems, cells_of
 
 
@@ -213,7 +225,7 @@ def solve_zones(zp: ZoneProblem, cfg: ZonesConfig, plan_cfg: PlanConfig, log_fil
     """Build and solve one county's zoning of one level (module docstring)."""
     t0 = time.perf_counter()
     prob = pulp.LpProblem(f"zones_{zp.county}_{zp.level}", pulp.LpMinimize)
-    n_u, n_s = len(zp.unit_ids), len(zp.school_ids)
+    n_u = len(zp.unit_ids)
     x = {(int(i), int(j)): pulp.LpVariable(f"x{i}_{j}", cat=pulp.LpBinary) for i, j in zip(zp.pair_unit, zp.pair_school)}
     dist = zp.distance
     obj: list[tuple[pulp.LpVariable, float]] = []
@@ -305,6 +317,21 @@ def audit_zoning(zp: ZoneProblem, school_of: np.ndarray, cfg: ZonesConfig, zonin
             out.append(row("split", piece[0], j, f"{names.get(zp.school_ids[j], '')}学区不连片：{units}与学区其余部分不相连",
                            f"the zone of {zp.school_ids[j]} is in pieces: {len(piece)} unit(s) apart from the rest"))
     return out
+
+
+def published_findings(region: Region, pupils: pd.DataFrame, cfg: ZonesConfig, reach: ReachConfig,
+                       previous: pd.DataFrame) -> pd.DataFrame:
+    """The zones now published (``previous``: unit, level, school) audited as :func:`zone` audits them
+    (:func:`audit_zoning`, the same findings as its ``zones_findings.csv``), as rows of the rulebook audit's
+    table with their rule ids (:mod:`layoutsim.rules.zoning`): for ``layoutsim audit`` and ``run``.
+    ``pupils``: unit, level, pupils of the year audited. Nothing is solved."""
+    levels = [lv for lv in cfg.levels if lv in set(previous["level"].astype(str))]
+    problems, _ = zone_problems(region, pupils, cfg, reach, levels, previous) if levels else ([], {})
+    res = region.residential.set_index(region.residential["id"].astype(str))
+    names = dict(zip(region.schools["id"].astype(str), region.schools["name"].astype(str)))
+    rows = [{**r, "county": zp.county} for zp in problems if (zp.previous >= 0).any()
+            for r in audit_zoning(zp, zp.previous, cfg, "published", names, res)]
+    return zoning_findings(rows, region.residential, cfg.nearest_tolerance_m)
 
 
 @dataclass(frozen=True)

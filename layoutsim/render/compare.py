@@ -8,7 +8,7 @@ Self-contained, offline.
 """
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -19,6 +19,7 @@ from ..errors import ScenarioError
 from ..io import atomic_dir
 from ..region import Region
 from ..i18n import t
+from ..metrics import Kpis, LevelKpis, YearsKpis
 from ..schema import LEVELS
 from .charts import PALETTE, Series, line_chart
 from .map import map_spec
@@ -42,7 +43,7 @@ class ComparedRun(Protocol):
     @property
     def assignment(self) -> Any: ...
     @property
-    def kpis(self) -> dict: ...
+    def kpis(self) -> Kpis: ...
     @property
     def outlook(self) -> Any: ...
     @property
@@ -54,11 +55,17 @@ class ComparedRun(Protocol):
 
 __all__ = ["compare", "compare_html"]
 
-#: Indicators per level: (kpis key, label key, format, higher is better).
-LEVEL_ROWS = (("pupils", "pupils", "n", None), ("seats", "seats", "n", True),
-              ("utilisation", "utilisation", "pct", None), ("within_reach_share", "within_reach_share", "pct", True),
-              ("mean_distance_m", "mean_distance_m", "n", False), ("large_class_share", "large_class_share", "pct", False),
-              ("unmet", "unmet", "n", False))
+#: Indicators per level: (label key, the indicator, format, higher is better).
+LEVEL_ROWS: tuple[tuple[str, Callable[[LevelKpis], float | None], str, bool | None], ...] = (
+    ("pupils", lambda k: k.pupils, "n", None), ("seats", lambda k: k.seats, "n", True),
+    ("utilisation", lambda k: k.utilisation, "pct", None),
+    ("within_reach_share", lambda k: k.within_reach_share, "pct", True),
+    ("mean_distance_m", lambda k: k.mean_distance_m, "n", False),
+    ("large_class_share", lambda k: k.large_class_share, "pct", False), ("unmet", lambda k: k.unmet, "n", False))
+#: The plans over years side by side: (label key, the indicator, format).
+YEARS_ROWS: tuple[tuple[str, Callable[[YearsKpis], float | None], str], ...] = (
+    ("lifetime_cost_cny", lambda y: y.lifetime_cost_cny, "cny"), ("stranded_seats", lambda y: y.stranded_seats, "n"),
+    ("stranded_seats_without_outlook", lambda y: y.stranded_seats_without_outlook, "n"))
 HEAD_ROWS = (("pupils", "n", None), ("seats", "n", True), ("utilisation", "pct", None),
              ("within_reach_share", "pct", True), ("large_class_share", "pct", False), ("unmet", "n", False),
              ("inclusive_share", "pct", True), ("public_kg_share", "pct", True), ("public_share", "pct", True),
@@ -131,8 +138,8 @@ def _timelines(results: Sequence[ComparedRun], labels: list[str], lang: str) -> 
         if series and xs:
             charts.append(line_chart(xs, series, title=f"{t(lv, lang)}：{t('seats_by_year', lang)}"))
     summary = []
-    for key, kind in (("lifetime_cost_cny", "cny"), ("stranded_seats", "n"), ("stranded_seats_without_outlook", "n")):
-        vals = [r.kpis.get("plan", {}).get(key) for r in results]
+    for key, value, kind in YEARS_ROWS:
+        vals = [None if r.kpis.plan.years is None else value(r.kpis.plan.years) for r in results]
         summary.append({"label": t(key, lang) + (f"（{t('wan_cny', lang)}）" if kind == "cny" else ""),
                         "values": [_fmt(v, kind) for v in vals]})
     return {"rows": rows, "charts": charts, "summary": summary}
@@ -170,8 +177,8 @@ def _indicator_rows(results: Sequence[ComparedRun], heads: list[dict], lang: str
         rows.append({"group": t("area_total", lang), "label": label, "values": [_fmt(v, kind) for v in vals],
                      "diffs": [_diff(v, vals[0], kind, better) for v in vals[1:]]})
     for level in LEVELS:
-        for key, label, kind, better in LEVEL_ROWS:
-            vals = [r.kpis["area"][level].get(key) for r in results]
+        for label, value, kind, better in LEVEL_ROWS:
+            vals = [value(r.kpis.area[level]) for r in results]
             rows.append({"group": t(level, lang), "label": t(label, lang), "values": [_fmt(v, kind) for v in vals],
                          "diffs": [_diff(v, vals[0], kind, better) for v in vals[1:]]})
     return rows
@@ -219,10 +226,10 @@ def _differences(results: Sequence[ComparedRun], plans: list[PlanFrames | None],
     if any(c is not None for c in costs):
         out.append({"what": f"{t('cost', lang)}（{t('wan_cny', lang)}）", "values": [_fmt(c, "cny") for c in costs]})
     for level in LEVELS:
-        vals = [r.kpis["area"][level].get("within_reach_share") for r in results]
-        if len({_fmt(v, "pct") for v in vals}) > 1:
+        shares = [r.kpis.area[level].within_reach_share for r in results]
+        if len({_fmt(v, "pct") for v in shares}) > 1:
             out.append({"what": f"{t(level, lang)} · {t('within_reach_share', lang)}",
-                        "values": [_fmt(v, "pct") for v in vals]})
+                        "values": [_fmt(v, "pct") for v in shares]})
     return out
 
 
@@ -240,7 +247,7 @@ def compare_html(results: Sequence[ComparedRun], *, lang: str | None = None) -> 
     specs = [map_spec(r.region, r.schools, r.pupils, lang=lang, findings=f, plan=p, unmet=r.assignment.unmet,
                       seat_gap=g if _years_plan(r) is None else _years_plan(r).township_gap(r.region, g),
                       timeline=None if _years_plan(r) is None else _years_plan(r).actions,
-                      collapsed_layers=True, year=int(r.kpis.get("target_year") or 0))
+                      collapsed_layers=True, year=r.kpis.target_year)
              for r, p, f, g in zip(results, plans, findings, gaps)]
     for spec in specs:  # one legend and one set of controls outside the maps drive them all
         spec["embedded"] = True

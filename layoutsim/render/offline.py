@@ -69,6 +69,8 @@ ASSETS: dict[str, tuple[str, ...]] = {
     # layoutsim's own map code (plain JS over Leaflet) for the map, report and compare pages.
     "layoutsim_map": ("layoutsim/planmap.js",),
     "layoutsim_map_css": ("layoutsim/planmap.css",),
+    # the province page's choropleth (plain JS over Leaflet)
+    "layoutsim_province": ("layoutsim/province.js",),
 }
 
 #: folium link names dropped on purpose, with the reason. Elements that would need

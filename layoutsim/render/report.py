@@ -7,7 +7,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..i18n import t
+from ..i18n import LEVEL_EN, LEVEL_ZH, t
+from ..metrics import Kpis
+from ..optimize.result import ZonesVsFractional
 from ..rules import summarize
 from ..schema import LEVELS
 from .charts import PALETTE, Series, bar_chart, line_chart
@@ -28,21 +30,21 @@ def _n(v: float | None) -> str:
     return "—" if v is None or not np.isfinite(v) else f"{v:,.0f}"
 
 
-def headline(kpis: dict, schools: pd.DataFrame, plan: PlanFrames | None,
+def headline(kpis: Kpis, schools: pd.DataFrame, plan: PlanFrames | None,
              findings: pd.DataFrame | None) -> dict[str, float | None]:
     """The area's headline numbers (raw values; formatting is the template's)."""
-    area = kpis["area"]
-    pupils = sum(area[lv]["pupils"] for lv in area)
-    seats = sum(area[lv]["seats"] for lv in area)
-    within = sum((area[lv]["within_reach_share"] or 0) * area[lv]["pupils"] for lv in area)
-    classes = sum(area[lv]["classes"] for lv in area)
-    large = sum((area[lv]["large_class_share"] or 0) * area[lv]["classes"] for lv in area)
-    enrol = sum(area[lv]["enrolment"] for lv in area)
+    levels = list(kpis.area.values())
+    pupils = sum(k.pupils for k in levels)
+    seats = sum(k.seats for k in levels)
+    within = sum((k.within_reach_share or 0) * k.pupils for k in levels)
+    classes = sum(k.classes for k in levels)
+    large = sum((k.large_class_share or 0) * k.classes for k in levels)
+    enrol = sum(k.enrolment for k in levels)
     out: dict[str, float | None] = {
         "pupils": pupils, "seats": seats, "utilisation": enrol / seats if seats else None,
         "within_reach_share": within / pupils if pupils else None,
         "large_class_share": large / classes if classes else None,
-        "unmet": sum(area[lv]["unmet"] for lv in area),
+        "unmet": sum(k.unmet for k in levels),
         **kindergarten_shares(schools),
         "cost_cny": plan.cost_cny if plan is not None else None,
         "findings": float(len(findings)) if findings is not None else None,
@@ -141,12 +143,45 @@ def timeline_view(years_plan: Any, forecast_years: pd.DataFrame, lang: str) -> d
             "budget": None if years_plan.budget is None else years_plan.budget.kpis()}
 
 
+#: The rows of the zoned-against-fractional table: (field, zh, en, divisor, decimals).
+ZONES_ROWS = (("cost_cny", "费用（万元）", "cost (10,000 CNY)", 1e4, 0),
+              ("pupil_km", "学生上学距离（人·公里）", "pupil-km", 1.0, 0),
+              ("unmet_pupils", "未满足学位（人）", "unmet pupils", 1.0, 0),
+              ("new_schools", "新建学校（所）", "new schools", 1.0, 0),
+              ("added_classes", "扩建班数", "classes added", 1.0, 0),
+              ("solver_seconds", "求解时间（秒）", "solve time (s)", 1.0, 1))
+
+
+def zones_view(versus: ZonesVsFractional | None, lang: str) -> dict | None:
+    """The plan with units whole beside the plan solved fractionally (``[plan] assignment = "zones"``):
+    a row per number, formatted, and the note under the table."""
+    if versus is None:
+        return None
+    zh = lang == "zh"
+    rows = []
+    for key, label_zh, label_en, div, dec in ZONES_ROWS:
+        z, f = float(getattr(versus.zoned, key)), float(getattr(versus.fractional, key))
+        rows.append((label_zh if zh else label_en, f"{z / div:,.{dec}f}", f"{f / div:,.{dec}f}",
+                     f"{(z - f) / div:+,.{dec}f}"))
+    levels = "、".join(LEVEL_ZH[lv] for lv in versus.zoned_levels) if zh else \
+        ", ".join(LEVEL_EN[lv] for lv in versus.zoned_levels)
+    note = (f"整体划入：每个居住区的{levels}学生全部划入一所学校（可公布的学区）；按比例分配：学生可分到多所学校。"
+            f"按比例分配的方案把{versus.units_split_by_fractional}个居住区（按学段计）的学生分到了多所学校。两个方案各求解一次。"
+            if zh else
+            f"Whole units: each unit's {levels} pupils go to one school (zones a bureau can announce); "
+            f"fractional: pupils may be split among schools. The fractional plan splits "
+            f"{versus.units_split_by_fractional} unit–levels. Each plan is a solve of its own.")
+    head = (("学区划片（整体划入）与按比例分配对比", "整体划入", "按比例分配", "差值") if zh else
+            ("Zoned (whole units) against fractional assignment", "zoned", "fractional", "difference"))
+    return {"title": head[0], "columns": head[1:], "rows": rows, "note": note}
+
+
 def named_gap(region, seat_gap: pd.DataFrame) -> pd.DataFrame:
     names = dict(zip(region.townships["code"].astype(str), region.townships["name"]))
     return seat_gap.assign(name=seat_gap["township"].astype(str).map(lambda c: names.get(c, c)))
 
 
-def build_report(region, school_table: pd.DataFrame, pupils: pd.DataFrame, kpis: dict, *, title: str,
+def build_report(region, school_table: pd.DataFrame, pupils: pd.DataFrame, kpis: Kpis, *, title: str,
                  lang: str = "zh", findings: pd.DataFrame | None = None, plan: Any = None,
                  seat_gap: pd.DataFrame | None = None, rulebook: Any = None, years_plan: Any = None) -> str:
     """``report.html`` as one self-contained page.
@@ -154,7 +189,7 @@ def build_report(region, school_table: pd.DataFrame, pupils: pd.DataFrame, kpis:
     Parameters
     ----------
     region, school_table, pupils, kpis
-        From the run (``RunResult.region``, ``.schools``, ``.pupils``, ``.kpis``).
+        From the run (``RunResult.region``, ``.schools``, ``.pupils``, ``.kpis``: :class:`layoutsim.metrics.Kpis`).
     title, lang
         Page title; ``"zh"`` or ``"en"``.
     findings
@@ -170,7 +205,7 @@ def build_report(region, school_table: pd.DataFrame, pupils: pd.DataFrame, kpis:
         pupils against today's seats.
     """
     plan_frames = as_plan(plan, region.schools)
-    year = int(kpis.get("target_year") or 0)
+    year = kpis.target_year
     gap = seat_gap if seat_gap is not None and len(seat_gap) else township_gap(region, pupils, school_table, year)
     last = int(gap["year"].max())
     years = year_table(gap)
@@ -194,5 +229,6 @@ def build_report(region, school_table: pd.DataFrame, pupils: pd.DataFrame, kpis:
         findings_total=len(listed) if listed is not None else 0, max_findings=MAX_FINDINGS,
         plan=plan_frames, school_names=dict(zip(region.schools["id"].astype(str), region.schools["name"])),
         leaflet=False, timeline=timeline_view(years_plan, years, lang) if seat_gap is not None else None,
+        zones=zones_view(kpis.zones_vs_fractional, lang),
     )
     return render_page("report.html", **ctx)

@@ -19,6 +19,7 @@ import pandas as pd
 import xlsxwriter
 
 from ..i18n import LEVEL_ZH, t
+from ..io import FILE_DATE
 from ..optimize.horizon import ACTION_ZH
 
 #: A column: (source column, Chinese header, English header, kind). Kinds: text, n (whole number),
@@ -99,6 +100,7 @@ def _cell(value: Any, kind: str, lang: str) -> Any:
 def write_sheets(path: Path, sheets: Sequence[Sheet], lang: str = "zh") -> None:
     """One worksheet per sheet: header, rows, a totals row, frozen header, fitted widths."""
     wb = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_urls": False})  # text stays text
+    wb.set_properties({"created": FILE_DATE.replace(tzinfo=None)})  # the same bytes from the same run
     head = wb.add_format({"bold": True, "bg_color": "#DDE6F0", "border": 1, "text_wrap": True, "valign": "vcenter"})
     body = wb.add_format({"border": 1, "valign": "top"})
     wrap = wb.add_format({"border": 1, "valign": "top", "text_wrap": True})

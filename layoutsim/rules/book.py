@@ -21,13 +21,14 @@ if sys.version_info >= (3, 11):
 else:  # Python 3.10: the same parser from PyPI (pyproject.toml)
     import tomli as tomllib
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from pydantic import Field, TypeAdapter, ValidationError
 
-from layoutsim.config.base import Strict, deep_merge
+from layoutsim.config.base import ExtendsCycle, ExtendsNotAName, Strict, deep_merge, extends_chain
 from layoutsim.errors import RulebookError
 from layoutsim.rules.params import KINDS, Rule
 from layoutsim.schema import CLASS_SIZE
@@ -91,7 +92,7 @@ def load_rulebook(name_or_path: str | Path, overrides: Mapping[str, Any] | None 
     Raises :class:`RulebookError` listing every problem found.
     """
     problems: list[str] = []
-    chain = _read_chain(name_or_path, problems, seen=())
+    chain = _read_chain(name_or_path, problems)
     if overrides:
         chain.append(("overrides", dict(overrides)))
     book = _merge(chain, problems)
@@ -103,51 +104,56 @@ def load_rulebook(name_or_path: str | Path, overrides: Mapping[str, Any] | None 
 # ---------------------------------------------------------------- reading
 
 
-def _resolve(ref: str | Path, base_dir: Path | None) -> tuple[str, Path | None, str | None]:
-    """(label, path, packaged name) for a reference to a book."""
+@dataclass(frozen=True)
+class _BookFile:
+    """One file of a book's chain: its label in messages and either its path or a packaged book's name."""
+
+    label: str
+    path: Path | None
+    packaged: str | None
+
+
+def _resolve(ref: str | Path, naming: _BookFile | None) -> _BookFile:
+    """The file a reference to a book names: a packaged book, or a path relative to the file naming it."""
     text = str(ref)
     folder = resources.files("layoutsim.rules") / "books"
     if not text.endswith(".toml") and "/" not in text and "\\" not in text:
         packaged = folder / f"{text}.toml"
         if packaged.is_file():
-            return f"{text}.toml", None, text
+            return _BookFile(f"{text}.toml", None, text)
     path = Path(text)
-    if not path.is_absolute() and base_dir is not None:
-        path = base_dir / path
-    return str(path), path, None
+    if not path.is_absolute() and naming is not None and naming.path is not None:
+        path = naming.path.parent / path
+    return _BookFile(str(path), path, None)
 
 
-def _read_chain(ref: str | Path, problems: list[str], seen: tuple[str, ...],
-                base_dir: Path | None = None) -> list[tuple[str, dict[str, Any]]]:
-    """The files of a book, base first, each as (label, parsed TOML)."""
-    label, path, packaged = _resolve(ref, base_dir)
-    if label in seen:
-        problems.append(f"{label}: `extends` makes a cycle: {' -> '.join((*seen, label))}")
-        return []
+def _read_book_file(file: _BookFile, problems: list[str]) -> dict[str, Any] | None:
+    """The parsed TOML of one file of a book; ``None``, with the problem noted, when it cannot be read."""
     try:
-        if packaged is not None:
-            raw = (resources.files("layoutsim.rules") / "books" / f"{packaged}.toml").read_text("utf-8")
+        if file.packaged is not None:
+            raw = (resources.files("layoutsim.rules") / "books" / f"{file.packaged}.toml").read_text("utf-8")
         else:
-            assert path is not None
-            raw = path.read_text(encoding="utf-8")
-        data = tomllib.loads(raw)
+            assert file.path is not None
+            raw = file.path.read_text(encoding="utf-8")
+        return tomllib.loads(raw)
     except FileNotFoundError:
         known = ", ".join(packaged_books())
-        problems.append(f"{label}: no such rulebook file (packaged books: {known})")
-        return []
+        problems.append(f"{file.label}: no such rulebook file (packaged books: {known})")
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        problems.append(f"{label}: cannot read: {exc}")
-        return []
-    chain: list[tuple[str, dict[str, Any]]] = []
-    parent = data.get("extends")
-    if parent is not None:
-        if not isinstance(parent, str):
-            problems.append(f"{label}: `extends` must be a string, not {type(parent).__name__}")
-        else:
-            here = path.parent if path is not None else None
-            chain = _read_chain(parent, problems, (*seen, label), here)
-    chain.append((label, data))
-    return chain
+        problems.append(f"{file.label}: cannot read: {exc}")
+    return None
+
+
+def _read_chain(ref: str | Path, problems: list[str]) -> list[tuple[str, dict[str, Any]]]:
+    """The files of a book, base first, each as (label, parsed TOML)."""
+    chain = extends_chain(ref, lambda file: _read_book_file(file, problems), _resolve)
+    problem = chain.problem
+    if isinstance(problem, ExtendsCycle):
+        circle = " -> ".join(f.label for f in problem.chain)
+        problems.append(f"{problem.file.label}: `extends` makes a cycle: {circle}")
+    elif isinstance(problem, ExtendsNotAName):
+        problems.append(f"{problem.file.label}: `extends` must be a string, not {type(problem.value).__name__}")
+    return [(file.label, data) for file, data in chain.files]
 
 
 # ---------------------------------------------------------------- merging

@@ -7,7 +7,9 @@ The same seed gives byte-identical files.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -26,6 +28,7 @@ from .residents import new_developments, townships_and_residents
 from .schools import enrol, place_schools
 
 DEFAULT_SEED = 20201101  # the census reference date
+LAYERS = ("counties", "townships", "residential", "schools", "candidates")
 COUNTY_KIND = {"市辖区": "district", "县": "county", "县级市": "city"}
 
 
@@ -44,6 +47,61 @@ def _inside(df: pd.DataFrame, geom) -> pd.DataFrame:
     return df
 
 
+@dataclass(frozen=True)
+class CountyInput:
+    """What the generator takes of one county-level unit: all real (census, outline, township names)."""
+
+    adcode: str
+    name: str
+    kind: str  # district, county or city
+    population: int
+    urban_pop: int
+    census_units: str  # the census units folded into it, ";"-joined
+    townships: list[tuple[str, str]]  # (name, kind) of each township-level unit
+    outline: Any  # shapely geometry, WGS84
+
+
+def generate_county(county: CountyInput, crs: Any, ratios: dict[str, float], rates: dict[str, float],
+                    seed: int) -> dict[str, gpd.GeoDataFrame]:
+    """One county's five layers in ``crs`` (a metric CRS): its own random stream, seeded by (seed, adcode),
+    so a county comes out the same whichever other counties are generated with it."""
+    adcode = county.adcode
+    rng = np.random.default_rng([seed, int(adcode)])
+    back = Transformer.from_crs(crs, "EPSG:4326", always_xy=True).transform
+    geom = gpd.GeoSeries([county.outline], crs="EPSG:4326").to_crs(crs).iloc[0]
+    towns, ttable, units = townships_and_residents(rng, adcode, geom, county.townships, county.population,
+                                                   county.urban_pop, back)
+    news = new_developments(rng, towns, ttable["code"].tolist(), county.urban_pop)
+    units = pd.concat([units, news], ignore_index=True)
+    units.insert(0, "id", [f"{adcode}-R{i + 1:05d}" for i in range(len(units))])
+    targets = {lv: max(1, int(round(county.population * rates[lv] / 1e4))) for lv in LEVELS}
+    seats = np.array([t.seat for t in towns])
+    placed = pd.DataFrame(place_schools(rng, adcode, county.name, ttable, seats, units, targets))
+    placed = _inside(enrol(rng, placed, units, ratios), geom)
+    sites = _inside(candidate_sites(rng, adcode, towns, ttable, units), geom)
+    return {
+        "counties": gpd.GeoDataFrame([dict(adcode=adcode, name=county.name, kind=county.kind,
+                                           population=county.population,
+                                           urban_share=round(county.urban_pop / county.population, 4),
+                                           census_units=county.census_units)],
+                                     geometry=[county.outline], crs="EPSG:4326"),
+        "townships": gpd.GeoDataFrame(ttable, geometry=[t.cell for t in towns], crs=crs),
+        "residential": _points(units, crs),
+        "schools": _points(placed, crs),
+        "candidates": _points(sites, crs),
+    }
+
+
+def finish(layers: dict[str, list[gpd.GeoDataFrame]]) -> dict[str, gpd.GeoDataFrame]:
+    """The counties' layers joined, in WGS84, rounded, every row below the county marked synthetic."""
+    out = {}
+    for name, parts in layers.items():
+        gdf = pd.concat([p.to_crs("EPSG:4326") for p in parts], ignore_index=True)
+        gdf[SYNTHETIC_COL] = name != "counties"
+        out[name] = gdf.set_geometry(round_coords(gdf.geometry.values))
+    return out
+
+
 def generate(area_key: str, seed: int = DEFAULT_SEED) -> dict[str, gpd.GeoDataFrame]:
     """The five layers of an area (WGS84), deterministic for a given seed."""
     area: Area = AREAS[area_key]
@@ -52,49 +110,21 @@ def generate(area_key: str, seed: int = DEFAULT_SEED) -> dict[str, gpd.GeoDataFr
     hosted = set(area.hosts)
     legal = units_census[~units_census["adcode"].isin(hosted)]
     crs = gpd.GeoSeries(shapes.loc[legal["adcode"], "geometry"].to_numpy(), crs="EPSG:4326").estimate_utm_crs()
-    back = Transformer.from_crs(crs, "EPSG:4326", always_xy=True).transform
     ratios = per_thousand(area)
     rates = schools_per_10k(area)
-    counties, townships, residential, schools, candidates = [], [], [], [], []
+    layers: dict[str, list[gpd.GeoDataFrame]] = {k: [] for k in LAYERS}
     for _, row in legal.iterrows():
         adcode = row["adcode"]
-        rng = np.random.default_rng([seed, int(adcode)])
         guests = units_census[units_census["adcode"].isin([k for k, v in area.hosts.items() if v == adcode])]
         members = pd.concat([row.to_frame().T, guests])
-        population = int(members["pop_2020"].astype(int).sum())
-        urban_pop = int(members["urban_pop_2020"].astype(int).sum())
-        names = [n for _, m in members.iterrows() for n in township_names(m)]
-        geom = gpd.GeoSeries([shapes.loc[adcode, "geometry"]], crs="EPSG:4326").to_crs(crs).iloc[0]
-        towns, ttable, units = townships_and_residents(rng, adcode, geom, names, population, urban_pop, back)
-        news = new_developments(rng, towns, ttable["code"].tolist(), urban_pop)
-        units = pd.concat([units, news], ignore_index=True)
-        units.insert(0, "id", [f"{adcode}-R{i + 1:05d}" for i in range(len(units))])
-        targets = {lv: max(1, int(round(population * rates[lv] / 1e4))) for lv in LEVELS}
-        seats = np.array([t.seat for t in towns])
-        placed = pd.DataFrame(place_schools(rng, adcode, row["name"], ttable, seats, units, targets))
-        placed = _inside(enrol(rng, placed, units, ratios), geom)
-        sites = _inside(candidate_sites(rng, adcode, towns, ttable, units), geom)
-        counties.append(dict(adcode=adcode, name=row["name"], kind=COUNTY_KIND.get(row["kind"], "district"),
-                             population=population, urban_share=round(urban_pop / population, 4),
-                             census_units=";".join(members["adcode"]), geometry=shapes.loc[adcode, "geometry"]))
-        townships.append(gpd.GeoDataFrame(ttable, geometry=[t.cell for t in towns], crs=crs))
-        residential.append(_points(units, crs))
-        schools.append(_points(placed, crs))
-        candidates.append(_points(sites, crs))
-    layers = {
-        "counties": gpd.GeoDataFrame(counties, geometry="geometry", crs="EPSG:4326"),
-        "townships": pd.concat(townships, ignore_index=True),
-        "residential": pd.concat(residential, ignore_index=True),
-        "schools": pd.concat(schools, ignore_index=True),
-        "candidates": pd.concat(candidates, ignore_index=True),
-    }
-    out = {}
-    for name, gdf in layers.items():
-        gdf = gdf.to_crs("EPSG:4326")
-        gdf[SYNTHETIC_COL] = name != "counties"
-        gdf = gdf.set_geometry(round_coords(gdf.geometry.values))
-        out[name] = gdf
-    return out
+        county = CountyInput(adcode, row["name"], COUNTY_KIND.get(row["kind"], "district"),
+                             int(members["pop_2020"].astype(int).sum()),
+                             int(members["urban_pop_2020"].astype(int).sum()), ";".join(members["adcode"]),
+                             [n for _, m in members.iterrows() for n in township_names(m)],
+                             shapes.loc[adcode, "geometry"])
+        for name, gdf in generate_county(county, crs, ratios, rates, seed).items():
+            layers[name].append(gdf)
+    return finish(layers)
 
 
 def write_area(area_key: str, out_dir: Path, seed: int = DEFAULT_SEED) -> dict[str, int]:
