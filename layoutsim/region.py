@@ -295,13 +295,13 @@ def _check_references(region: dict[str, gpd.GeoDataFrame], sources: dict[str, st
         if c not in counties:
             problems.append(f"{sources['townships']}: {_row_label(region['townships'], i)}: county {c!r} is not in the counties layer")
     towns = set(region["townships"]["code"])
-    for i, t in enumerate(region["residential"]["township"]):
-        if t not in towns:
-            problems.append(f"{sources['residential']}: {_row_label(region['residential'], i)}: township {t!r} is not in the townships layer")
+    for i, town in enumerate(region["residential"]["township"]):
+        if town not in towns:
+            problems.append(f"{sources['residential']}: {_row_label(region['residential'], i)}: township {town!r} is not in the townships layer")
     units = set(region["residential"]["id"])
-    for i, t in enumerate(region["candidates"]["tied_to"]):
-        if t and t not in units:
-            problems.append(f"{sources['candidates']}: {_row_label(region['candidates'], i)}: tied_to {t!r} is not in the residential layer")
+    for i, unit in enumerate(region["candidates"]["tied_to"]):
+        if unit and unit not in units:
+            problems.append(f"{sources['candidates']}: {_row_label(region['candidates'], i)}: tied_to {unit!r} is not in the residential layer")
     if problems:
         raise DataError("layers refer to places that do not exist", problems)
 

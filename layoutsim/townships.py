@@ -16,7 +16,6 @@ from functools import cache
 from importlib import resources
 
 import geopandas as gpd
-import numpy as np
 import pandas as pd
 import shapely
 

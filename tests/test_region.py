@@ -1,7 +1,6 @@
 """Loaders (every format, column mapping, GCJ-02) and their errors."""
 from __future__ import annotations
 
-import json
 import warnings
 from pathlib import Path
 

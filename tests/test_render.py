@@ -438,3 +438,11 @@ def test_explore_is_the_runs_map_as_folium(tiny_run) -> None:
     page = offline_html(fmap)
     check_self_contained(page)
     assert "城关第一小学" in page and "tile.openstreetmap" not in page
+
+
+def test_a_closures_popup_names_the_school_taking_its_pupils(planned: Planned) -> None:
+    """The map's closure popup said "并入 SB" (an id) where the report says the school's name."""
+    spec = map_spec(planned.region, planned.schools, planned.pupils, plan=planned.plan)
+    closures = next(layer for layer in spec["layers"] if layer["id"] == "closures")
+    rows = [row for sec in closures["features"][0]["properties"]["p"] for row in sec["r"]]
+    assert ["并入", "东乡中心小学"] in rows

@@ -22,7 +22,7 @@ from .mapdata import (
     plan_layers, school_layers, tiles_spec, timeline_layer, unmet_layer, util_colour, catchment_layers, zone_layers,
 )
 from .page import render_page
-from .plan import as_plan
+from .plan import as_plan, school_names
 
 __all__ = ["UI_KEYS", "build_map", "map_spec", "util_colour", "GAP_STEPS"]
 
@@ -66,7 +66,7 @@ def map_spec(region, school_table: pd.DataFrame, pupils: pd.DataFrame, *, lang: 
         gap["start_year"] = year if year in gap["years"] else gap["years"][0]
         layers.insert(towns + 1, gap)
     layers += school_layers(region, school_table, proj, lang, findings)
-    for extra in (unmet_layer(region, unmet, proj, lang), *plan_layers(plan_frames, proj, lang),
+    for extra in (unmet_layer(region, unmet, proj, lang), *plan_layers(plan_frames, proj, lang, school_names(region.schools, plan_frames)),
                   timeline_layer(region, timeline, proj, lang), *zone_layers(zones, region, proj, lang),
                   *catchment_layers(catchments, proj, lang), findings_layer(findings, proj, lang)):
         if extra is not None:

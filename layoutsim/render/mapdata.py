@@ -263,8 +263,10 @@ def findings_layer(findings: pd.DataFrame | None, proj: Projector, lang: str) ->
             "features": feats}
 
 
-def plan_layers(plan: PlanFrames | None, proj: Projector, lang: str) -> list[dict[str, Any]]:
-    """Proposed new schools, expansions and closures."""
+def plan_layers(plan: PlanFrames | None, proj: Projector, lang: str,
+                names: dict[str, str] | None = None) -> list[dict[str, Any]]:
+    """Proposed new schools, expansions and closures (``names``: schools' names by id, for the school a
+    closure sends its pupils to)."""
     if plan is None:
         return []
     reason = "reason_zh" if lang == "zh" else "reason_en"
@@ -288,7 +290,7 @@ def plan_layers(plan: PlanFrames | None, proj: Projector, lang: str) -> list[dic
             if attr == "expansions":
                 rows.append([t("classes_added", lang), f"+{_n(float(r['added_classes']))}"])
             if attr == "closures" and r.get("receiving"):
-                rows.append([t("merged_into", lang), str(r["receiving"])])
+                rows.append([t("merged_into", lang), (names or {}).get(str(r["receiving"]), str(r["receiving"]))])
             if attr != "closures":
                 rows.append([t("cost", lang), f"{float(r['cost_cny']) / 1e4:,.0f} {t('wan_cny', lang)}"])
             props: dict[str, Any] = {}

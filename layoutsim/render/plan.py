@@ -47,6 +47,14 @@ class PlanFrames:
         return not (len(self.new_schools) or len(self.expansions) or len(self.closures))
 
 
+def school_names(schools: pd.DataFrame, plan: PlanFrames | None) -> dict[str, str]:
+    """Each school's name by id, today's and the plan's new ones (a closure's receiving school may be new)."""
+    names = dict(zip(schools["id"].astype(str), schools["name"].astype(str)))
+    if plan is not None:
+        names |= dict(zip(plan.new_schools["school"].astype(str), plan.new_schools["name"].astype(str)))
+    return names
+
+
 def _get(plan: Any, name: str) -> Any:
     if isinstance(plan, dict):
         return plan.get(name)

@@ -15,7 +15,7 @@ from ..schema import LEVELS
 from .charts import PALETTE, Series, bar_chart, line_chart
 from .indicators import kindergarten_shares, township_gap
 from .page import render_page
-from .plan import PlanFrames, as_plan
+from .plan import PlanFrames, as_plan, school_names
 
 __all__ = ["build_report", "headline", "year_table", "township_table", "demand_chart", "gap_chart"]
 
@@ -227,7 +227,7 @@ def build_report(region, school_table: pd.DataFrame, pupils: pd.DataFrame, kpis:
         [gap_chart([(title, named)], lv, lang) for lv in levels[:1]],
         summary=summary, findings=listed.head(MAX_FINDINGS) if listed is not None else None,
         findings_total=len(listed) if listed is not None else 0, max_findings=MAX_FINDINGS,
-        plan=plan_frames, school_names=dict(zip(region.schools["id"].astype(str), region.schools["name"])),
+        plan=plan_frames, school_names=school_names(region.schools, plan_frames),
         leaflet=False, timeline=timeline_view(years_plan, years, lang) if seat_gap is not None else None,
         zones=zones_view(kpis.zones_vs_fractional, lang),
     )
