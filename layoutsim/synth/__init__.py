@@ -36,9 +36,13 @@ def _points(df: pd.DataFrame, crs) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(df.drop(columns=["x", "y"]), geometry=gpd.points_from_xy(df["x"], df["y"]), crs=crs)
 
 
-def _inside(df: pd.DataFrame, geom) -> pd.DataFrame:
-    """Move points that jitter put just outside the county onto its edge, 30 m inside."""
-    out = ~shapely.contains_xy(geom, df["x"].to_numpy(), df["y"].to_numpy())
+def _inside(df: pd.DataFrame, geom, outline, back) -> pd.DataFrame:
+    """Move points that jitter put outside the county — in the metric CRS ``geom``, or in WGS84 ``outline``
+    once rounded as the files store them (``back`` transforms) — onto its edge, 30 m inside."""
+    x, y = df["x"].to_numpy(), df["y"].to_numpy()
+    lon, lat = back(x, y)
+    stored = np.round(np.column_stack([lon, lat]), 6)
+    out = ~shapely.contains_xy(geom, x, y) | ~shapely.contains_xy(outline, stored[:, 0], stored[:, 1])
     if out.any():
         inner = geom.buffer(-30.0)
         snapped = [nearest_points(inner, shapely.Point(x, y))[0] for x, y in df.loc[out, ["x", "y"]].to_numpy()]
@@ -72,13 +76,13 @@ def generate_county(county: CountyInput, crs: Any, ratios: dict[str, float], rat
     towns, ttable, units = townships_and_residents(rng, adcode, geom, county.townships, county.population,
                                                    county.urban_pop, back)
     news = new_developments(rng, towns, ttable["code"].tolist(), county.urban_pop)
-    units = pd.concat([units, news], ignore_index=True)
+    units = _inside(pd.concat([units, news], ignore_index=True), geom, county.outline, back)
     units.insert(0, "id", [f"{adcode}-R{i + 1:05d}" for i in range(len(units))])
     targets = {lv: max(1, int(round(county.population * rates[lv] / 1e4))) for lv in LEVELS}
     seats = np.array([t.seat for t in towns])
     placed = pd.DataFrame(place_schools(rng, adcode, county.name, ttable, seats, units, targets))
-    placed = _inside(enrol(rng, placed, units, ratios), geom)
-    sites = _inside(candidate_sites(rng, adcode, towns, ttable, units), geom)
+    placed = _inside(enrol(rng, placed, units, ratios), geom, county.outline, back)
+    sites = _inside(candidate_sites(rng, adcode, towns, ttable, units), geom, county.outline, back)
     return {
         "counties": gpd.GeoDataFrame([dict(adcode=adcode, name=county.name, kind=county.kind,
                                            population=county.population,

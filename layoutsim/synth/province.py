@@ -25,7 +25,7 @@ from . import LAYERS, CountyInput, finish, generate_county
 from .census import HENAN_PER_THOUSAND, PDS_COUNTS, PDS_POPULATION
 
 #: Bumped whenever the generator changes what it writes: a cache of an older version is not reused.
-GENERATOR_VERSION = "1"
+GENERATOR_VERSION = "2"  # 2: residential points kept inside the county too
 
 
 def default_cache() -> Path:
