@@ -14,7 +14,8 @@ from .assign import Assignment
 from .schema import seats, teaches
 from .config.scenario import ReachConfig
 from .optimize.result import ZonesVsFractional
-from .schema import LARGE_CLASS, LEVELS, classes_col, enrolment_col
+from .rules.classes import large_classes
+from .schema import LEVELS, classes_col, enrolment_col
 
 
 def school_table(schools: pd.DataFrame, assignment: Assignment) -> pd.DataFrame:
@@ -59,7 +60,9 @@ class LevelKpis:
     unmet: int                         # pupils without one
     within_reach_share: float | None   # share of the pupils within the norm's reach; None without pupils
     mean_distance_m: float | None      # pupil-weighted journey of those assigned; None when nobody is
-    large_class_share: float | None    # share of the classes above LARGE_CLASS; None without classes
+    large_class_share: float | None    # share of the classes over 55 (大班额 and 超大班额); None without classes
+    large_classes: int                 # 大班额 classes (56–65 pupils), estimated: layoutsim.rules.classes
+    super_large_classes: int           # 超大班额 classes (66 pupils or more), estimated the same way
 
     def as_dict(self) -> dict[str, Any]:
         return _fields_json(self)
@@ -214,7 +217,7 @@ def _fields_json(record: Any) -> dict[str, Any]:
 def _level_kpis(t: pd.DataFrame, pupils: float, f: pd.DataFrame, unmet: float) -> LevelKpis:
     """One level's indicators from its schools ``t``, its pupils, their flows ``f`` and the unmet."""
     classes = float(t["classes"].sum())
-    large = float(t.loc[t["class_size"] > LARGE_CLASS, "classes"].sum())
+    band, over = (float(n.sum()) for n in large_classes(t["enrolment"], t["classes"]))
     s = float(t["seats"].sum())
     e = float(t["enrolment"].sum())
     return LevelKpis(
@@ -225,7 +228,8 @@ def _level_kpis(t: pd.DataFrame, pupils: float, f: pd.DataFrame, unmet: float) -
         within_reach_share=round(float(f["within"].sum()) / pupils, 4) if pupils else None,
         mean_distance_m=round(float(np.average(f["distance_m"], weights=f["pupils"])), 1)
         if len(f) and f["pupils"].sum() > 0 else None,
-        large_class_share=round(large / classes, 4) if classes else None,
+        large_class_share=round((band + over) / classes, 4) if classes else None,
+        large_classes=round(band), super_large_classes=round(over),
     )
 
 

@@ -12,7 +12,7 @@ from layoutsim.rules.audit import FINDING_COLUMNS, SUMMARY_COLUMNS, audit, summa
 from layoutsim.rules.book import load_rulebook, packaged_books
 from layoutsim.rules.checks import CHECKS
 from layoutsim.rules.params import KINDS
-from rules_fixtures import C1, C2, T1, T2, add_candidate, book, region, rule, set_school
+from rules_fixtures import C1, C2, T1, T2, T3, add_candidate, book, region, rule, set_school
 
 
 def places(findings: pd.DataFrame) -> list[str]:
@@ -117,8 +117,50 @@ def test_class_size_broken() -> None:
     set_school(reg, "S4", enrolment_primary=6 * 58)
     found = run(reg, rule(**CLASS))
     assert places(found) == ["S4"]
-    assert found.iloc[0]["measured"] == 58.0 and found.iloc[0]["level"] == "primary"
-    assert "大班额" in found.iloc[0]["message_zh"]
+    row = found.iloc[0]
+    assert (row["measured"], row["limit"], row["unit"], row["level"]) == (58.0, 55, "pupils/class", "primary")
+    assert "大班额" in row["message_zh"] and "6个班中6个班超过55人" in row["message_zh"]
+
+
+def test_large_classes_are_counted_per_class_not_per_school() -> None:
+    """大班额 is a per-class measure: a school averaging 55.7 (6 classes, 334 pupils) has 4 classes of 56
+    when its pupils are spread evenly, not 6; one averaging 70 has all 20 over 65 (超大班额)."""
+    reg = region()
+    set_school(reg, "S4", enrolment_primary=6 * 55 + 4)
+    set_school(reg, "S3", enrolment_junior=20 * 70)
+    large = rule(**CLASS, rule_id="large")
+    huge = rule(**dict(CLASS, params={"max_per_class": 65, "category": "super_large"}), rule_id="super")
+    found = run(reg, large, huge).set_index(["rule_id", "place_id"])["message_zh"].to_dict()
+    assert set(found) == {("large", "S4"), ("large", "S3"), ("super", "S3")}
+    assert "6个班中4个班超过55人" in found["large", "S4"]
+    assert "20个班中20个班超过65人" in found["super", "S3"]
+
+
+def test_class_size_ignores_the_float_noise_of_a_plans_flows() -> None:
+    """Pupils from continuous flows are whole pupils first: 55.0000001 a class is no class over 55."""
+    assignment = pd.DataFrame({"residential": ["R3"], "school": ["S4"], "level": "primary",
+                               "pupils": [6 * 55 + 1e-6], "distance_m": [200.0]})
+    assert run(region(), rule(**CLASS), assignment=assignment).empty
+    assignment["pupils"] = 6 * 55 + 1
+    assert places(run(region(), rule(**CLASS), assignment=assignment)) == ["S4"]
+
+
+def test_standard_class_size_measures_the_average() -> None:
+    standard = dict(CLASS, params={"max_per_class": 45, "category": "standard"}, level=["primary"])
+    reg = region()
+    set_school(reg, "S4", enrolment_primary=6 * 47)
+    row = run(reg, rule(**standard)).iloc[0]
+    assert (row["place_id"], row["measured"], row["limit"], row["unit"]) == ("S4", 47.0, 45, "pupils/class")
+    assert "班超过" not in row["message_zh"]  # a norm on the size, not a count of 大班额
+
+
+def test_entry_grade_rule_says_the_school_stands_in_for_the_grade() -> None:
+    entry = dict(CLASS, params={"max_per_class": 55, "category": "large", "grades": "entry"}, level=["high"])
+    reg = region()
+    set_school(reg, "S7", enrolment_high=30 * 57)
+    row = run(reg, rule(**entry)).iloc[0]
+    assert row["place_id"] == "S7" and row["measured"] == 57.0
+    assert "新入学年级" in row["message_zh"] and "stand in" in row["message_en"]
 
 
 # ---------------------------------------------------------------- kindergarten_ratio
@@ -296,6 +338,21 @@ def test_boarding_primaries_per_township() -> None:
     set_school(reg, "S5", type="nine_year", boarding=True, classes_primary=6, enrolment_primary=250)
     found = run(reg, rule(**per))
     assert places(found) == [T2] and found.iloc[0]["measured"] == 2
+
+
+def test_boarding_primaries_floor_per_township() -> None:
+    """A floor (开封: a 乡镇 without a boarding primary builds one): rural 镇/乡 with fewer are findings, the
+    county seat's town is not in the rule's areas, and nothing is capped."""
+    floor = dict(BOARD, level=["primary"], params={"expect": "boarding", "min_share": 0.0,
+                                                   "min_boarding_per_township": 1}, force="target")
+    reg = region()
+    found = run(reg, rule(**floor))
+    assert places(found) == [T2, T3] and found["severity"].eq("target").all()
+    assert (found.iloc[0]["measured"], found.iloc[0]["limit"]) == (0, 1)
+    set_school(reg, "S4", boarding=True)
+    assert places(run(reg, rule(**floor))) == [T3]
+    set_school(reg, "S5", type="nine_year", boarding=True, classes_primary=6, enrolment_primary=250)
+    assert places(run(reg, rule(**floor))) == [T3]  # two in 李庄乡: no cap
 
 
 # ---------------------------------------------------------------- closure_precondition

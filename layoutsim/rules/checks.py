@@ -13,6 +13,7 @@ import pandas as pd
 
 from layoutsim import travel
 from layoutsim.i18n import LEVEL_EN, LEVEL_ZH
+from layoutsim.rules.classes import classes_over
 from layoutsim.rules.context import Context
 from layoutsim.rules.params import KINDS
 from layoutsim.schema import LEVELS, SCHOOL_TYPES, classes_col, enrolment_col
@@ -103,25 +104,37 @@ def school_size_cap(rule: Any, ctx: Context) -> list[Finding]:
 
 @check("class_size")
 def class_size(rule: Any, ctx: Context) -> list[Finding]:
+    """Schools with classes over the rule's line, estimated from their classes and enrolment by the one
+    estimator the audit and the indicators share (:func:`layoutsim.rules.classes.classes_over`): for whole
+    pupils, those whose average is above the line. A finding measures the school's average class size; a
+    大班额 or 超大班额 one also says how many of its classes are over the line."""
     p = rule.params
     word_zh = {"standard": "标准班额", "large": "大班额线", "super_large": "超大班额线"}[p.category]
     word_en = {"standard": "standard class size", "large": "large-class line (大班额)",
                "super_large": "super-large-class line (超大班额)"}[p.category]
+    entry_zh = "（规划限新入学年级；无分年级班额数据，以该学段全部班级代之）" if p.grades == "entry" else ""
+    entry_en = (" (the plan limits the entry grade; without classes by grade, all the level's classes stand "
+                "in for it)") if p.grades == "entry" else ""
     out: list[Finding] = []
     for level in rule.level:
         sc = ctx.schools[ctx.teaches(level)]
         classes = sc[classes_col(level)].fillna(0)
         sc, classes = sc[classes > 0], classes[classes > 0]
-        avg = sc[enrolment_col(level)] / classes
-        for (_, row), a in zip(sc.iterrows(), avg):
-            if a <= p.max_per_class:
+        pupils = sc[enrolment_col(level)]
+        over = classes_over(pupils, classes, p.max_per_class)
+        for (_, row), n, e, c in zip(sc.iterrows(), over, pupils, classes):
+            if n < 1:
                 continue
-            entry = "（起始年级）" if p.grades == "entry" else ""
+            a = float(e) / float(c)
+            count_zh = count_en = ""
+            if p.category != "standard":
+                count_zh = f"（按学生均匀分班估算，{c:.0f}个班中{n:.0f}个班超过{p.max_per_class}人）"
+                count_en = f" ({n:.0f} of its {c:.0f} classes, its pupils spread evenly)"
             out.append(_finding(
-                "school", row, row["county"], round(float(a), 1), p.max_per_class, "pupils/class",
-                f"{row['name']}{LEVEL_ZH[level]}平均班额{a:.1f}人，超过{word_zh}{p.max_per_class}人{entry}",
-                f"{row['name']}: {LEVEL_EN[level]} classes average {a:.1f} pupils, above the {word_en} "
-                f"of {p.max_per_class}", level=level))
+                "school", row, row["county"], round(a, 1), p.max_per_class, "pupils/class",
+                f"{row['name']}{LEVEL_ZH[level]}平均班额{a:.1f}人，超过{word_zh}{p.max_per_class}人{count_zh}{entry_zh}",
+                f"{row['name']}: {LEVEL_EN[level]} classes average {a:.1f} pupils, above the {word_en} of "
+                f"{p.max_per_class}{count_en}{entry_en}", level=level))
     return out
 
 
@@ -326,6 +339,27 @@ def boarding(rule: Any, ctx: Context) -> list[Finding]:
                     f"{row['name']}有寄宿制{LEVEL_ZH[level]}{n}所，多于{p.max_boarding_per_township}所",
                     f"{row['name']} has {n} boarding {LEVEL_EN[level]} schools, more than "
                     f"{p.max_boarding_per_township}", level=level, id_col="code"))
+        if p.min_boarding_per_township is not None:
+            out += _boarding_per_township_floor(rule, level, sc, ctx)
+    return out
+
+
+def _boarding_per_township_floor(rule: Any, level: str, sc: pd.DataFrame, ctx: Context) -> list[Finding]:
+    """Townships (镇, 乡) of the rule's areas with fewer boarding schools of the level than the floor."""
+    need = rule.params.min_boarding_per_township
+    counts = sc[sc["boarding"]].groupby("township").size()
+    tw = ctx.townships[ctx.townships["kind"].isin(("town", "township"))
+                       & ctx.townships["area"].isin(rule.scope.areas)]
+    out: list[Finding] = []
+    for _, row in tw.iterrows():
+        have = int(counts.get(row["code"], 0))
+        if have >= need:
+            continue
+        out.append(_finding(
+            "township", row, row["county"], have, need, "schools",
+            f"{row['name']}有寄宿制{LEVEL_ZH[level]}{have}所，少于{need}所",
+            f"{row['name']} has {have} boarding {LEVEL_EN[level]} school(s), fewer than {need}",
+            level=level, id_col="code"))
     return out
 
 

@@ -19,6 +19,8 @@ Level = Literal[PupilLevel, "special", "vocational"]
 #: Where a rule applies. ``rural`` is a non-urban township of plain or hill terrain, ``mountain`` a
 #: non-urban mountain township (``schema.TERRAIN``).
 Area = Literal["urban", "rural", "mountain"]
+#: Kinds of county-level unit (the counties layer's ``kind``): 县, 县级市, 市辖区.
+CountyKind = Literal["county", "city", "district"]
 #: hard = binding (必须/至少/约束性); in_principle = 原则上; target = a goal for a date; audit = informational.
 Force = Literal["hard", "in_principle", "target", "audit"]
 if TYPE_CHECKING:  # a Literal built from the data contract at run time; a plain str to the type checker
@@ -76,12 +78,19 @@ class SchoolSizeCapParams(Strict):
 
 
 class ClassSizeParams(Strict):
-    """Pupils per class of the rule's levels at most ``max_per_class`` (measured as the school's average)."""
+    """Pupils per class of the rule's levels at most ``max_per_class``.
+
+    A school breaks it when its classes over the line, estimated from its classes and enrolment
+    (:func:`layoutsim.rules.classes.classes_over`), number one or more: for whole pupils, when its average
+    is above the line. A finding gives the school's average; a 大班额 or 超大班额 one also how many classes.
+    """
 
     max_per_class: PosInt
     category: Literal["standard", "large", "super_large"] = "standard"
     """standard: the norm (GB 50099); large: above it is 大班额; super_large: above it is 超大班额."""
     grades: Literal["all", "entry"] = "all"
+    """entry: the plan limits the intake grade (新入学年级). The layers have no classes by grade, so the
+    school's classes of the level stand in for it, and the finding says so."""
 
 
 class KindergartenRatioParams(Strict):
@@ -134,7 +143,9 @@ class CountyPopulationSchoolParams(Strict):
     steps: tuple[PopulationStep, ...] = Field(min_length=1)
     count: Literal["all", "proposed"] = "all"
     """all: every school of the types; proposed: only rows of the schools layer with ``proposed = True``."""
-    county_kinds: tuple[str, ...] | None = None
+    county_kinds: Annotated[tuple[CountyKind, ...], Field(min_length=1)] | None = None
+    """Only counties of these kinds (None: every county). "每个县（市）" names counties and county-level
+    cities: ``["county", "city"]``, urban districts (市辖区) left out."""
 
 
 class ServiceRadiusParams(Strict):
@@ -144,11 +155,23 @@ class ServiceRadiusParams(Strict):
 
 
 class BoardingParams(Strict):
-    """In each county, at least ``min_share`` of the level's rural enrolment is in schools run this way."""
+    """In each county, at least ``min_share`` of the level's rural enrolment is in schools run this way;
+    optionally, each township (乡镇 of the rule's areas) has at least ``min_boarding_per_township`` and at
+    most ``max_boarding_per_township`` boarding schools of the level."""
 
     expect: Literal["boarding", "day"]
     min_share: Share = 0.5
     max_boarding_per_township: PosInt | None = None
+    """A cap: more boarding schools than this in a township is a finding."""
+    min_boarding_per_township: PosInt | None = None
+    """A floor: a township (镇, 乡) with fewer boarding schools of the level than this is a finding."""
+
+    @model_validator(mode="after")
+    def _range(self) -> BoardingParams:
+        low, high = self.min_boarding_per_township, self.max_boarding_per_township
+        if low is not None and high is not None and low > high:
+            raise ValueError(f"min_boarding_per_township ({low}) is above max_boarding_per_township ({high})")
+        return self
 
 
 class ClosurePreconditionParams(Strict):

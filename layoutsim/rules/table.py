@@ -15,7 +15,9 @@ Each plan's book extends `_national.toml` (defaults, marked "default": the natio
 that hold unless the plan says otherwise). Force: `hard` (binding: 约束性, or a plan's "must"),
 `in_principle` (原则上), `target` (a goal or 力争), `audit` (checked and reported, never planned for),
 `info`. Scope: which schools (`new` or `all`), which areas (urban, rural, mountain) and, for county
-rules, which kinds of county (county, city = 县级市, district). The sentence is the plan's own, verbatim.
+rules, which kinds of county (county, city = 县级市, district). The sentence is the plan's own, verbatim;
+the note, where there is one, says why a rule has its force, scope or reading, or what stands in for what the
+data lack.
 """
 
 
@@ -33,13 +35,14 @@ def _scope(rule: object) -> str:
 
 
 def book_table(book: Rulebook) -> str:
-    """One book as a markdown table: id, kind, levels, force, scope, where in the plan, its sentence."""
-    rows = ["| rule | kind | levels | force | scope | source | sentence |", "|---|---|---|---|---|---|---|"]
+    """One book as a markdown table: id, kind, levels, force, scope, where in the plan, its sentence, note."""
+    rows = ["| rule | kind | levels | force | scope | source | sentence | note |",
+            "|---|---|---|---|---|---|---|---|"]
     for rule in book:
         where = rule.source.plan if rule.default else rule.source.section
         rows.append("| " + " | ".join(_cell(x) for x in (
             rule.id + (" (default)" if rule.default else ""), rule.kind, "/".join(rule.level), rule.force,
-            _scope(rule), where, rule.source.text)) + " |")
+            _scope(rule), where, rule.source.text, rule.note)) + " |")
     return "\n".join(rows)
 
 
