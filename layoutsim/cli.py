@@ -270,7 +270,13 @@ def _province(console: Console, scenario, out: Path | None) -> int | None:
     console.print(f"  plans: {p['new_schools']:,} new schools, {p['expansions']:,} expansions (+{p['added_classes']:,} "
                   f"classes), {p['cost_cny'] / 1e8:.2f}亿元, unmet {p['unmet_pupils']:,} pupils")
     console.print(f"  province page: {result.out_dir / 'index.html'}")
-    return _plan_status(result.failed, result.out_dir)
+    if not result.failed:
+        return EXIT_OK
+    Console(stderr=True).print(
+        f"error: no plan for {len(result.failed)} county(ies) ({', '.join(result.failed)}): see the message column "
+        f"of {result.out_dir / 'province_plans.csv'} and each county's folder in {result.out_dir / 'counties'}.",
+        markup=False, highlight=False, soft_wrap=True)
+    return EXIT_NO_PLAN
 
 
 def _dispatch(args: argparse.Namespace, console: Console) -> int:

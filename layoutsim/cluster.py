@@ -40,6 +40,9 @@ ALLOWED_DEATHS = 1
 
 PR_SET_PDEATHSIG = 1  # linux/prctl.h
 
+#: Seconds to wait for an existing cluster's scheduler to answer.
+CONNECT_TIMEOUT_S = 20
+
 #: Seconds between looks at the tasks (ended? hung?).
 POLL_S = 0.25
 
@@ -84,7 +87,7 @@ def client(engine: Engine) -> Any:
                           "distributed.worker.daemon": True}):
         if engine.scheduler is not None:
             try:
-                cl = Client(engine.scheduler, timeout="20s", set_as_default=False)
+                cl = Client(engine.scheduler, timeout=CONNECT_TIMEOUT_S, set_as_default=False)
             except OSError as exc:
                 raise LayoutsimError(f"cannot reach the Dask scheduler at {engine.scheduler}: {exc}",
                                      ["start one with `dask scheduler` and workers with `dask worker <address>`, "

@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from layoutsim import cluster
+from layoutsim.errors import LayoutsimError
 from layoutsim.locate import p_median
 from layoutsim.optimize import planner
 from layoutsim.optimize.inputs import county_problems
@@ -107,6 +108,16 @@ def test_a_worker_killed_mid_run_is_replaced_and_the_run_completes() -> None:
     killer.join()
     assert [s.status for s in solutions] == ["optimal", "optimal"]
     assert victim not in client.run(os.getpid).values()  # the dead worker was replaced
+
+
+def test_an_unreachable_scheduler_is_a_clear_error(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setattr(cluster, "CONNECT_TIMEOUT_S", 2)
+    with pytest.raises(LayoutsimError, match="cannot reach the Dask scheduler at tcp://127.0.0.1:9"):
+        cluster.client(cluster.Engine(scheduler="tcp://127.0.0.1:9"))
+    from layoutsim.cli import _parser
+
+    args = _parser().parse_args(["run", "s.toml", "--scheduler", "tcp://10.0.0.5:8786"])
+    assert args.scheduler == "tcp://10.0.0.5:8786"
 
 
 @pytest.mark.parametrize("workers", [1, 2])
