@@ -6,12 +6,14 @@ Pupils no school in the county can seat are unmet. The optimizer replaces this w
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from . import travel
+from .config.scenario import ReachConfig
 from .schema import LEVELS, seats, teaches
 
 
@@ -23,21 +25,30 @@ class Assignment:
     unmet: pd.DataFrame
 
 
-def _greedy(dem: np.ndarray, dxy: np.ndarray, cap: np.ndarray, sxy: np.ndarray) -> tuple[list, np.ndarray]:
-    """Fill nearest schools with capacity; returns flows [(unit_i, school_j, pupils, d)] and unmet per unit."""
-    k = min(len(sxy), 16)
-    dist, idx = travel.nearest(dxy, sxy, k=k)
+def _nearest(u_xy: np.ndarray, s_xy: np.ndarray, level: str, reach: ReachConfig | None, urban: np.ndarray | None,
+             k: int) -> travel.Table:
+    """The travel table of each unit's ``k`` nearest schools, however far (flagged by ``reach`` when given)."""
+    return travel.table(u_xy, s_xy, (level,), reach, k=k, cut=False, urban=urban)
+
+
+def _greedy(dem: np.ndarray, near: travel.Table, cap: np.ndarray,
+            farther: Callable[[int], travel.Table]) -> tuple[list, np.ndarray]:
+    """Fill nearest schools with capacity, reading the travel table ``near`` (each unit's nearest schools);
+    ``farther(i)`` is unit ``i``'s table of every school, read when its nearest are full. Returns flows
+    [(unit_i, school_j, pupils, d)] and unmet per unit."""
+    rows = near.by_origin()
     left = cap.copy()
-    unmet = np.zeros(len(dxy))
+    unmet = np.zeros(near.n_origins)
     flows = []
-    for i in np.argsort(dist[:, 0], kind="stable"):
+    for i in np.argsort(near.nearest_m(), kind="stable"):
         need = dem[i]
         if need <= 0:
             continue
-        d_i, j_i = dist[i], idx[i]
-        if left[j_i].sum() < need and k < len(sxy):  # look further when the nearest are full
-            d_i, j_i = (a[0] for a in travel.nearest(dxy[i], sxy, k=len(sxy)))
-        for d, j in zip(np.atleast_1d(d_i), np.atleast_1d(j_i)):
+        d_i, j_i = near.distance_m[rows[i]], near.destination[rows[i]]
+        if left[j_i].sum() < need and len(rows[i]) < near.n_destinations:  # look further when the nearest are full
+            every = farther(int(i))
+            d_i, j_i = every.distance_m, every.destination
+        for d, j in zip(d_i, j_i):
             if left[j] <= 0:
                 continue
             take = min(need, left[j])
@@ -51,11 +62,16 @@ def _greedy(dem: np.ndarray, dxy: np.ndarray, cap: np.ndarray, sxy: np.ndarray) 
 
 
 def assign_nearest(residential: pd.DataFrame, schools: pd.DataFrame, pupils: pd.DataFrame,
-                   county_of_unit: pd.Series) -> Assignment:
-    """Assign every unit's pupils, level by level and county by county (high schools are county-bounded)."""
+                   county_of_unit: pd.Series, reach: ReachConfig | None = None) -> Assignment:
+    """Assign every unit's pupils, level by level and county by county (high schools are county-bounded).
+
+    Each county and level reads one travel table: each unit's 16 nearest schools with seats, however far
+    (with ``reach``, flagged within the norm and the limit; the greedy rule itself does not read reach).
+    """
     flows, unmet = [], []
     rxy = np.column_stack([residential.geometry.x, residential.geometry.y])
     sxy = np.column_stack([schools.geometry.x, schools.geometry.y])
+    urban = residential["urban"].to_numpy(dtype=bool) if reach is not None else None
     unit_ids = residential["id"].to_numpy()
     school_ids = schools["id"].to_numpy()
     counties = county_of_unit.to_numpy()
@@ -69,7 +85,10 @@ def assign_nearest(residential: pd.DataFrame, schools: pd.DataFrame, pupils: pd.
             if len(here) == 0:
                 unmet += [(unit_ids[u], level, demand[u]) for u in units if demand[u] > 0]
                 continue
-            f, u_left = _greedy(demand[units], rxy[units], cap[here], sxy[here])
+            u_xy, s_xy, u_urban = rxy[units], sxy[here], None if urban is None else urban[units]
+            near = _nearest(u_xy, s_xy, level, reach, u_urban, min(len(here), 16))
+            f, u_left = _greedy(demand[units], near, cap[here], lambda i: _nearest(  # called within this loop
+                u_xy[[i]], s_xy, level, reach, None if u_urban is None else u_urban[[i]], len(s_xy)))
             flows += [(unit_ids[units[i]], school_ids[here[j]], level, p, d) for i, j, p, d in f]
             unmet += [(unit_ids[units[i]], level, u_left[i]) for i in np.flatnonzero(u_left > 1e-9)]
     return Assignment(

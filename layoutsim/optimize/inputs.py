@@ -263,39 +263,30 @@ def _options(cd: pd.DataFrame, cfg: PlanConfig, size: np.ndarray, caps: dict) ->
 
 def _pairs(res: pd.DataFrame, demand: np.ndarray, sc: pd.DataFrame, cap: np.ndarray, cd: pd.DataFrame,
            opt: dict[str, np.ndarray], reach: ReachConfig, cfg: PlanConfig) -> tuple[np.ndarray, ...]:
-    """Unit–site pairs within reach: per unit and level, the k nearest existing schools and candidates."""
+    """Unit–site pairs within reach, read from the travel tables: per unit and level, the k nearest existing
+    schools and the k nearest candidates (two tables: each kind of site has its own k)."""
     n_s = len(sc)
-    s_xy = sc[["x", "y"]].to_numpy(dtype=float).reshape(-1, 2)
-    c_xy = cd[["x", "y"]].to_numpy(dtype=float).reshape(-1, 2)
-    u_xy = res[["x", "y"]].to_numpy(dtype=float).reshape(-1, 2)
-    urban = res["urban"].to_numpy(dtype=bool)
-    s_board = sc["boarding"].fillna(False).to_numpy(dtype=bool) if n_s else np.zeros(0, bool)
-    c_board = ~cd["urban"].to_numpy(dtype=bool) if len(cd) else np.zeros(0, bool)
+    u_xy, urban = res[["x", "y"]].to_numpy(dtype=float), res["urban"].to_numpy(dtype=bool)
+    needs = {lv: demand[:, li] > 1e-9 for li, lv in enumerate(LEVELS)}
+    stretch = {lv: cfg.boarding_reach_factor for lv in ("junior", "high")}
+
+    def pairs_to(sites: pd.DataFrame, offers: dict[str, np.ndarray], boarding: np.ndarray) -> travel.Table:
+        return travel.table(u_xy, sites[["x", "y"]].to_numpy(dtype=float), LEVELS, reach, k=cfg.k_nearest,
+                            urban=urban, needs=needs, offers=offers, boarding=boarding, stretch=stretch)
+
+    schools = pairs_to(sc, {lv: cap[:, li] > 0 for li, lv in enumerate(LEVELS)},
+                       sc["boarding"].fillna(False).to_numpy(dtype=bool) if n_s else np.zeros(0, bool))
+    cands = pairs_to(cd, {lv: np.isin(np.arange(len(cd)), opt["cand"][opt["level"] == li])
+                          for li, lv in enumerate(LEVELS)},
+                     ~cd["urban"].to_numpy(dtype=bool) if len(cd) else np.zeros(0, bool))
     out_u, out_l, out_s, out_d = [], [], [], []
     for li, lv in enumerate(LEVELS):
-        units = np.flatnonzero(demand[:, li] > 1e-9)
-        if len(units) == 0:
-            continue
-        r = np.array([reach.limit_metres(lv, bool(u)) for u in urban[units]])  # the hard limit
-        relax = lv in ("junior", "high")
-        groups = [(np.flatnonzero(cap[:, li] > 0), s_xy, s_board, 0),
-                  (np.unique(opt["cand"][opt["level"] == li]), c_xy, c_board, n_s)]
-        for sites, xy, board, offset in groups:
-            if len(sites) == 0:
-                continue
-            k = min(cfg.k_nearest, len(sites))
-            factor = cfg.boarding_reach_factor if relax else 1.0
-            dist, idx = travel.nearest(u_xy[units], xy[sites], k=k, max_m=float(r.max() * factor) + 1e-6)
-            found = idx < len(sites)
-            safe = np.where(found, idx, 0)
-            limit = r[:, None] * np.where(board[sites][safe] & ~urban[units][:, None], factor, 1.0)
-            keep = found & (dist <= limit + 1e-6)
-            rows, cols = np.nonzero(keep)
-            out_u.append(units[rows])
-            out_l.append(np.full(len(rows), li))
-            out_s.append(sites[idx[rows, cols]] + offset)
-            out_d.append(dist[rows, cols])
-    if not out_u:
+        for t, offset in ((schools.of(lv), 0), (cands.of(lv), n_s)):
+            out_u.append(t.origin)
+            out_l.append(np.full(len(t), li))
+            out_s.append(t.destination + offset)
+            out_d.append(t.distance_m)
+    if not any(len(u) for u in out_u):
         return tuple(np.zeros(0, dtype=t) for t in (int, int, int, float))
     return (np.concatenate(out_u), np.concatenate(out_l), np.concatenate(out_s), np.concatenate(out_d))
 
@@ -325,9 +316,12 @@ def _housing(res: pd.DataFrame, sc: pd.DataFrame, cd: pd.DataFrame, rulebook: Ru
             elif p.ownership == "public_or_inclusive":
                 teach = teach & ((sc["ownership"].to_numpy() == "public")
                                  | sc["inclusive"].fillna(False).to_numpy(dtype=bool))
-            near = sc.loc[teach, ["x", "y"]].to_numpy(dtype=float)
-            for i in np.flatnonzero(mask.to_numpy()):
-                hits = travel.within(res.loc[i, ["x", "y"]].to_numpy(dtype=float), near, p.within_m)[0]
+            estates = np.flatnonzero(mask.to_numpy())
+            near = travel.table(res.loc[estates, ["x", "y"]].to_numpy(dtype=float),
+                                sc.loc[teach, ["x", "y"]].to_numpy(dtype=float), (lv,), None, max_m=p.within_m)
+            rows_of = near.by_origin()
+            for n, i in enumerate(estates):
+                hits = near.destination[rows_of[n]]
                 if len(hits):
                     keep.update(sc.loc[teach, "id"].iloc[hits])
                     continue

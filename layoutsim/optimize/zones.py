@@ -45,7 +45,7 @@ from layoutsim.rules.zoning import zoning_findings
 from layoutsim.schema import CLASS_SIZE, classes_col, enrolment_col, teaches
 from layoutsim.solver import Outcome, Status
 from layoutsim.geo import voronoi_cells
-from layoutsim.travel import nearest, pairwise, xy
+from layoutsim.travel import nearest, pairwise, table, xy
 
 log = logging.getLogger(__name__)
 
@@ -152,13 +152,9 @@ def zone_problems(region: Region, pupils: pd.DataFrame, cfg: ZonesConfig, reach:
             s_xy = xy(sc.iloc[js])
             ids = res["id"].astype(str).to_numpy()[units]
             demand = by_unit.get(level, pd.Series(dtype=float)).reindex(ids).fillna(0.0).to_numpy() * share
-            k = min(cfg.candidates, len(js))
-            limit = np.array([reach.limit_metres(level, bool(u)) for u in urban])
-            dist, idx = nearest(u_xy, s_xy, k=k)
-            ok = (idx < len(js)) & (dist <= limit[:, None])
-            pu, ps = np.nonzero(ok)
-            pd_m = dist[pu, ps]
-            ps = idx[pu, ps]
+            # the pairs a unit may join: its nearest public schools within the reach limit (the travel table)
+            near = table(u_xy, s_xy, (level,), reach, k=cfg.candidates, urban=urban)
+            pu, ps, pd_m = near.origin, near.destination, near.distance_m
             # each school's zone starts in the cell its point lies in (its nearest unit), which it may always take
             home_m, home = nearest(s_xy, u_xy, k=1)
             roots = tuple(np.array([int(h)]) for h in home[:, 0])

@@ -117,9 +117,10 @@ class Context:
         return self.county_names.get(str(adcode), str(adcode))
 
     def nearest_distance(self, points: gpd.GeoSeries, targets: gpd.GeoSeries) -> np.ndarray:
-        """Straight-line distance (m) from each point to the nearest target; inf when there is none."""
-        return travel.nearest_distance(travel.xy(points), travel.xy(targets))
+        """Distance (m) from each point to the nearest target, read from the travel table of each point's
+        nearest target; inf when there is none."""
+        return travel.table(travel.xy(points), travel.xy(targets), ("nearest",), None, k=1).nearest_m()
 
     def count_within(self, points: gpd.GeoSeries, targets: gpd.GeoSeries, radius_m: float) -> np.ndarray:
-        """Number of targets within ``radius_m`` of each point."""
-        return travel.count_within(travel.xy(points), travel.xy(targets), radius_m)
+        """Number of targets within ``radius_m`` of each point: its rows in the travel table to that radius."""
+        return travel.table(travel.xy(points), travel.xy(targets), ("within",), None, max_m=radius_m).count()
