@@ -7,7 +7,7 @@ checked county by county: a rule about a whole city sees one county at a time. T
 records (:class:`CountyRun`); the province page and tables are drawn from them in this process.
 
 On an existing cluster the workers write the county folders themselves, so the output folder must be on
-storage they share (README: Running on a Dask cluster).
+storage they share (README: The whole province, on a Dask cluster).
 """
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ import pandas as pd
 
 from .cluster import Failure, map_counties
 from .config.scenario import DataConfig, LayerSource, Scenario, load_scenario
+from .errors import DataError
 from .io import atomic_dir
 from .optimize.planner import engine, hang_limit_s
 from .pipeline import Step, out_dir_or_default, run
@@ -33,6 +34,10 @@ from .synth.province import county_folder, default_cache
 #: Seconds a county's whole run may take on a worker beyond its plan's hang limit (generation, forecast,
 #: audit, map and report) before it counts as hung.
 COUNTY_MARGIN_S = 600.0
+
+#: What the generator needs of each county of the counties layer (besides its outline and name).
+GENERATED_FROM = ("population", "urban_share", "census_units")
+
 
 def county_scenario(province: Scenario, row: pd.Series, cache: Path) -> Scenario:
     """The county's own scenario: the province's settings and the county's layers, solved in one process."""
@@ -54,14 +59,22 @@ def run_county(province: Scenario, row: pd.Series, folder: Path, cache: Path) ->
     """One county, whole, into ``folder`` (a task on a worker)."""
     t0 = time.monotonic()
     result = run(county_scenario(province, row, cache), folder)
-    gap = result.outlook.seat_gap.assign(county=str(row["adcode"]))
-    short = (gap["pupils"] - gap["seats"]).clip(lower=0)
-    by = gap.assign(short_seats=short, short_townships=(short > 0).astype(int)).groupby(
-        ["level", "year"], as_index=False)[["pupils", "seats", "short_townships", "short_seats"]].sum()
-    by[["pupils", "short_seats"]] = by[["pupils", "short_seats"]].round()  # whole pupils: the sums add up
-    by["gap"] = by["pupils"] - by["seats"]
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    return CountyRun(str(row["adcode"]), by, result.kpis.plan, time.monotonic() - t0, peak)
+    return CountyRun(str(row["adcode"]), county_gap(result.outlook.seat_gap), result.kpis.plan,
+                     time.monotonic() - t0, peak)
+
+
+def county_gap(seat_gap: pd.DataFrame) -> pd.DataFrame:
+    """A county's seat gap by level and year from its townships' (``township, level, year, pupils, seats``):
+    pupils and seats summed, gap = pupils − seats, and the townships short of seats with their shortfall
+    (a county with seats to spare overall may still have townships without enough). Whole pupils, so that
+    the province's sums add up."""
+    short = (seat_gap["pupils"] - seat_gap["seats"]).clip(lower=0)
+    by = seat_gap.assign(short_seats=short, short_townships=(short > 0).astype(int)).groupby(
+        ["level", "year"], as_index=False)[["pupils", "seats", "short_townships", "short_seats"]].sum()
+    by[["pupils", "short_seats"]] = by[["pupils", "short_seats"]].round()
+    by["gap"] = by["pupils"] - by["seats"]
+    return by
 
 
 def run_by_county(scenario: Scenario | str | Path, out_dir: Path | None = None, *,
@@ -71,6 +84,11 @@ def run_by_county(scenario: Scenario | str | Path, out_dir: Path | None = None, 
     cache = (sc.data.generate.cache if sc.data.generate and sc.data.generate.cache else None) or default_cache()
     step("load")
     counties = load_region(DataConfig(counties=sc.data.counties)).counties.to_crs("EPSG:4326")
+    missing = [c for c in GENERATED_FROM if c not in counties]
+    if missing:
+        raise DataError(f"{sc.data.counties.path}: the counties layer lacks {', '.join(missing)}, which "
+                        "[data.generate] makes each county's layers from (the census population, urban share "
+                        "and census units, as in data/henan/counties.geojson)")
     if "city" not in counties:
         counties["city"] = ""
     out = out_dir_or_default(out_dir, sc.id)

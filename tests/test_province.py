@@ -189,3 +189,15 @@ def test_by_county_without_generated_layers_is_refused(tmp_path: Path, capsys: p
         load_scenario(path)
     assert main(["run", str(path)]) == 2
     assert "by_county" in capsys.readouterr().err
+
+
+def test_a_counties_layer_without_census_figures_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    counties = gpd.read_file(HENAN)
+    counties[counties["adcode"].isin(SMALL)].drop(columns=["urban_share"]).to_file(
+        tmp_path / "counties.geojson", driver="GeoJSON")
+    path = tmp_path / "s.toml"
+    path.write_text(SCENARIO.format(workers=1), encoding="utf-8")
+    assert main(["run", str(path), "--out", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err
+    assert "urban_share" in err and "counties.geojson" in err
+    assert not (tmp_path / "out").exists()
