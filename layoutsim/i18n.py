@@ -160,6 +160,30 @@ TEXTS: dict[str, tuple[str, str]] = {
     "gap_short": ("缺口", "Gap"),
     "gap_note": ("缺口 = 居住在该乡镇的学生数 − 位于该乡镇的学位数；正值（红色）为学位不足。",
                  "Gap = pupils living in the township − seats located there; positive (red) means too few seats."),
+    "targets_vs_plan": ("规划目标与本方案对比", "The plan's targets vs this proposal"),
+    "target": ("规划建设任务", "Target"),
+    "target_plan_figure": ("规划数", "The plan's figure"),
+    "target_proposed": ("本方案", "This proposal"),
+    "target_of_which": ("本方案新建、改扩建", "New / expanded in this proposal"),
+    "target_remark": ("对比", "Remark"),
+    "target_period": ("规划期", "Period"),
+    "target_unit_schools": ("所", "schools"),
+    "target_unit_seats": ("个学位", "seats"),
+    "target_new": ("新建", "new"),
+    "target_expand": ("改扩建", "expanded"),
+    "target_within": ("在规划目标范围内", "within the plan's range"),
+    "target_equal": ("与规划目标相同", "equal to the plan's figure"),
+    "target_below": ("低于规划目标（少{}）", "below the plan's range ({} short)"),
+    "target_above": ("高于规划目标（多{}）", "above the plan's range ({} over)"),
+    "targets_note": ("规划数是规划期（{0}年）全市（区）的建设任务，常含续建项目、不同办学性质的学校和本方案未涉及的地区；"
+                     "本方案是按{1}年学生预测测算的布局。二者口径不同，对比仅供参考，规划目标不作为本方案的约束条件。"
+                     "一所学校含多个学段的（如九年一贯制），在各学段分别计1所、在合计中计1所。",
+                     "The plan's figures are its building tasks for the period ({0}) across its whole area, often "
+                     "counting projects already under way, schools of any ownership and places outside this "
+                     "scenario; this proposal is a layout for the pupils forecast for {1}. They are counted "
+                     "differently: the comparison is indicative, and the plan's targets are never constraints "
+                     "of the proposal. A school of several levels (a nine-year school) counts once for each "
+                     "level and once in a total."),
     "compare_title": ("方案比选", "Comparison of alternatives"),
     "difference": ("差值", "Difference"),
     "what_differs": ("方案差异", "What differs"),

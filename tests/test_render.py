@@ -446,3 +446,95 @@ def test_a_closures_popup_names_the_school_taking_its_pupils(planned: Planned) -
     closures = next(layer for layer in spec["layers"] if layer["id"] == "closures")
     rows = [row for sec in closures["features"][0]["properties"]["p"] for row in sec["r"]]
     assert ["并入", "东乡中心小学"] in rows
+
+
+# ----------------------------------------------------------------------------- the plan's targets
+
+
+def _target(id: str, level: list[str], action: str, lo: int | None, hi: int | None, unit: str = "schools") -> dict:
+    return {"id": id, "level": level, "action": action, "min": lo, "max": hi, "unit": unit, "period": "2021-2025",
+            "source_text": f"规划原文{id}", "section": "专栏2"}
+
+
+#: A hand-made target list for the planned region (one new primary school C5, its junior expansion at S3).
+TARGETS = [_target("new.primary", ["primary"], "new", 1, 1),
+           _target("expand.junior", ["junior"], "expand", 2, 3),
+           _target("compulsory", ["primary", "junior"], "new_or_expand", None, 1),
+           _target("seats.compulsory", ["primary", "junior"], "seats", 0, None, unit="seats"),
+           _target("seats.new.junior", ["junior"], "new", 1, None, unit="seats"),
+           _target("kindergarten", ["kindergarten"], "new_or_expand", 40, 50)]
+
+
+def _targets_book():
+    from layoutsim.rules.book import Rulebook
+
+    base = book(housing_rule(), CLASS_RULE)
+    return Rulebook.model_validate({"id": "test", "plan": "样例规划", "rules": [r.model_dump() for r in base],
+                                    "targets": TARGETS})
+
+
+def test_target_figures_count_the_real_plan(planned: Planned) -> None:
+    """The proposal's figures toward each target, counted from the optimizer's own tables."""
+    from layoutsim.render.targets import target_figures
+
+    rb = _targets_book()
+    p = planned.plan
+    new, exp = p.new_schools.iloc[0], p.expansions.iloc[0]
+    assert new["levels"] == "primary" and exp["level"] == "junior"
+    new_seats = float(new["classes_primary"]) * rb.class_size("primary")
+    assert new_seats == pytest.approx(float(new["seats"]))  # the optimizer's own seats
+    got = {f.target.id: f for f in target_figures(p, rb.targets, rb.class_size)}
+    assert [(got[i].proposed, got[i].status) for i in ("new.primary", "expand.junior", "compulsory",
+                                                       "kindergarten")] == [
+        (1, "within"), (1, "below"), (2, "above"), (0, "below")]
+    assert (got["compulsory"].new_schools, got["compulsory"].expanded_schools) == (1, 1)
+    seats = got["seats.compulsory"]
+    assert seats.new_seats == pytest.approx(new_seats)
+    assert seats.expansion_seats == pytest.approx(float(exp["seats_added"]))
+    assert seats.proposed == pytest.approx(new_seats + float(exp["seats_added"])) and seats.status == "within"
+    assert (got["seats.new.junior"].proposed, got["seats.new.junior"].status) == (0, "below")
+    # the report's frames count the same; so do hand-made tables without classes by level or seats_added
+    frames = as_plan(p, planned.region.schools)
+    bare = {"new_schools": p.new_schools.drop(columns=[c for c in p.new_schools if c.startswith("classes_")]),
+            "expansions": p.expansions.drop(columns=["seats_added"])}
+    for plan_like in (frames, bare):
+        again = {f.target.id: f.proposed for f in target_figures(plan_like, rb.targets, rb.class_size)}
+        assert again == pytest.approx({i: f.proposed for i, f in got.items()})
+
+
+def _report(planned: Planned, rulebook, lang: str = "zh") -> str:
+    r = planned
+    return build_report(r.region, r.schools, r.pupils, r.kpis, title="样例县", lang=lang, findings=r.findings,
+                        plan=r.plan, seat_gap=seat_gap_frame(), rulebook=rulebook)
+
+
+def test_report_sets_the_plans_targets_beside_the_proposal(planned: Planned) -> None:
+    """规划目标与本方案对比: a row per target with the plan's figure, the proposal's, its new and expanded
+    schools, the remark, the period and the plan's sentence; in English with lang = "en"."""
+    html = _report(planned, _targets_book())
+    table = html[html.index('id="plan-targets-table"'):]
+    table = table[:table.index("</table>")]
+    rows = re.findall(r'<tr data-target="([^"]+)" data-status="(\w+)">(.*?)</tr>', table, re.S)
+    assert [(i, s) for i, s, _ in rows] == [
+        ("new.primary", "within"), ("expand.junior", "below"), ("compulsory", "above"),
+        ("seats.compulsory", "within"), ("seats.new.junior", "below"), ("kindergarten", "below")]
+    cells = {i: re.findall(r"<td[^>]*>(.*?)</td>", body, re.S) for i, _, body in rows}
+    assert cells["expand.junior"][:5] == ["改扩建初中", "2–3 所", "1 所", "新建 0、改扩建 1", "低于规划目标（少1）"]
+    assert cells["compulsory"][:5] == ["新建、改扩建义务教育学校", "≤ 1 所", "2 所", "新建 1、改扩建 1", "高于规划目标（多1）"]
+    assert cells["seats.new.junior"][:4] == ["新建初中新增学位", "≥ 1 个学位", "0 个学位",
+                                         f"新建 0、改扩建 {planned.plan.expansions['seats_added'].sum():,.0f}"]
+    assert cells["kindergarten"][1] == "40–50 所" and cells["new.primary"][4] == "与规划目标相同"
+    assert cells["seats.compulsory"][4] == "在规划目标范围内"
+    assert "规划原文expand.junior" in cells["expand.junior"][6] and cells["expand.junior"][7] == "样例规划 专栏2"
+    assert "规划目标与本方案对比" in html and "对比仅供参考" in html and "2021-2025" in html
+    en = _report(planned, _targets_book(), lang="en")
+    assert "The plan&#39;s targets vs this proposal" in en and "indicative" in en and "expanded junior middle schools" in en
+    assert "new or expanded kindergartens</td><td>40–50 schools</td><td>0 schools</td>" in en
+    assert "1 school</td><td>1 school</td>" in en
+
+
+def test_report_has_no_targets_table_without_targets(planned: Planned) -> None:
+    """A book without [[targets]], or no book, draws no such table."""
+    html = _report(planned, book(housing_rule(), CLASS_RULE))
+    assert "plan-targets" not in html and "规划目标与本方案对比" not in html
+    assert "plan-targets" not in _report(planned, None)

@@ -56,9 +56,12 @@ def test_packaged_book_quotes_its_plan_verbatim(name: str) -> None:
     plan_text = _norm((DOMAIN / "plans" / f"{key}.md").read_text("utf-8")
                       + (DOMAIN / "plans" / "source" / f"{key}.txt").read_text("utf-8"))
     standards = _norm((DOMAIN / "standards.md").read_text("utf-8"))
-    for r in load_rulebook(name):
+    book = load_rulebook(name)
+    for r in book:
         where = standards if r.default else plan_text
         assert _norm(r.source.text) in where, f"{name}: {r.id}: {r.source.text}"
+    for target in book.targets:
+        assert _norm(target.source_text) in plan_text, f"{name}: target {target.id}: {target.source_text}"
 
 
 def test_book_numbers_follow_the_plans() -> None:
@@ -80,6 +83,98 @@ def test_book_numbers_follow_the_plans() -> None:
     assert bg.get("housing.primary").default and not pds.get("housing.primary").default
     assert {r.kind for b in (pds, smx, zmd, kf, bg) for r in b} == set(KINDS)
     assert pds.class_size("primary") == 45 and pds.class_size("junior") == 50
+
+
+# ---------------------------------------------------------------- the plans' build targets
+
+#: Each packaged book's targets: (levels, action, unit, min, max), as the plans' sentences give them.
+PLAN_TARGETS = {
+    "zhumadian": {"build.kindergarten": (("kindergarten",), "new_or_expand", "schools", 214, 214),
+                  "build.compulsory": (("primary", "junior"), "new_or_expand", "schools", 365, 365),
+                  "build.high": (("high",), "new_or_expand", "schools", 30, 30)},
+    "pingdingshan": {"build.high.new": (("high",), "new", "schools", 6, 6),
+                     "build.high.expand": (("high",), "expand", "schools", 9, 9),
+                     "build.high.seats": (("high",), "seats", "seats", 51425, 51425)},
+    "kaifeng": {"build.kindergarten": (("kindergarten",), "new_or_expand", "schools", 100, 100),
+                "build.schools": (("primary", "junior", "high"), "new_or_expand", "schools", 200, 200)},
+    "sanmenxia": {"build.kindergarten": (("kindergarten",), "new_or_expand", "schools", 40, 50)},
+    "beiguan": {"build.kindergarten.new": (("kindergarten",), "new", "schools", 5, 5),
+                "build.primary.new": (("primary",), "new", "schools", 3, 3),
+                "build.primary.expand": (("primary",), "expand", "schools", 7, 7),
+                "build.junior.new": (("junior",), "new", "schools", 1, 1),
+                "build.junior.expand": (("junior",), "expand", "schools", 4, 4),
+                "build.high.new": (("high",), "new", "schools", 3, 3),
+                "build.high.expand": (("high",), "expand", "schools", 1, 1)},
+}
+
+
+@pytest.mark.parametrize("name", sorted(PLAN_TARGETS))
+def test_packaged_targets_follow_the_plans(name: str) -> None:
+    """The plans' build lists (驻马店 专栏1, 平顶山 附件, 开封 三(一), 三门峡 专栏9, 北关 专栏2): each figure
+    stands in the sentence quoted for it, over the plan's period."""
+    book = load_rulebook(name)
+    got = {tg.id: (tg.level, tg.action, tg.unit, tg.min, tg.max) for tg in book.targets}
+    assert got == PLAN_TARGETS[name]
+    for tg in book.targets:
+        assert tg.period == "2021-2025" and tg.section and tg.source_text_en, tg.id
+        figures = {tg.min, tg.max}
+        assert all(str(f) in _norm(tg.source_text) for f in figures), tg.id
+        if "左右" in tg.source_text:  # about 100: held as exactly 100, and the note says so
+            assert "approximate" in tg.note, tg.id
+
+
+TARGET = """
+[[targets]]
+id = "{id}"
+level = ["kindergarten"]
+action = "new_or_expand"
+period = "2021-2025"
+source_text = "新建、改扩建幼儿园40-50所"
+{extra}
+"""
+
+
+def test_a_target_is_read_merged_by_id_and_disabled(tmp_path: Path) -> None:
+    path = _write(tmp_path, 'extends = "_national"\n' + TARGET.format(id="kg", extra="min = 40\nmax = 50\nsection = '专栏9'")
+                  + TARGET.format(id="seats", extra='min = 1000\naction = "seats"\nunit = "seats"').replace(
+                      'action = "new_or_expand"\n', "", 1))
+    book = load_rulebook(path)
+    kg, seats = book.targets
+    assert (kg.id, kg.level, kg.action, kg.min, kg.max, kg.unit, kg.section) == (
+        "kg", ("kindergarten",), "new_or_expand", 40, 50, "schools", "专栏9")
+    assert (seats.action, seats.unit, seats.min, seats.max) == ("seats", "seats", 1000, None)
+    assert len(book.rules) == len(load_rulebook("_national").rules)
+    # a book extending another changes a target by its id, key by key, or drops it with `disable`
+    child = _write(tmp_path, f'extends = "{path.name}"\ndisable = ["seats"]\n[[targets]]\nid = "kg"\nmax = 60\n',
+                   "child.toml")
+    (kg,) = load_rulebook(child).targets
+    assert (kg.min, kg.max, kg.section) == (40, 60, "专栏9")
+    assert load_rulebook("sanmenxia", overrides={"disable": ["build.kindergarten"]}).targets == ()
+
+
+@pytest.mark.parametrize("extra, message", [
+    ("min = 40\ncount = 5", r"target 'x': unknown key `count` \(allowed: id, level, action, min, max"),
+    ("min = 50\nmax = 40", r"target 'x': min \(50\) is above max \(40\)"),
+    ("", r"target 'x': a target needs `min`, `max` or both"),
+    ("min = 4.5", r"target 'x': min: "),
+    ('min = 4\nunit = "classes"', r"target 'x': unit: Input should be 'schools' or 'seats'"),
+])
+def test_bad_targets_are_refused(tmp_path: Path, extra: str, message: str) -> None:
+    with pytest.raises(RulebookError, match=message):
+        load_rulebook(_write(tmp_path, TARGET.format(id="x", extra=extra)))
+
+
+def test_bad_target_level_action_and_duplicates(tmp_path: Path) -> None:
+    text = (TARGET.format(id="x", extra="min = 1").replace('["kindergarten"]', '["college"]')
+            + TARGET.format(id="y", extra='min = 1\nunit = "schools"').replace('"new_or_expand"', '"seats"')
+            + TARGET.format(id="y", extra="min = 2") + "[[targets]]\nmin = 3\n")
+    with pytest.raises(RulebookError) as info:
+        load_rulebook(_write(tmp_path, text))
+    problems = "\n".join(info.value.problems)
+    assert "target 'x': level.0: Input should be 'kindergarten'" in problems
+    assert "target 'y': action \"seats\" counts seats: set unit = \"seats\"" in problems
+    assert "target 'y' is defined twice in this file" in problems
+    assert "targets[3]: every target needs a string `id`" in problems
 
 
 # ---------------------------------------------------------------- user books

@@ -16,6 +16,7 @@ from .charts import PALETTE, Series, bar_chart, line_chart
 from .indicators import kindergarten_shares, township_gap
 from .page import render_page
 from .plan import PlanFrames, as_plan, school_names
+from .targets import targets_view
 
 __all__ = ["build_report", "headline", "year_table", "township_table", "demand_chart", "gap_chart"]
 
@@ -196,7 +197,9 @@ def build_report(region, school_table: pd.DataFrame, pupils: pd.DataFrame, kpis:
         Optional audit table (:func:`layoutsim.rules.audit`): a summary per rule and the list, each with
         the plan's sentence. ``rulebook`` (optional) lists the rules with no findings too.
     plan
-        Optional plan (new_schools / expansions / closures): its cost and its tables.
+        Optional plan (new_schools / expansions / closures): its cost and its tables; with a ``rulebook``
+        that has ``[[targets]]``, the plan's build targets beside what the plan builds
+        (:func:`layoutsim.render.targets.targets_view`).
     years_plan
         Optional plan over years (:class:`layoutsim.optimize.horizon.YearsPlan`): actions by year and a
         chart per level of planned seats against pupils (needs ``seat_gap`` for the pupils).
@@ -230,5 +233,6 @@ def build_report(region, school_table: pd.DataFrame, pupils: pd.DataFrame, kpis:
         plan=plan_frames, school_names=school_names(region.schools, plan_frames),
         leaflet=False, timeline=timeline_view(years_plan, years, lang) if seat_gap is not None else None,
         zones=zones_view(kpis.zones_vs_fractional, lang),
+        targets=targets_view(rulebook, plan_frames, lang, year) if plan_frames is not None else None,
     )
     return render_page("report.html", **ctx)

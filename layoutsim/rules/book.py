@@ -8,6 +8,7 @@ A rulebook is a TOML file::
     [overrides."housing.primary"]     # change a base rule: params / force / scope / level / source / ...
     params = { min_residents = 8000 }
     [[rules]]                         # add a rule: id, kind, params, level, scope, force, source, default
+    [[targets]]                       # a build target of the plan (see :class:`Target`): compared, never enforced
 
 Packaged books live in ``layoutsim/rules/books``; files whose names start with ``_`` are bases.
 Every problem of every file is collected, then one :class:`RulebookError` names them all.
@@ -24,19 +25,69 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
-from pydantic import Field, TypeAdapter, ValidationError
+from pydantic import Field, TypeAdapter, ValidationError, model_validator
 
 from layoutsim.config.base import ExtendsCycle, ExtendsNotAName, Strict, deep_merge, extends_chain
 from layoutsim.errors import RulebookError
-from layoutsim.rules.params import KINDS, Rule
+from layoutsim.rules.params import KINDS, NonNegInt, Rule
 from layoutsim.schema import CLASS_SIZE
+from layoutsim.schema import Level as PupilLevel
 
 _RULE = TypeAdapter(Rule)
-_TOP_KEYS = {"extends", "book", "disable", "overrides", "rules"}
+_TOP_KEYS = {"extends", "book", "disable", "overrides", "rules", "targets"}
 _BOOK_KEYS = {"id", "title", "title_en", "plan"}
 _OVERRIDE_KEYS = {"params", "force", "scope", "level", "source", "default", "note"}
+
+
+#: What a target counts: new schools, expanded schools, either, or the seats they add.
+TargetAction = Literal["new", "expand", "new_or_expand", "seats"]
+
+
+class Target(Strict):
+    """One of the plan's own build targets (建设任务), e.g. 新建、改扩建公办幼儿园214所: set beside what the
+    proposal builds in the report, never a constraint of the plan.
+
+    A count of schools (``unit = "schools"``) counts each school once, whatever its levels: a new
+    nine-year school is one new primary and one new junior school, one compulsory school. ``action =
+    "seats"`` counts the seats that new and expanded schools of the levels add (``unit = "seats"``).
+    """
+
+    id: str = Field(min_length=1)
+    level: tuple[PupilLevel, ...] = Field(min_length=1)
+    """The levels the target counts (a school counts when it has any of them)."""
+    action: TargetAction
+    """new (新建), expand (改扩建), new_or_expand (新建、改扩建), seats (新增学位)."""
+    min: NonNegInt | None = None
+    max: NonNegInt | None = None
+    """The plan's figure: a range (40-50所: min 40, max 50), one number (min = max), or a floor or cap alone.
+    An approximate figure (100所左右) is min = max = 100, with a note."""
+    unit: Literal["schools", "seats"] = "schools"
+    """schools (所) or seats (个学位); seats when ``action = "seats"``."""
+    period: str = Field(min_length=1)
+    """The plan's period for the target, e.g. "2021-2025"."""
+    source_text: str = Field(min_length=1)
+    """The plan's own sentence, verbatim."""
+    source_text_en: str = ""
+    section: str = ""
+    """Where in the plan (专栏, chapter)."""
+    note: str = ""
+    """What the plan's figure counts that the proposal does not (续建, ownership, seats per class, ...)."""
+
+    @model_validator(mode="after")
+    def _figure(self) -> Target:
+        if self.min is None and self.max is None:
+            raise ValueError("a target needs `min`, `max` or both")
+        if self.min is not None and self.max is not None and self.min > self.max:
+            raise ValueError(f"min ({self.min}) is above max ({self.max})")
+        if self.action == "seats" and self.unit != "seats":
+            raise ValueError('action "seats" counts seats: set unit = "seats"')
+        return self
+
+
+_TARGET = TypeAdapter(Target)
+_TARGET_KEYS = tuple(Target.model_fields)
 
 
 class Rulebook(Strict):
@@ -47,6 +98,8 @@ class Rulebook(Strict):
     title_en: str = ""
     plan: str = ""
     rules: tuple[Rule, ...] = Field(default=())  # type: ignore[valid-type]
+    targets: tuple[Target, ...] = ()
+    """The plan's build targets (``[[targets]]``), for the report's comparison; never planned for."""
     files: tuple[str, ...] = ()
     """The files merged into this book, base first."""
 
@@ -164,23 +217,32 @@ def _merge(chain: list[tuple[str, dict[str, Any]]], problems: list[str]) -> Rule
     meta: dict[str, str] = {}
     raw_rules: dict[str, dict[str, Any]] = {}
     origin: dict[str, str] = {}
+    raw_targets: dict[str, dict[str, Any]] = {}
+    target_origin: dict[str, str] = {}
     for label, data in chain:
         for key in sorted(set(data) - _TOP_KEYS):
             problems.append(f"{label}: unknown key `{key}` (allowed: {', '.join(sorted(_TOP_KEYS))})")
         _apply_meta(label, data.get("book", {}), meta, problems)
         plan = meta.get("plan", "")
-        _apply_disable(label, data.get("disable", []), raw_rules, problems)
+        _apply_disable(label, data.get("disable", []), raw_rules, raw_targets, problems)
         _apply_overrides(label, data.get("overrides", {}), raw_rules, origin, plan, problems)
         _apply_rules(label, data.get("rules", []), raw_rules, origin, plan, problems)
+        _apply_targets(label, data.get("targets", []), raw_targets, target_origin, problems)
     rules = []
     for rule_id, raw in raw_rules.items():
         rule = _validate_rule(origin[rule_id], rule_id, raw, problems)
         if rule is not None:
             rules.append(rule)
+    targets = []
+    for target_id, raw in raw_targets.items():
+        target = _validate_target(target_origin[target_id], target_id, raw, problems)
+        if target is not None:
+            targets.append(target)
     files = tuple(label for label, _ in chain)
     return Rulebook.model_construct(
         id=meta.get("id", files[-1] if files else ""), title=meta.get("title", ""),
-        title_en=meta.get("title_en", ""), plan=meta.get("plan", ""), rules=tuple(rules), files=files,
+        title_en=meta.get("title_en", ""), plan=meta.get("plan", ""), rules=tuple(rules),
+        targets=tuple(targets), files=files,
     )
 
 
@@ -197,13 +259,15 @@ def _apply_meta(label: str, book: Any, meta: dict[str, str], problems: list[str]
             meta[key] = value
 
 
-def _apply_disable(label: str, ids: Any, raw_rules: dict[str, dict[str, Any]], problems: list[str]) -> None:
+def _apply_disable(label: str, ids: Any, raw_rules: dict[str, dict[str, Any]],
+                   raw_targets: dict[str, dict[str, Any]], problems: list[str]) -> None:
+    """Drop the rules (or, when no rule has the id, the targets) the file names."""
     if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids):
         problems.append(f"{label}: `disable` must be a list of rule ids")
         return
     for rule_id in ids:
-        if raw_rules.pop(rule_id, None) is None:
-            problems.append(f"{label}: disable: no rule with id '{rule_id}' in the base book")
+        if raw_rules.pop(rule_id, None) is None and raw_targets.pop(rule_id, None) is None:
+            problems.append(f"{label}: disable: no rule with id '{rule_id}' in the base book (nor a target)")
 
 
 def _apply_overrides(label: str, overrides: Any, raw_rules: dict[str, dict[str, Any]],
@@ -252,6 +316,44 @@ def _apply_rules(label: str, rules: Any, raw_rules: dict[str, dict[str, Any]], o
             raw["source"] = {"plan": plan, **raw["source"]}
         raw_rules[rule_id] = raw
         origin[rule_id] = label
+
+
+def _apply_targets(label: str, targets: Any, raw_targets: dict[str, dict[str, Any]], origin: dict[str, str],
+                   problems: list[str]) -> None:
+    """Add the file's ``[[targets]]``; one with the id of a base file's target changes it (its keys laid
+    over the base's), as an override changes a rule."""
+    if not isinstance(targets, list):
+        problems.append(f"{label}: `targets` must be an array of tables ([[targets]])")
+        return
+    seen: set[str] = set()
+    for i, raw in enumerate(targets):
+        if not isinstance(raw, Mapping) or not isinstance(raw.get("id"), str) or not raw.get("id"):
+            problems.append(f"{label}: targets[{i}]: every target needs a string `id`")
+            continue
+        target_id = raw["id"]
+        if target_id in seen:
+            problems.append(f"{label}: target '{target_id}' is defined twice in this file")
+            continue
+        seen.add(target_id)
+        raw_targets[target_id] = deep_merge(raw_targets.get(target_id, {}), raw)
+        origin[target_id] = label
+
+
+def _validate_target(label: str, target_id: str, raw: dict[str, Any], problems: list[str]) -> Target | None:
+    where = f"{label}: target '{target_id}'"
+    unknown = sorted(set(raw) - set(_TARGET_KEYS))
+    for key in unknown:
+        problems.append(f"{where}: unknown key `{key}` (allowed: {', '.join(_TARGET_KEYS)})")
+    if unknown:
+        return None
+    try:
+        return _TARGET.validate_python(raw)
+    except ValidationError as exc:
+        for err in exc.errors():
+            loc = ".".join(str(p) for p in err["loc"])
+            msg = str(err["msg"]).removeprefix("Value error, ")
+            problems.append(f"{where}: {loc}: {msg}" if loc else f"{where}: {msg}")
+        return None
 
 
 def _validate_rule(label: str, rule_id: str, raw: dict[str, Any], problems: list[str]) -> Any:

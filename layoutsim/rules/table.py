@@ -18,6 +18,17 @@ that hold unless the plan says otherwise). Force: `hard` (binding: 约束性, or
 rules, which kinds of county (county, city = 县级市, district). The sentence is the plan's own, verbatim;
 the note, where there is one, says why a rule has its force, scope or reading, or what stands in for what the
 data lack.
+
+Below each book's rules, its targets: the plan's own build list (`[[targets]]`, e.g. 新建、改扩建公办幼儿园
+214所). The report sets each beside what the proposal builds (规划目标与本方案对比); a target is never a
+constraint of the plan. A target has an `id`, the levels it counts (`level`), an `action` (`new` new
+schools, `expand` expanded schools, `new_or_expand` both, `seats` the seats both add), the plan's figure
+(`min` and `max`: a range such as 40-50 is min 40, max 50; one number, or an approximate one such as
+100所左右, is min = max, with a note; either may be left out for a floor or a cap), `unit` (`schools`, or
+`seats` with action `seats`), the plan's `period` ("2021-2025"), its sentence verbatim (`source_text`,
+with `source_text_en`), `section` and `note`. Unknown keys are refused. A school of several levels counts
+once for each level it has and once in a target of several levels. A book extending another adds targets;
+a target with the id of one of its base's changes it, key by key; `disable` drops a target by its id.
 """
 
 
@@ -46,12 +57,35 @@ def book_table(book: Rulebook) -> str:
     return "\n".join(rows)
 
 
+def _figure(target: object) -> str:
+    lo, hi = getattr(target, "min"), getattr(target, "max")
+    if lo is not None and hi is not None:
+        return f"{lo:,}" if lo == hi else f"{lo:,}–{hi:,}"
+    return f"≥ {lo:,}" if lo is not None else f"≤ {hi:,}"
+
+
+def targets_table(book: Rulebook) -> str:
+    """A book's build targets as a markdown table: id, levels, action, the figure, unit, period, where in
+    the plan, its sentence, note."""
+    rows = ["| target | levels | action | figure | unit | period | source | sentence | note |",
+            "|---|---|---|---|---|---|---|---|---|"]
+    for tg in book.targets:
+        rows.append("| " + " | ".join(_cell(x) for x in (
+            tg.id, "/".join(tg.level), tg.action, _figure(tg), tg.unit, tg.period, tg.section, tg.source_text,
+            tg.note)) + " |")
+    return "\n".join(rows)
+
+
 def readme() -> str:
-    """The whole README: every packaged plan's book."""
+    """The whole README: every packaged plan's book, its rules and its targets."""
     parts = [HEADER]
     for name in sorted(packaged_books()):
         book = load_rulebook(name)
-        parts.append(f"## {name}: {book.plan}\n\n{len(book.rules)} rules.\n\n{book_table(book)}\n")
+        text = f"## {name}: {book.plan}\n\n{len(book.rules)} rules.\n\n{book_table(book)}\n"
+        if book.targets:
+            n = len(book.targets)
+            text += f"\n{n} target{'s' if n > 1 else ''} (the plan's build list).\n\n{targets_table(book)}\n"
+        parts.append(text)
     return "\n".join(parts)
 
 
