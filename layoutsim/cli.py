@@ -12,6 +12,7 @@ from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from .errors import LayoutsimError
+from .terminal import STDERR
 
 #: Exit statuses (README, "Exit status").
 EXIT_OK, EXIT_BAD_INPUT, EXIT_NO_PLAN, EXIT_INTERRUPTED = 0, 2, 3, 130
@@ -58,7 +59,7 @@ def _parser() -> argparse.ArgumentParser:
     v = sub.add_parser("validate", help="check a scenario and its data without running it")
     v.add_argument("scenario", type=Path)
     z = sub.add_parser("zones", help="学区划片: attendance zones of today's public schools, every residential unit "
-                       "whole to one school per level, contiguous, within capacity, near", parents=[eng])
+                       "whole to one school per level, contiguous, within capacity, near")
     z.add_argument("scenario", type=Path)
     z.add_argument("--level", action="append", choices=["kindergarten", "primary", "junior", "high"],
                    help="a level to zone (repeat for several; default [zones] levels: primary and junior)")
@@ -110,22 +111,23 @@ def _run(console: Console, scenario: Path, out: Path | None, pdf: bool = False) 
     return _plan_status(result.plan.counties_without_plan, result.out_dir)
 
 
-def _plan_status(counties: list[str], folder: Path) -> int:
-    """Exit status of a command that plans: 3 when some county got no plan (told on standard error)."""
+def _plan_status(counties: list[str], folder: Path, see: str | None = None) -> int:
+    """Exit status of a command that plans: 3 when some county got no plan (told on standard error, with
+    where to look: ``see``, by default the plan's solver table and logs)."""
     if not counties:
         return EXIT_OK
-    Console(stderr=True).print(
-        f"error: no plan for {len(counties)} county model(s) ({', '.join(counties)}): the solver found no "
-        f"solution within its time limit or failed; their pupils are reported unmet with reason 'solver'. "
-        f"See {folder / 'plan_solver.csv'} and {folder / 'logs'}; raise [plan] time_limit_s.",
-        markup=False, highlight=False, soft_wrap=True)
+    see = see or (f"the solver found no solution within its time limit or failed; their pupils are reported "
+                  f"unmet with reason 'solver'. See {folder / 'plan_solver.csv'} and {folder / 'logs'}; raise "
+                  f"[plan] time_limit_s.")
+    STDERR.print(f"error: no plan for {len(counties)} county model(s) ({', '.join(counties)}): {see}",
+                 markup=False, highlight=False, soft_wrap=True)
     return EXIT_NO_PLAN
 
 
 def _progress():
     """A transient progress line on standard error (standard output carries only the results)."""
     progress = Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
-                        console=Console(stderr=True), transient=True)
+                        console=STDERR, transient=True)
     task = progress.add_task("start", total=len(STEPS))
     return progress, lambda name: progress.update(task, description=STEPS[name], advance=1)
 
@@ -248,13 +250,16 @@ def _terminate(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 
 
-def _province(console: Console, scenario, out: Path | None) -> int | None:
+def _province(console: Console, scenario, out: Path | None, pdf: bool) -> int | None:
     """``run`` of a scenario run county by county ([scenario] by_county): None for any other scenario."""
     from .config.scenario import Scenario, load_scenario
 
     sc = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
     if not sc.scenario.by_county:
         return None
+    if pdf:
+        raise LayoutsimError("--pdf prints one run's report and map; a run county by county has one per county "
+                             "(run a county's own scenario from counties/<adcode>/ with --pdf)")
     from .province import run_by_county
 
     progress, step = _progress()
@@ -270,18 +275,14 @@ def _province(console: Console, scenario, out: Path | None) -> int | None:
     console.print(f"  plans: {p['new_schools']:,} new schools, {p['expansions']:,} expansions (+{p['added_classes']:,} "
                   f"classes), {p['cost_cny'] / 1e8:.2f}亿元, unmet {p['unmet_pupils']:,} pupils")
     console.print(f"  province page: {result.out_dir / 'index.html'}")
-    if not result.failed:
-        return EXIT_OK
-    Console(stderr=True).print(
-        f"error: no plan for {len(result.failed)} county(ies) ({', '.join(result.failed)}): see the message column "
-        f"of {result.out_dir / 'province_plans.csv'} and each county's folder in {result.out_dir / 'counties'}.",
-        markup=False, highlight=False, soft_wrap=True)
-    return EXIT_NO_PLAN
+    return _plan_status(result.failed, result.out_dir,
+                        f"see the message column of {result.out_dir / 'province_plans.csv'} and each county's "
+                        f"folder in {result.out_dir / 'counties'}.")
 
 
 def _dispatch(args: argparse.Namespace, console: Console) -> int:
     if args.command == "run":
-        status = _province(console, args.scenario, args.out)
+        status = _province(console, args.scenario, args.out, args.pdf)
         if status is not None:
             return status
     if args.command in ("run", "demo"):
@@ -324,7 +325,7 @@ def _zones(console: Console, scenario: Path, levels: list[str] | None, year: int
     failed = zones.solver[~zones.solver["status"].isin(["optimal", "time_limit"])]
     if failed.empty:
         return EXIT_OK
-    Console(stderr=True).print(
+    STDERR.print(
         f"error: no zoning for {len(failed)} county model(s) ({', '.join(failed['county'] + ' ' + failed['level'])}): "
         f"the solver found no solution within [zones] time_limit_s or failed; their units are not zoned. See "
         f"{folder / 'zones_solver.csv'} and {folder / 'logs'}.", markup=False, highlight=False, soft_wrap=True)
@@ -358,6 +359,11 @@ def _validate(console: Console, scenario: Path) -> None:
     sc = load_scenario(scenario)
     book = rulebook_of(sc)
     region = load_region(sc.data)
+    if sc.scenario.by_county:
+        console.print(f"{scenario}: valid; {len(region.counties)} counties, each run as a scenario of its own with "
+                      f"layers generated when first needed ([data.generate] seed {sc.data.generate.seed if sc.data.generate else '-'}); "
+                      f"rulebook {book.id} ({len(book.rules)} rules)")
+        return
     if region.counties_only:
         console.print(f"{scenario}: valid; {len(region.counties)} counties and nothing below them (forecast "
                       f"and validate only); rulebook {book.id} ({len(book.rules)} rules)")
@@ -371,7 +377,13 @@ def _on_scheduler(args: argparse.Namespace) -> None:
     address = getattr(args, "scheduler", None)
     if not address:
         return
+    from .config.plan import scheduler_address
     from .config.scenario import load_scenario
+
+    try:
+        address = scheduler_address(address)
+    except ValueError as exc:
+        raise LayoutsimError(f"--scheduler: {exc}") from None
 
     def load(path: Path):
         sc = load_scenario(path)
@@ -387,7 +399,7 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="note: %(message)s")
     console = Console(stderr=False, soft_wrap=True)
-    err = Console(stderr=True)
+    err = STDERR
     previous = signal.signal(signal.SIGTERM, _terminate)
     try:
         _on_scheduler(args)
@@ -407,6 +419,8 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_INTERRUPTED
     finally:
         signal.signal(signal.SIGTERM, previous)
+        if "layoutsim.cluster" in sys.modules:  # the run's LocalCluster (or client) ends with the command
+            sys.modules["layoutsim.cluster"].close_all()
 
 
 if __name__ == "__main__":

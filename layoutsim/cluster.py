@@ -30,7 +30,9 @@ from typing import Any
 import dask
 from distributed import Client, KilledWorker, LocalCluster, WorkerPlugin
 
+from layoutsim.config.plan import PlanConfig
 from layoutsim.errors import LayoutsimError
+from layoutsim.terminal import STDERR
 
 log = logging.getLogger(__name__)
 
@@ -68,6 +70,12 @@ class Engine:
         return self.scheduler is None and self.workers <= 1
 
 
+def engine_of(config: PlanConfig) -> Engine:
+    """Where the county work of a scenario runs: its ``[plan] workers`` (default one per core) or its
+    ``[plan] scheduler``."""
+    return Engine(workers=config.workers or default_workers(), scheduler=config.scheduler)
+
+
 def default_workers() -> int:
     """A LocalCluster sized to the machine: one single-threaded worker per core."""
     return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1))
@@ -82,24 +90,41 @@ def client(engine: Engine) -> Any:
         return _CLIENTS[engine]
     if not log.isEnabledFor(logging.INFO):  # dask's own notes (workers starting, closing) only under --verbose
         logging.getLogger("distributed").setLevel(logging.ERROR)
+    # one county per single-threaded worker at a time (saturation 1.0): what a worker is processing is
+    # what it is running, so the hang watch times only running counties and a restart stops only the hung one
     with dask.config.set({"distributed.scheduler.allowed-failures": ALLOWED_DEATHS,
+                          "distributed.scheduler.worker-saturation": 1.0,
                           "distributed.worker.multiprocessing-method": "spawn",
                           "distributed.worker.daemon": True}):
         if engine.scheduler is not None:
-            try:
-                cl = Client(engine.scheduler, timeout=CONNECT_TIMEOUT_S, set_as_default=False)
-            except OSError as exc:
-                raise LayoutsimError(f"cannot reach the Dask scheduler at {engine.scheduler}: {exc}",
-                                     ["start one with `dask scheduler` and workers with `dask worker <address>`, "
-                                      "or leave out --scheduler to run on this machine"]) from None
+            cl = _connect(engine.scheduler)
         else:
             cluster = LocalCluster(n_workers=engine.workers, threads_per_worker=1, processes=True,
-                                   dashboard_address=":0", silence_logs=logging.ERROR, memory_limit=0)
+                                   dashboard_address="127.0.0.1:0", silence_logs=logging.ERROR, memory_limit=0)
             cl = Client(cluster, set_as_default=False)
             cl.register_plugin(_DieWithParent(), name="layoutsim-die-with-parent")
-    if cl.dashboard_link and engine.scheduler is not None:
-        log.warning("Dask dashboard: %s", cl.dashboard_link)
     _CLIENTS[engine] = cl
+    return cl
+
+
+def _connect(address: str) -> Any:
+    """A client of the existing cluster at ``address``, with a worker; its dashboard's link on the log."""
+    hint = ["start one with `dask scheduler` and workers with `dask worker <address> --nthreads 1`, or leave "
+            "out --scheduler to run on this machine"]
+    try:
+        cl = Client(address, timeout=CONNECT_TIMEOUT_S, set_as_default=False)
+    except (OSError, ValueError, TypeError) as exc:
+        raise LayoutsimError(f"cannot reach the Dask scheduler at {address}: {exc}", hint) from None
+    try:
+        cl.wait_for_workers(1, timeout=CONNECT_TIMEOUT_S)
+    except (OSError, TimeoutError) as exc:
+        cl.close()
+        raise LayoutsimError(f"the Dask scheduler at {address} has no worker (waited {CONNECT_TIMEOUT_S} s): "
+                             f"{exc}", hint) from None
+    try:
+        log.warning("Dask dashboard: %s", cl.dashboard_link)
+    except (KeyError, AttributeError):  # a scheduler started without a dashboard
+        pass
     return cl
 
 
@@ -166,11 +191,10 @@ def _bar(label: str, total: int) -> Iterator[Callable[[str], None]]:
     if total <= 1 or not sys.stderr.isatty():
         yield lambda name: None
         return
-    from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                  TextColumn("{task.fields[last]}"), console=Console(stderr=True), transient=True) as bar:
+                  TextColumn("{task.fields[last]}"), console=STDERR, transient=True) as bar:
         task = bar.add_task(label, total=total, last="")
         yield lambda name: bar.update(task, advance=1, last=name)
 
@@ -190,6 +214,16 @@ def _on_cluster(fn: Callable[..., Any], tasks: Sequence[tuple], names: Sequence[
     cl = client(engine)
     futures = {cl.submit(fn, *tasks[i], priority=len(order) - rank, key=f"county-{names[i]}-{os.urandom(6).hex()}"): i
                for rank, i in enumerate(order)}
+    try:
+        return _gather(cl, futures, names, hang_s, progress)
+    except BaseException:  # interrupted (Ctrl-C, SIGTERM) or failed here: stop the counties still running
+        cl.cancel(list(futures), force=True)
+        raise
+
+
+def _gather(cl: Any, futures: dict, names: Sequence[str], hang_s: float,
+            progress: Callable[[str], None]) -> list[Any]:
+    """The tasks' outcomes in task order, as they end (see :func:`_watch` for the hung ones)."""
     done: dict[int, Any] = {}
     started: dict[str, float] = {}
     pending = set(futures)
@@ -205,7 +239,7 @@ def _on_cluster(fn: Callable[..., Any], tasks: Sequence[tuple], names: Sequence[
             progress(names[i])
         if pending:
             pending = _watch(cl, pending, futures, started, done, now, hang_s, names, progress)
-    return [done[i] for i in range(len(tasks))]
+    return [done[i] for i in range(len(futures))]
 
 
 def _outcome(fut: Any, seconds: float) -> Any:
@@ -213,7 +247,8 @@ def _outcome(fut: Any, seconds: float) -> Any:
     try:
         return fut.result()
     except KilledWorker:
-        return Failure(f"the worker solving it died {ALLOWED_DEATHS + 1} times (out of memory or killed)", seconds)
+        return Failure("the worker solving it died, and again when it was tried once more (out of memory or "
+                       "killed)", seconds)
     except Exception as exc:  # noqa: BLE001 - the task's own failure: the others go on
         return Failure(f"{type(exc).__name__}: {exc}", seconds)
 

@@ -168,7 +168,13 @@ class _Today:
 
 
 def needs_layout(scenario: Scenario, command: str) -> None:
-    """Refuse a layout command on a scenario of counties alone, before anything is read."""
+    """Refuse a layout command on a scenario of counties alone, or on a scenario run county by county
+    (``[scenario] by_county``: :func:`layoutsim.province.run_by_county`), before anything is read."""
+    if scenario.scenario.by_county:
+        raise ScenarioError(f"{scenario.source or scenario.id}: [scenario] by_county runs every county as a "
+                            f"scenario of its own: `layoutsim run` takes it (layoutsim.province.run_by_county), "
+                            f"`layoutsim {command}` does not; use a county's own scenario (the province run "
+                            "writes each county's resolved scenario in counties/<adcode>/)")
     if scenario.data.counties_only:
         raise ScenarioError(f"{scenario.source or scenario.id}: [data] names counties only; `layoutsim {command}` "
                             "needs townships, residential and schools too (counties alone can be forecast "
@@ -354,7 +360,7 @@ def forecast_only(scenario: Scenario | str | Path, out_dir: Path | None = None, 
     sc = _load(scenario)
     out = out_dir_or_default(out_dir, f"{sc.id}-forecast")
     with atomic_dir(out, about=sc.id) as tmp:
-        if sc.data.counties_only:
+        if sc.data.residential is None:  # counties alone, or a province whose layers are made per county
             step("load")
             region = load_region(sc.data)
             step("demand")

@@ -19,17 +19,17 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
-from .cluster import Failure, map_counties
+from .cluster import Failure, engine_of, map_counties
 from .config.scenario import DataConfig, LayerSource, Scenario, load_scenario
 from .errors import DataError
 from .io import atomic_dir
-from .optimize.planner import engine, hang_limit_s
+from .optimize.planner import hang_limit_s
 from .pipeline import Step, out_dir_or_default, run
 from .region import load_region
 from .results import GAP_COLUMNS, PLAN_COLUMNS, CountyRun, ProvinceResult, write_province
 from .render.province import build_province_page
-from .synth import LAYERS
-from .synth.province import county_folder, default_cache
+from .schema import LAYERS
+from .synth.province import county_folder, county_known, default_cache
 
 #: Seconds a county's whole run may take on a worker beyond its plan's hang limit (generation, forecast,
 #: audit, map and report) before it counts as hung.
@@ -55,10 +55,10 @@ def county_scenario(province: Scenario, row: pd.Series, cache: Path) -> Scenario
     })
 
 
-def run_county(province: Scenario, row: pd.Series, folder: Path, cache: Path) -> CountyRun:
-    """One county, whole, into ``folder`` (a task on a worker)."""
+def run_county(province: Scenario, row: pd.Series, folder: Path, cache: Path | None) -> CountyRun:
+    """One county, whole, into ``folder`` (a task on a worker; ``cache`` None: the worker's own default)."""
     t0 = time.monotonic()
-    result = run(county_scenario(province, row, cache), folder)
+    result = run(county_scenario(province, row, cache or default_cache()), folder)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return CountyRun(str(row["adcode"]), county_gap(result.outlook.seat_gap), result.kpis.plan,
                      time.monotonic() - t0, peak)
@@ -81,7 +81,7 @@ def run_by_county(scenario: Scenario | str | Path, out_dir: Path | None = None, 
                   step: Step = lambda s: None) -> ProvinceResult:
     """Every county of the scenario run as its own scenario on the cluster, and the province page."""
     sc = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
-    cache = (sc.data.generate.cache if sc.data.generate and sc.data.generate.cache else None) or default_cache()
+    cache = sc.data.generate.cache if sc.data.generate else None
     step("load")
     counties = load_region(DataConfig(counties=sc.data.counties)).counties.to_crs("EPSG:4326")
     missing = [c for c in GENERATED_FROM if c not in counties]
@@ -89,24 +89,41 @@ def run_by_county(scenario: Scenario | str | Path, out_dir: Path | None = None, 
         raise DataError(f"{sc.data.counties.path}: the counties layer lacks {', '.join(missing)}, which "
                         "[data.generate] makes each county's layers from (the census population, urban share "
                         "and census units, as in data/henan/counties.geojson)")
-    if "city" not in counties:
-        counties["city"] = ""
+    counties["city"] = counties["city"].fillna("").astype(str) if "city" in counties else ""
+    unknown = [str(a) for a in counties["adcode"] if not county_known(str(a))]
+    if unknown:
+        raise DataError(f"{sc.data.counties.path}: {len(unknown)} counties are not county-level units of Henan "
+                        f"the generator knows the townships of: {', '.join(unknown[:10])}",
+                        ["[data.generate] makes layers for Henan's 157 county-level units (adcode 41xxxx, "
+                         "layoutsim/reference/henan_townships.csv)"])
     out = out_dir_or_default(out_dir, sc.id)
     with atomic_dir(out, about=sc.id) as tmp:
         step("plan")
         rows = [row for _, row in counties.iterrows()]
         order = sorted(range(len(rows)), key=lambda i: -int(rows[i]["population"]))
         runs = map_counties(run_county, [(sc, row, tmp / "counties" / str(row["adcode"]), cache) for row in rows],
-                            names=[str(r["adcode"]) for r in rows], engine=engine(sc.plan),
+                            names=[str(r["adcode"]) for r in rows], engine=engine_of(sc.plan),
                             hang_s=hang_limit_s(sc.plan) + COUNTY_MARGIN_S, order=order, label="counties")
+        _check_written(tmp, runs)
         result = ProvinceResult(sc, counties, gap_table(counties, runs), plan_table(counties, runs), tmp)
         step("map")
-        html = build_province_page(result.counties, result.gap, result.plans, result.totals(), title=sc.scenario.title,
-                                   lang=sc.scenario.language, synthetic=sc.scenario.synthetic,
-                                   year=sc.scenario.target_year)
+        html = build_province_page(result.counties, result.gap, result.plans, result.totals(), result.failed,
+                                   title=sc.scenario.title, lang=sc.scenario.language,
+                                   synthetic=sc.scenario.synthetic, year=sc.scenario.target_year)
         step("write")
         write_province(tmp, result, html)
     return dataclasses.replace(result, out_dir=out)
+
+
+def _check_written(tmp: Path, runs: list) -> None:
+    """Workers of an existing cluster write the county folders themselves: refuse a province whose folders
+    they wrote where this machine cannot see them (``--out`` not on storage they share)."""
+    lost = [r.adcode for r in runs if isinstance(r, CountyRun) and not (tmp / "counties" / r.adcode / "index.html").is_file()]
+    if lost:
+        raise DataError(f"the workers wrote {len(lost)} county folders where this machine cannot see them "
+                        f"({', '.join(lost[:5])}{'…' if len(lost) > 5 else ''})",
+                        ["put --out (and [data.generate] cache) on storage every worker sees at the same path, "
+                         "e.g. an NFS share (README: The whole province, on a Dask cluster)"])
 
 
 def _names(counties: gpd.GeoDataFrame) -> pd.DataFrame:
@@ -137,5 +154,5 @@ def plan_table(counties: gpd.GeoDataFrame, runs: list) -> pd.DataFrame:
                      "status": "/".join(p.solver_status), "new_schools": p.new_schools, "expansions": p.expansions,
                      "added_classes": p.added_classes, "closures": p.closures, "cost_cny": p.cost_cny,
                      "unmet_pupils": p.unmet_pupils, "max_gap": p.max_gap, "solver_seconds": p.solver_seconds,
-                     "seconds": run_.seconds, "peak_mb": run_.peak_mb, "message": ""})
+                     "seconds": run_.seconds, "worker_peak_mb": run_.worker_peak_mb, "message": ""})
     return pd.DataFrame(rows, columns=list(PLAN_COLUMNS))

@@ -17,6 +17,7 @@ from .forecast import Forecast
 from .io import write_gpkg, write_json, write_table
 from .metrics import Kpis, PlanKpis
 from .optimize import Plan
+from .optimize.result import has_plan
 from .optimize.horizon import YearsPlan
 from .optimize.zones import Zones
 from .region import Region
@@ -204,7 +205,7 @@ def read_zones(path: Path) -> pd.DataFrame:
 GAP_COLUMNS = ("city", "adcode", "county", "level", "year", "pupils", "seats", "gap", "short_townships",
                "short_seats")
 PLAN_COLUMNS = ("city", "adcode", "county", "status", "new_schools", "expansions", "added_classes", "closures",
-                "cost_cny", "unmet_pupils", "max_gap", "solver_seconds", "seconds", "peak_mb", "message")
+                "cost_cny", "unmet_pupils", "max_gap", "solver_seconds", "seconds", "worker_peak_mb", "message")
 _SUMS = ["pupils", "seats", "gap", "short_townships", "short_seats"]
 
 
@@ -217,7 +218,7 @@ class CountyRun:
     gap: pd.DataFrame  # level, year, pupils, seats, gap (pupils − seats), short_townships, short_seats
     plan: PlanKpis
     seconds: float
-    peak_mb: float
+    worker_peak_mb: float  # its worker's peak resident memory so far (the process's, in this process)
 
 
 @dataclass(frozen=True)
@@ -235,8 +236,6 @@ class ProvinceResult:
     @property
     def failed(self) -> list[str]:
         """Counties without a plan: their run failed, or the solver found none."""
-        from .optimize.result import has_plan
-
         return [a for a, st in zip(self.plans["adcode"], self.plans["status"])
                 if not all(has_plan(s) for s in str(st).split("/"))]
 

@@ -31,7 +31,7 @@ SMALL = ["410404", "410602", "410803"]  # 石龙区, 鹤山区, 中站区: the t
 
 #: What differs between two runs of the same inputs wherever they run: the measured times and the solver's
 #: log (it prints them). Everything else must be the same bytes.
-TIMING_COLUMNS = {"seconds", "solver_seconds", "peak_mb"}
+TIMING_COLUMNS = {"seconds", "solver_seconds", "worker_peak_mb"}
 
 SCENARIO = """
 [scenario]

@@ -98,7 +98,7 @@ def _slow(pb, config, log_dir):
 def test_a_worker_killed_mid_run_is_replaced_and_the_run_completes() -> None:
     """kill -9 of a worker while both counties are being solved: its county is solved again elsewhere."""
     problems, config = _problems()
-    client = cluster.client(planner.engine(config))
+    client = cluster.client(cluster.engine_of(config))
     client.wait_for_workers(2, timeout=60)  # an earlier test may have had them restarted
     pids = client.run(os.getpid)  # worker address -> process id
     victim = sorted(pids.values())[0]
@@ -110,14 +110,18 @@ def test_a_worker_killed_mid_run_is_replaced_and_the_run_completes() -> None:
     assert victim not in client.run(os.getpid).values()  # the dead worker was replaced
 
 
-def test_an_unreachable_scheduler_is_a_clear_error(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def test_an_unreachable_scheduler_or_a_wrong_address_is_a_clear_error(monkeypatch: pytest.MonkeyPatch,
+                                                                       tmp_path: Path,
+                                                                       capsys: pytest.CaptureFixture) -> None:
     monkeypatch.setattr(cluster, "CONNECT_TIMEOUT_S", 2)
     with pytest.raises(LayoutsimError, match="cannot reach the Dask scheduler at tcp://127.0.0.1:9"):
         cluster.client(cluster.Engine(scheduler="tcp://127.0.0.1:9"))
-    from layoutsim.cli import _parser
+    from layoutsim.cli import main
 
-    args = _parser().parse_args(["run", "s.toml", "--scheduler", "tcp://10.0.0.5:8786"])
-    assert args.scheduler == "tcp://10.0.0.5:8786"
+    scenario = str(Path(__file__).resolve().parents[1] / "scenarios" / "beiguan" / "baseline.toml")
+    assert main(["run", scenario, "--out", str(tmp_path / "out"), "--scheduler", "http://10.0.0.5:8786"]) == 2
+    assert not (tmp_path / "out").exists()
+    assert "not a Dask scheduler's address" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize("workers", [1, 2])

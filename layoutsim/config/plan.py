@@ -13,6 +13,8 @@ from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
+import re
+
 from layoutsim.config.base import Strict
 from layoutsim.schema import LEVELS, LevelKey
 
@@ -330,6 +332,11 @@ class PlanConfig(Strict):
                                   "models on (e.g. \"tcp://10.0.0.5:8786\"; the command line's --scheduler wins); "
                                   "None = on this machine. Its workers need layoutsim at the same version.")
 
+    @field_validator("scheduler")
+    @classmethod
+    def _scheduler(cls, value: str | None) -> str | None:
+        return None if value is None else scheduler_address(value)
+
     @field_validator("modules")
     @classmethod
     def _modules(cls, value: dict[str, tuple[int, ...]]) -> dict[str, tuple[int, ...]]:
@@ -367,3 +374,19 @@ class PlanConfig(Strict):
             raise ValueError(f"max_added_classes {self.max_added_classes} is below one expansion_step "
                              f"({self.expansion_step}); set it to 0 to forbid expansions")
         return self
+
+
+#: A Dask scheduler's address: a protocol Dask speaks, a host and a port.
+_SCHEDULER = re.compile(r"^(tcp|tls|ws|wss|ucx)://[^\s/:]+:\d{1,5}$")
+
+
+def scheduler_address(value: str) -> str:
+    """``value`` if it is a Dask scheduler's address (``tcp://10.0.0.5:8786``), else a ValueError saying so.
+
+    >>> scheduler_address("tcp://10.0.0.5:8786")
+    'tcp://10.0.0.5:8786'
+    """
+    if not _SCHEDULER.match(value.strip()):
+        raise ValueError(f"{value!r} is not a Dask scheduler's address: write it as tcp://HOST:PORT "
+                         "(e.g. tcp://10.0.0.5:8786, as `dask scheduler` prints it)")
+    return value.strip()

@@ -27,7 +27,7 @@ from layoutsim.optimize.model import CountySolution, solve_county, unsolved
 from layoutsim.optimize.result import CountyContext, Plan, assemble, county_tables
 from layoutsim.schema import LEVELS, enrolment_col
 from layoutsim.solver import Status
-from layoutsim.cluster import Engine, Failure, default_workers, map_counties
+from layoutsim.cluster import Failure, engine_of, map_counties
 from layoutsim.config.scenario import ReachConfig
 from layoutsim.region import Region
 from layoutsim.rules import Rulebook
@@ -89,13 +89,9 @@ def _solve_one(pb: CountyProblem, config: PlanConfig, log_dir: Path | None = Non
 
 def hang_limit_s(config: PlanConfig) -> float:
     """Seconds a county may run on a worker before it counts as hung: its time limit twice (the solver may
-    overrun it a little while it stops) plus model building and start-up."""
+    overrun it while it stops; a worker runs one county at a time, so waiting does not count) plus model
+    building and start-up."""
     return 2 * config.time_limit_s + HANG_MARGIN_S
-
-
-def engine(config: PlanConfig) -> Engine:
-    """Where the county models of ``config`` run (:mod:`layoutsim.cluster`)."""
-    return Engine(workers=config.workers or default_workers(), scheduler=config.scheduler)
 
 
 def _solve_all(problems: Sequence[Any], config: PlanConfig, log_dir: Path | None = None, *,
@@ -110,7 +106,7 @@ def _solve_all(problems: Sequence[Any], config: PlanConfig, log_dir: Path | None
     """
     order = sorted(range(len(problems)), key=lambda i: -len(problems[i].pair_unit))
     out = map_counties(solve, [(pb, config, log_dir) for pb in problems], names=[pb.county for pb in problems],
-                       engine=engine(config), hang_s=hang_limit_s(config), order=order, label="county models")
+                       engine=engine_of(config), hang_s=hang_limit_s(config), order=order, label="county models")
     return [_failed(pb, sol.reason, sol.seconds) if isinstance(sol, Failure) else sol
             for pb, sol in zip(problems, out)]
 

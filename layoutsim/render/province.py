@@ -83,14 +83,15 @@ def _rows(counties: gpd.GeoDataFrame, gap: pd.DataFrame, plans: pd.DataFrame, ye
 
 
 def build_province_page(counties: gpd.GeoDataFrame, gap: pd.DataFrame, plans: pd.DataFrame, totals: pd.DataFrame,
-                        *, title: str, lang: str = "zh", synthetic: bool = False, year: int) -> str:
+                        failed: list[str], *, title: str, lang: str = "zh", synthetic: bool = False,
+                        year: int) -> str:
     """The province page as one self-contained HTML page (see the module's docstring): ``gap``, ``plans``
     and ``totals`` are :class:`layoutsim.results.ProvinceResult`'s tables."""
     years = sorted(int(y) for y in gap["year"].unique()) or [year]
     levels = [lv for lv in LEVELS if lv in set(gap["level"])]
-    failed = {str(a) for a, st in zip(plans["adcode"], plans["status"]) if st == "failed"}
+    failed_set = set(failed)
     shown = year if year in years else years[0]
-    spec = {"counties": _features(counties, failed), "years": years, "year": shown,
+    spec = {"counties": _features(counties, failed_set), "years": years, "year": shown,
             "levels": levels, "series": _series(gap, years), "classes": list(GAP_CLASSES),
             "colours": list(GAP_COLOURS), "lang": lang,
             "labels": {k: t(k, lang) for k in ("province_year", "province_level", "pupils", "seats", "gap_short",
@@ -100,7 +101,7 @@ def build_province_page(counties: gpd.GeoDataFrame, gap: pd.DataFrame, plans: pd
         "province.html", title=title, lang=lang, html_lang="zh-CN" if lang == "zh" else "en",
         t=lambda k: t(k, lang), spec=spec, levels=levels, years=years, year=shown, synthetic=synthetic,
         rows=_rows(counties, gap, plans, shown, levels), totals=totals, n_counties=len(counties),
-        n_failed=len(failed), legend=_legend(lang), province_js=Markup(inline_asset("layoutsim_province", "js")))
+        n_failed=len(failed_set), legend=_legend(lang), province_js=Markup(inline_asset("layoutsim_province", "js")))
 
 
 def _legend(lang: str) -> list[tuple[str, str]]:

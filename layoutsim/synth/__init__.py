@@ -20,7 +20,7 @@ from shapely.ops import nearest_points
 
 from ..io import write_geojson
 from ..geo import round_coords
-from ..schema import LEVELS, SYNTHETIC_COL, classes_col, enrolment_col
+from ..schema import LAYERS, LEVELS, SYNTHETIC_COL, classes_col, enrolment_col
 from .census import AREAS, Area, area_units, outlines, per_thousand, schools_per_10k, township_names
 from .candidates import candidate_sites
 from .places import split_integer
@@ -28,7 +28,6 @@ from .residents import new_developments, townships_and_residents
 from .schools import enrol, place_schools
 
 DEFAULT_SEED = 20201101  # the census reference date
-LAYERS = ("counties", "townships", "residential", "schools", "candidates")
 COUNTY_KIND = {"市辖区": "district", "县": "county", "县级市": "city"}
 
 

@@ -21,7 +21,8 @@ import geopandas as gpd
 import pandas as pd
 
 from ..io import atomic_dir, write_geojson
-from . import LAYERS, CountyInput, finish, generate_county
+from . import CountyInput, finish, generate_county
+from ..schema import LAYERS
 from .census import HENAN_PER_THOUSAND, PDS_COUNTS, PDS_POPULATION
 
 #: Bumped whenever the generator changes what it writes: a cache of an older version is not reused.
@@ -46,6 +47,11 @@ def _townships() -> dict[str, list[tuple[str, str]]]:
         df = pd.read_csv(handle, dtype=str)
     kind = df["kind"].replace(_KINDS)
     return {code: list(zip(g["township"], kind[g.index])) for code, g in df.groupby("county_adcode", sort=False)}
+
+
+def county_known(adcode: str) -> bool:
+    """Is ``adcode`` a county-level unit of Henan whose townships the generator knows?"""
+    return adcode in _townships()
 
 
 def county_input(row: pd.Series) -> CountyInput:
