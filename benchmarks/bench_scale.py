@@ -84,9 +84,9 @@ def main() -> None:
                 close_all()
             p = result.plans
             longest = p.loc[p["seconds"].idxmax()]
-            peak = p["peak_mb"].max()  # each county reports its worker's peak so far: the largest worker's
+            peak = p["worker_peak_mb"].max()  # each county reports its worker's peak so far: the largest worker's
             rows.append({"counties": n, "workers": w, "wall": wall, "county_s": p["seconds"].sum(),
-                         "solver_s": p["solver_seconds"].sum(), "peak_mb": float(p["peak_mb"].max())})
+                         "solver_s": p["solver_seconds"].sum(), "peak_mb": float(p["worker_peak_mb"].max())})
             print(f"{n:>8}{w:>8}{wall:>9.1f}{p['seconds'].sum():>10.1f}{p['solver_seconds'].sum():>10.1f}"
                   f"{peak:>16.0f}  {longest['county']} ({longest['adcode']}) {longest['seconds']:.1f} s, "
                   f"solver {longest['solver_seconds']:.1f} s; failed: {len(result.failed)}")
