@@ -50,36 +50,41 @@ def _series(gap: pd.DataFrame, years: list[int]) -> dict:
 
 def _rows(counties: gpd.GeoDataFrame, gap: pd.DataFrame, plans: pd.DataFrame, year: int,
           levels: list[str]) -> list[dict]:
-    """The table by city and county for ``year``: each county's gap by level and its plan; a city row first."""
+    """The table by city and county for ``year``: each city's row (its counties summed), then its counties,
+    each with pupils and gap by level and its plan."""
     now = gap[gap["year"] == year]
-    wide = now.pivot_table(index="adcode", columns="level", values=["pupils", "seats", "gap"], aggfunc="sum")
+    wide = now.pivot_table(index="adcode", columns="level", values=["pupils", "gap"], aggfunc="sum")
     plan = plans.set_index("adcode")
     rows = []
     for city, members in counties.groupby("city", sort=True):
         codes = [str(c) for c in members["adcode"]]
-        def cell(code_list: list[str], what: str, level: str) -> float | None:
-            key = (what, level)
-            vals = [wide.at[c, key] for c in code_list if c in wide.index and key in wide.columns]
-            return round(float(sum(vals))) if vals else None
-        def plan_sum(code_list: list[str], col: str) -> float:
-            return float(plan.loc[[c for c in code_list if c in plan.index], col].fillna(0).sum())
-        rows.append({"kind": "city", "name": str(city), "adcode": "", "status": "",
-                     "gap": {lv: cell(codes, "gap", lv) for lv in levels},
-                     "pupils": {lv: cell(codes, "pupils", lv) for lv in levels},
-                     "new_schools": int(plan_sum(codes, "new_schools")),
-                     "added_classes": int(plan_sum(codes, "added_classes")),
-                     "cost": plan_sum(codes, "cost_cny") / 1e8, "unmet": int(plan_sum(codes, "unmet_pupils"))})
+        rows.append(_row("city", str(city), "", "", codes, wide, plan, levels))
         for code, name in zip(codes, members["name"].astype(str)):
-            p = plan.loc[code] if code in plan.index else None
-            rows.append({"kind": "county", "name": name, "adcode": code,
-                         "status": "" if p is None else str(p["status"]),
-                         "gap": {lv: cell([code], "gap", lv) for lv in levels},
-                         "pupils": {lv: cell([code], "pupils", lv) for lv in levels},
-                         "new_schools": None if p is None or pd.isna(p["new_schools"]) else int(p["new_schools"]),
-                         "added_classes": None if p is None or pd.isna(p["added_classes"]) else int(p["added_classes"]),
-                         "cost": None if p is None or pd.isna(p["cost_cny"]) else float(p["cost_cny"]) / 1e8,
-                         "unmet": None if p is None or pd.isna(p["unmet_pupils"]) else int(p["unmet_pupils"])})
+            status = str(plan.at[code, "status"]) if code in plan.index else ""
+            rows.append(_row("county", name, code, status, [code], wide, plan, levels))
     return rows
+
+
+def _row(kind: str, name: str, adcode: str, status: str, codes: list[str], wide: pd.DataFrame,
+         plan: pd.DataFrame, levels: list[str]) -> dict:
+    """One row of the table: the counties ``codes`` summed (a county alone, or a city)."""
+    known = [c for c in codes if c in wide.index]
+    planned = plan.loc[[c for c in codes if c in plan.index]]
+
+    def level_sum(what: str, level: str) -> float | None:
+        return round(float(wide.loc[known, (what, level)].sum())) if known and (what, level) in wide.columns else None
+
+    def plan_sum(col: str) -> float | None:
+        values = planned[col].dropna()
+        return float(values.sum()) if len(values) else None
+
+    cost = plan_sum("cost_cny")
+    return {"kind": kind, "name": name, "adcode": adcode, "status": status,
+            "gap": {lv: level_sum("gap", lv) for lv in levels}, "pupils": {lv: level_sum("pupils", lv) for lv in levels},
+            **{k: None if v is None else int(v) for k, v in (("new_schools", plan_sum("new_schools")),
+                                                              ("added_classes", plan_sum("added_classes")),
+                                                              ("unmet", plan_sum("unmet_pupils")))},
+            "cost": None if cost is None else cost / 1e8}
 
 
 def build_province_page(counties: gpd.GeoDataFrame, gap: pd.DataFrame, plans: pd.DataFrame, totals: pd.DataFrame,

@@ -39,7 +39,7 @@ def headline(kpis: Kpis, schools: pd.DataFrame, plan: PlanFrames | None,
     seats = sum(k.seats for k in levels)
     within = sum((k.within_reach_share or 0) * k.pupils for k in levels)
     classes = sum(k.classes for k in levels)
-    large = sum((k.large_class_share or 0) * k.classes for k in levels)
+    large = sum(k.large_classes + k.super_large_classes for k in levels)
     enrol = sum(k.enrolment for k in levels)
     out: dict[str, float | None] = {
         "pupils": pupils, "seats": seats, "utilisation": enrol / seats if seats else None,

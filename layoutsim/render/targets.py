@@ -141,13 +141,7 @@ def _unit(target: Target, value: float, lang: str) -> str:
 def _figure(target: Target, lang: str) -> str:
     lo, hi = target.min, target.max
     unit = _unit(target, float(hi if hi is not None else lo or 0), lang)
-    if lo is not None and hi is not None:
-        text = _n(lo) if lo == hi else f"{_n(lo)}–{_n(hi)}"
-    elif lo is not None:
-        text = f"≥ {_n(lo)}"
-    else:
-        text = f"≤ {_n(hi or 0)}"
-    return f"{text} {unit}".strip()
+    return f"{target.figure} {unit}".strip()
 
 
 def _breakdown(f: TargetFigure, lang: str) -> str:

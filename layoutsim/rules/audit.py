@@ -67,11 +67,11 @@ def audit(region: Region, rulebook: Rulebook, *, pupils: pd.DataFrame | None = N
                 "source_section": rule.source.section, "default": rule.default,
             })
     table = pd.DataFrame(rows, columns=[c for c in FINDING_COLUMNS if c not in ("lon", "lat")])
-    table["lon"], table["lat"] = _lonlat(geoms, region.schools.crs or region.townships.crs)
+    table["lon"], table["lat"] = lonlat(geoms, region.schools.crs or region.townships.crs)
     return table[list(FINDING_COLUMNS)].reset_index(drop=True)
 
 
-def _lonlat(geoms: list[Any], crs: Any) -> tuple[list[float], list[float]]:
+def lonlat(geoms: list[Any], crs: Any) -> tuple[list[float], list[float]]:
     """WGS84 lon/lat of each geometry (a polygon's representative point)."""
     if not geoms:
         return [], []

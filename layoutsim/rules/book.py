@@ -85,6 +85,19 @@ class Target(Strict):
             raise ValueError('action "seats" counts seats: set unit = "seats"')
         return self
 
+    @property
+    def figure(self) -> str:
+        """The plan's figure as a reader sees it: "214", "40–50", "≥ 5" or "≤ 3".
+
+        >>> Target(id="k", level=("kindergarten",), action="new", min=40, max=50, period="2021-2025",
+        ...        source_text="新建、改扩建幼儿园40-50所").figure
+        '40–50'
+        """
+        lo, hi = self.min, self.max
+        if lo is not None and hi is not None:
+            return f"{lo:,}" if lo == hi else f"{lo:,}–{hi:,}"
+        return f"≥ {lo:,}" if lo is not None else f"≤ {hi or 0:,}"
+
 
 _TARGET = TypeAdapter(Target)
 _TARGET_KEYS = tuple(Target.model_fields)

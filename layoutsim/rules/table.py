@@ -57,13 +57,6 @@ def book_table(book: Rulebook) -> str:
     return "\n".join(rows)
 
 
-def _figure(target: object) -> str:
-    lo, hi = getattr(target, "min"), getattr(target, "max")
-    if lo is not None and hi is not None:
-        return f"{lo:,}" if lo == hi else f"{lo:,}–{hi:,}"
-    return f"≥ {lo:,}" if lo is not None else f"≤ {hi:,}"
-
-
 def targets_table(book: Rulebook) -> str:
     """A book's build targets as a markdown table: id, levels, action, the figure, unit, period, where in
     the plan, its sentence, note."""
@@ -71,7 +64,7 @@ def targets_table(book: Rulebook) -> str:
             "|---|---|---|---|---|---|---|---|---|"]
     for tg in book.targets:
         rows.append("| " + " | ".join(_cell(x) for x in (
-            tg.id, "/".join(tg.level), tg.action, _figure(tg), tg.unit, tg.period, tg.section, tg.source_text,
+            tg.id, "/".join(tg.level), tg.action, tg.figure, tg.unit, tg.period, tg.section, tg.source_text,
             tg.note)) + " |")
     return "\n".join(rows)
 

@@ -18,7 +18,7 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 
-from layoutsim.rules.audit import FINDING_COLUMNS, _lonlat
+from layoutsim.rules.audit import FINDING_COLUMNS, lonlat
 
 #: The kind of both rules (findings.csv's ``kind``).
 KIND = "attendance_zone"
@@ -56,5 +56,5 @@ def zoning_findings(rows: list[dict[str, Any]], residential: gpd.GeoDataFrame, t
         })
         geoms.append(where.get(str(r["unit"])))
     table = pd.DataFrame(out, columns=[c for c in FINDING_COLUMNS if c not in ("lon", "lat")])
-    table["lon"], table["lat"] = _lonlat(geoms, residential.crs)
+    table["lon"], table["lat"] = lonlat(geoms, residential.crs)
     return table[list(FINDING_COLUMNS)]
