@@ -94,6 +94,8 @@ def client(engine: Engine) -> Any:
     # what it is running, so the hang watch times only running counties and a restart stops only the hung one
     with dask.config.set({"distributed.scheduler.allowed-failures": ALLOWED_DEATHS,
                           "distributed.scheduler.worker-saturation": 1.0,
+                          # dask's sampling profiler takes a core's share from the solver: off
+                          "distributed.worker.profile.enabled": False,
                           "distributed.worker.multiprocessing-method": "spawn",
                           "distributed.worker.daemon": True}):
         if engine.scheduler is not None:
