@@ -310,16 +310,22 @@ def _apply_overrides(label: str, overrides: Any, raw_rules: dict[str, dict[str, 
         origin[rule_id] = label
 
 
+def _with_ids(label: str, tables: Any, key: str, problems: list[str]) -> Iterator[tuple[str, Mapping[str, Any]]]:
+    """The file's ``[[key]]`` tables that have a string ``id``, as (id, table); a wrong shape or a table
+    without an id is a problem of the file."""
+    if not isinstance(tables, list):
+        problems.append(f"{label}: `{key}` must be an array of tables ([[{key}]])")
+        return
+    for i, raw in enumerate(tables):
+        if not isinstance(raw, Mapping) or not isinstance(raw.get("id"), str) or not raw.get("id"):
+            problems.append(f"{label}: {key}[{i}]: every {key[:-1]} needs a string `id`")
+            continue
+        yield raw["id"], raw
+
+
 def _apply_rules(label: str, rules: Any, raw_rules: dict[str, dict[str, Any]], origin: dict[str, str],
                  plan: str, problems: list[str]) -> None:
-    if not isinstance(rules, list):
-        problems.append(f"{label}: `rules` must be an array of tables ([[rules]])")
-        return
-    for i, raw in enumerate(rules):
-        if not isinstance(raw, Mapping) or not isinstance(raw.get("id"), str) or not raw.get("id"):
-            problems.append(f"{label}: rules[{i}]: every rule needs a string `id`")
-            continue
-        rule_id = raw["id"]
+    for rule_id, raw in _with_ids(label, rules, "rules", problems):
         if rule_id in raw_rules:
             problems.append(f"{label}: rule '{rule_id}' is already defined (by {origin[rule_id]}); "
                             f"change it under [overrides.'{rule_id}'] instead")
@@ -335,15 +341,8 @@ def _apply_targets(label: str, targets: Any, raw_targets: dict[str, dict[str, An
                    problems: list[str]) -> None:
     """Add the file's ``[[targets]]``; one with the id of a base file's target changes it (its keys laid
     over the base's), as an override changes a rule."""
-    if not isinstance(targets, list):
-        problems.append(f"{label}: `targets` must be an array of tables ([[targets]])")
-        return
     seen: set[str] = set()
-    for i, raw in enumerate(targets):
-        if not isinstance(raw, Mapping) or not isinstance(raw.get("id"), str) or not raw.get("id"):
-            problems.append(f"{label}: targets[{i}]: every target needs a string `id`")
-            continue
-        target_id = raw["id"]
+    for target_id, raw in _with_ids(label, targets, "targets", problems):
         if target_id in seen:
             problems.append(f"{label}: target '{target_id}' is defined twice in this file")
             continue
