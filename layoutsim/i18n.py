@@ -201,6 +201,11 @@ TEXTS: dict[str, tuple[str, str]] = {
     "province_map": ("地图", "Map"),
     "province_report": ("报告", "Report"),
     "province_failed": ("未得出方案", "No plan"),
+    "status_optimal": ("最优", "optimal"),
+    "status_time_limit": ("达到时限", "time limit"),
+    "status_no_solution": ("时限内无解", "no solution"),
+    "status_infeasible": ("无可行解", "infeasible"),
+    "status_failed": ("未得出方案", "no plan"),
     "province_no_data": ("无数据", "No data"),
     "province_gap_note": ("缺口 = 学生数 − 现有学位；正值（红色）为学位不足，负值（蓝色）为学位富余；颜色按缺口占学生数的比例。",
                           "Gap = pupils − today's seats; positive (red) means too few seats, negative (blue) spare "

@@ -177,6 +177,7 @@ def test_the_province_page_works_offline(in_process: Path, tmp_path: Path) -> No
         assert href is not None and href.startswith("counties/") and (page_dir / href).is_file()
         rows = page.locator("#county-table tr[data-adcode]")
         assert rows.count() == 3
+        assert "最优" in rows.first.inner_text()  # the solver's status in Chinese
     assert console_errors == [] and requests_blocked == []
 
 

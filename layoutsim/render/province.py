@@ -104,7 +104,8 @@ def build_province_page(counties: gpd.GeoDataFrame, gap: pd.DataFrame, plans: pd
                                                "province_failed", "province_no_data", *levels)}}
     return render_page(
         "province.html", title=title, lang=lang, html_lang="zh-CN" if lang == "zh" else "en",
-        t=lambda k: t(k, lang), spec=spec, levels=levels, years=years, year=shown, synthetic=synthetic,
+        t=lambda k: t(k, lang), status=lambda st: "/".join(t(f"status_{x}", lang) for x in str(st).split("/") if x),
+        spec=spec, levels=levels, years=years, year=shown, synthetic=synthetic,
         rows=_rows(counties, gap, plans, shown, levels), totals=totals, n_counties=len(counties),
         n_failed=len(failed_set), legend=_legend(lang), province_js=Markup(inline_asset("layoutsim_province", "js")))
 
