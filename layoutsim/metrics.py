@@ -46,8 +46,15 @@ def _within_reach(residential: pd.DataFrame, assignment: Assignment, reach: Reac
     return flows
 
 
+class _Record:
+    """A record of kpis.json: :meth:`as_dict` gives every field under its own name, in field order."""
+
+    def as_dict(self) -> dict[str, Any]:
+        return _fields_json(self)
+
+
 @dataclass(frozen=True)
-class LevelKpis:
+class LevelKpis(_Record):
     """One level's indicators in an area or a county (the target year's pupils, today's schools)."""
 
     pupils: int
@@ -63,9 +70,6 @@ class LevelKpis:
     large_class_share: float | None    # share of the classes over 55 (大班额 and 超大班额); None without classes
     large_classes: int                 # 大班额 classes (56–65 pupils), estimated: layoutsim.rules.classes
     super_large_classes: int           # 超大班额 classes (66 pupils or more), estimated the same way
-
-    def as_dict(self) -> dict[str, Any]:
-        return _fields_json(self)
 
 
 @dataclass(frozen=True)
@@ -88,19 +92,16 @@ class LayoutKpis:
 
 
 @dataclass(frozen=True)
-class RuleCount:
+class RuleCount(_Record):
     """How many places break one rule of the rulebook, and how binding it is."""
 
     rule_id: str
     severity: str
     places: int
 
-    def as_dict(self) -> dict[str, Any]:
-        return _fields_json(self)
-
 
 @dataclass(frozen=True)
-class HardRuleLeft:
+class HardRuleLeft(_Record):
     """A hard rule the proposed layout still breaks, and why the plan could not meet it."""
 
     rule_id: str
@@ -109,24 +110,18 @@ class HardRuleLeft:
     why_zh: str
     why_en: str
 
-    def as_dict(self) -> dict[str, Any]:
-        return _fields_json(self)
-
 
 @dataclass(frozen=True)
-class PlanPeriod:
+class PlanPeriod(_Record):
     """A plan over years' period, ``first``–``last``, and the year it is judged to (``outlook``)."""
 
     first: int
     last: int
     outlook: int
 
-    def as_dict(self) -> dict[str, Any]:
-        return _fields_json(self)
-
 
 @dataclass(frozen=True)
-class YearsKpis:
+class YearsKpis(_Record):
     """The plan over years: its period, actions by kind, lifetime cost and the seats it strands."""
 
     horizon: PlanPeriod
@@ -137,9 +132,6 @@ class YearsKpis:
     stranded_schools: int
     unmet_by_year: Mapping[int, int]           # model year -> pupils without a seat
     budget_split: Mapping[str, Any] | None     # the area's budget split (optimize/budget.py), if budgeted
-
-    def as_dict(self) -> dict[str, Any]:
-        return _fields_json(self)
 
 
 @dataclass(frozen=True)
@@ -176,7 +168,7 @@ class PlanKpis:
 
 
 @dataclass(frozen=True)
-class Kpis:
+class Kpis(_Record):
     """A run's indicators: the scenario, today's layout by level for the area and each county, the audit's
     findings per rule and the proposed plan (:meth:`as_dict` is ``kpis.json``)."""
 
@@ -190,10 +182,6 @@ class Kpis:
     plan: PlanKpis
     #: with ``[plan] assignment = "zones"``: the zoned plan beside the same plan solved fractionally
     zones_vs_fractional: ZonesVsFractional | None = dataclasses.field(default=None, metadata={"optional": True})
-
-    def as_dict(self) -> dict[str, Any]:
-        """JSON-ready: every field under its own name, in field order, records as objects."""
-        return _fields_json(self)
 
 
 def _json(value: Any) -> Any:

@@ -102,6 +102,12 @@ def school_size_cap(rule: Any, ctx: Context) -> list[Finding]:
     return out
 
 
+def _townships_in(ctx: Context, rule: Any, kinds: Any) -> pd.DataFrame:
+    """The townships of ``kinds`` (street, town, township, other) in the rule's areas."""
+    t = ctx.townships
+    return t[t["kind"].isin(kinds) & t["area"].isin(rule.scope.areas)]
+
+
 @check("class_size")
 def class_size(rule: Any, ctx: Context) -> list[Finding]:
     """Schools with classes over the rule's line, estimated from their classes and enrolment by the one
@@ -168,8 +174,7 @@ def central_kindergarten(rule: Any, ctx: Context) -> list[Finding]:
     sc = ctx.schools
     mask = ctx.teaches("kindergarten") & (sc["ownership"] == "public") & sc["central"] & ~sc["closing"]
     counts = _township_counts(ctx, mask)
-    tw = ctx.townships[ctx.townships["kind"].isin(p.township_kinds)
-                       & ctx.townships["area"].isin(rule.scope.areas)]
+    tw = _townships_in(ctx, rule, p.township_kinds)
     out: list[Finding] = []
     for _, row in tw.iterrows():
         large = p.large_population is not None and row["population"] >= p.large_population
@@ -348,8 +353,7 @@ def _boarding_per_township_floor(rule: Any, level: str, sc: pd.DataFrame, ctx: C
     """Townships (镇, 乡) of the rule's areas with fewer boarding schools of the level than the floor."""
     need = rule.params.min_boarding_per_township
     counts = sc[sc["boarding"]].groupby("township").size()
-    tw = ctx.townships[ctx.townships["kind"].isin(("town", "township"))
-                       & ctx.townships["area"].isin(rule.scope.areas)]
+    tw = _townships_in(ctx, rule, ("town", "township"))
     out: list[Finding] = []
     for _, row in tw.iterrows():
         have = int(counts.get(row["code"], 0))
