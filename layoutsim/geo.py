@@ -127,15 +127,49 @@ def elevation(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
     return _dem()(np.column_stack([lon, lat]))
 
 
-#: Mean elevation thresholds (m) for terrain classes: below 200 m plain, below 500 m hill, else mountain.
-#: Chosen so the eastern plain (40–150 m) is plain and western 三门峡/鲁山 are mountain (assumption).
-TERRAIN_BREAKS = (200.0, 500.0)
+#: Terrain from the coarse 0.2° DEM, by the local relief (highest less lowest ground within
+#: ``RELIEF_KM`` of a place) and the mean elevation: mountain from 250 m of relief; hill from 50 m of
+#: relief or 200 m of elevation; else plain. The grid smooths relief, so no one line matches every
+#: published share: on a 0.04° lattice these give Henan 14 % mountain, 31 % hill, 55 % plain (published:
+#: 26.6, 17.7, 55.7) and 三门峡 64 % mountain, 36 % hill (published: 54.8, 36, 9.2 川原; its 川原 lie above
+#: 200 m). An urban place is never mountain (:func:`terrain_at`).
+RELIEF_KM = 8.0
+MOUNTAIN_RELIEF_M = 250.0
+HILL_RELIEF_M = 50.0
+HILL_ELEVATION_M = 200.0
 
 
-def terrain_class(elev_m: float) -> str:
-    if elev_m < TERRAIN_BREAKS[0]:
-        return "plain"
-    return "hill" if elev_m < TERRAIN_BREAKS[1] else "mountain"
+def relief(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Mean elevation and local relief (m) at each point, from 25 DEM samples: the point and two rings
+    (``RELIEF_KM`` / 2 and ``RELIEF_KM``) of 12."""
+    lon, lat = np.asarray(lon, float), np.asarray(lat, float)
+    angles = np.linspace(0.0, 2 * np.pi, 12, endpoint=False)
+    samples = [elevation(lon, lat)]
+    for km in (RELIEF_KM / 2, RELIEF_KM):
+        for a in angles:
+            samples.append(elevation(lon + km / 111.32 * np.cos(a) / np.cos(np.radians(lat)),
+                                     lat + km / 110.57 * np.sin(a)))
+    grid = np.vstack(samples)
+    return grid.mean(axis=0), grid.max(axis=0) - grid.min(axis=0)
+
+
+def terrain_class(elev_m: float, relief_m: float) -> str:
+    """plain, hill or mountain from a place's mean elevation and local relief (see ``RELIEF_KM``).
+
+    >>> terrain_class(80, 20), terrain_class(450, 120), terrain_class(700, 400)
+    ('plain', 'hill', 'mountain')
+    """
+    if relief_m >= MOUNTAIN_RELIEF_M:
+        return "mountain"
+    return "hill" if relief_m >= HILL_RELIEF_M or elev_m >= HILL_ELEVATION_M else "plain"
+
+
+def terrain_at(lon: np.ndarray, lat: np.ndarray, urban: bool = False) -> str:
+    """The terrain of an area sampled at points (WGS84): the class of their mean elevation and relief;
+    an urban area (a street, a 城关镇, an urban district's township) is at most hill."""
+    elev, rel = relief(lon, lat)
+    terrain = terrain_class(float(np.mean(elev)), float(np.mean(rel)))
+    return "hill" if urban and terrain == "mountain" else terrain
 
 
 def voronoi_cells(points: np.ndarray, outline: shapely.Geometry) -> tuple[list, np.ndarray]:

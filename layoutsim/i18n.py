@@ -47,6 +47,8 @@ TEXTS: dict[str, tuple[str, str]] = {
     "nine_year": ("九年一贯制", "Nine-year school"),
     "complete_middle": ("完全中学", "Complete middle school"),
     "twelve_year": ("十二年一贯制", "Twelve-year school"),
+    "vocational": ("中等职业学校", "Secondary vocational school"),
+    "special": ("特殊教育学校", "Special-education school"),
     # map (planmap.js) and its layers
     "search": ("搜索学校名称…", "Search a school by name…"),
     "no_match": ("无匹配", "No match"),

@@ -26,6 +26,9 @@ SCHOOL_TYPES: Final[dict[str, tuple[str, ...]]] = {
     "complete_middle": ("junior", "high"),
     "twelve_year": ("primary", "junior", "high"),
     "high": ("high",),
+    # outside the pupil forecast: counted by the rules on schools per county, never planned for
+    "vocational": (),  # 中等职业学校
+    "special": (),  # 特殊教育学校
 }
 
 #: Standard class sizes (pupils per class). GB 50099-2011 and 幼儿园工作规程 (mixed-age kindergarten 30).

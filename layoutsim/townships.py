@@ -20,7 +20,7 @@ import pandas as pd
 import shapely
 
 from .errors import DataError
-from .geo import elevation, terrain_class, voronoi_cells
+from .geo import terrain_at, voronoi_cells
 
 #: The list's kinds as the townships layer's (乡 → township).
 KIND = {"street": "street", "town": "town", "xiang": "township", "other": "other"}
@@ -90,6 +90,5 @@ def estimate_townships(counties: gpd.GeoDataFrame, residential: gpd.GeoDataFrame
                          "geometry": shapely.union_all(cell_list)})
     towns = gpd.GeoDataFrame(rows, geometry="geometry", crs=residential.crs)
     centres = towns.geometry.representative_point().to_crs(4326)
-    towns["terrain"] = [terrain_class(float(e)) for e in elevation(centres.x.to_numpy(), centres.y.to_numpy())] \
-        if len(towns) else []
+    towns["terrain"] = [terrain_at([x], [y], bool(u)) for x, y, u in zip(centres.x, centres.y, towns["urban"])]
     return towns[["code", "name", "county", "kind", "urban", "terrain", "population", "outline", "geometry"]]

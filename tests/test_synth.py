@@ -71,17 +71,11 @@ def test_enrolment_per_thousand_matches_calibration(area) -> None:
         assert got == pytest.approx(ratios[level], rel=0.01), level
 
 
-def test_pingdingshan_counts_match_the_plan() -> None:
+def test_pingdingshan_pupils_match_its_statistics() -> None:
+    """Its pupils by level (its school counts: tests/test_calibration.py)."""
     schools = gpd.read_file(DATA / "pingdingshan" / "schools.geojson")
-    for level, (count, pupils) in PDS_COUNTS.items():
-        teaching = (schools[enrolment_col(level)] > 0) | (schools[classes_col(level)] > 0)
-        assert int(teaching.sum()) == pytest.approx(count, rel=0.12), level
+    for level, (_, pupils) in PDS_COUNTS.items():
         assert int(schools[enrolment_col(level)].sum()) == pytest.approx(pupils, abs=2), level
-
-
-def test_zhumadian_school_total_matches_the_plan() -> None:
-    schools = gpd.read_file(DATA / "zhumadian" / "schools.geojson")
-    assert len(schools) == pytest.approx(3536, rel=0.05)
 
 
 def test_every_row_below_the_county_is_marked_synthetic(area) -> None:
@@ -97,7 +91,10 @@ def test_the_plans_problems_are_there(area) -> None:
     primary = s[s[classes_col("primary")] > 0]
     avg = primary[enrolment_col("primary")] / primary[classes_col("primary")]
     util = primary[enrolment_col("primary")] / seats(primary, "primary")
-    assert (avg > 55).sum() >= 3, "crowded schools with classes over 55"
+    assert (avg > 55).sum() >= 1, "crowded schools with classes over 55"
+    crowded = primary[avg > 55]
+    at_seat = crowded["name"].str.contains("中心小学|九年一贯制")
+    assert (crowded["urban"] | at_seat).all(), "crowded in town or at a township seat, never in a village"
     if key != "beiguan":  # a city district has almost no villages
         assert (util < 0.6).sum() >= 10, "half-empty village schools"
         assert (s["type"] == "teaching_point").sum() >= 3

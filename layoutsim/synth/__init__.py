@@ -21,11 +21,11 @@ from shapely.ops import nearest_points
 from ..io import write_geojson
 from ..geo import round_coords
 from ..schema import LAYERS, LEVELS, SYNTHETIC_COL, classes_col, enrolment_col
-from .census import AREAS, Area, area_units, outlines, per_thousand, schools_per_10k, township_names
+from .census import AREAS, Area, Calibration, area_units, calibration_of, outlines, township_names
 from .candidates import candidate_sites
 from .places import split_integer
-from .residents import new_developments, townships_and_residents
-from .schools import enrol, place_schools
+from .residents import URBAN_DISTRICT_SHARE, new_developments, townships_and_residents
+from .schools import calibrate_ownership, enrol, place_schools, school_targets
 
 DEFAULT_SEED = 20201101  # the census reference date
 COUNTY_KIND = {"市辖区": "district", "县": "county", "县级市": "city"}
@@ -64,23 +64,25 @@ class CountyInput:
     outline: Any  # shapely geometry, WGS84
 
 
-def generate_county(county: CountyInput, crs: Any, ratios: dict[str, float], rates: dict[str, float],
-                    seed: int) -> dict[str, gpd.GeoDataFrame]:
+def generate_county(county: CountyInput, crs: Any, cal: Calibration, seed: int) -> dict[str, gpd.GeoDataFrame]:
     """One county's five layers in ``crs`` (a metric CRS): its own random stream, seeded by (seed, adcode),
     so a county comes out the same whichever other counties are generated with it."""
     adcode = county.adcode
     rng = np.random.default_rng([seed, int(adcode)])
     back = Transformer.from_crs(crs, "EPSG:4326", always_xy=True).transform
     geom = gpd.GeoSeries([county.outline], crs="EPSG:4326").to_crs(crs).iloc[0]
+    urban_district = county.kind == "district" and county.urban_pop >= URBAN_DISTRICT_SHARE * county.population
     towns, ttable, units = townships_and_residents(rng, adcode, geom, county.townships, county.population,
-                                                   county.urban_pop, back)
+                                                   county.urban_pop, back, urban_district)
     news = new_developments(rng, towns, ttable["code"].tolist(), county.urban_pop)
     units = _inside(pd.concat([units, news], ignore_index=True), geom, county.outline, back)
     units.insert(0, "id", [f"{adcode}-R{i + 1:05d}" for i in range(len(units))])
-    targets = {lv: max(1, int(round(county.population * rates[lv] / 1e4))) for lv in LEVELS}
+    targets = school_targets(cal, county.population, county.population - county.urban_pop, county.kind)
     seats = np.array([t.seat for t in towns])
-    placed = pd.DataFrame(place_schools(rng, adcode, county.name, ttable, seats, units, targets))
-    placed = _inside(enrol(rng, placed, units, ratios), geom, county.outline, back)
+    placed = pd.DataFrame(place_schools(rng, adcode, county.name, ttable, seats, units, targets,
+                                        cal.per_thousand["primary"]))
+    placed = calibrate_ownership(rng, enrol(rng, placed, units, cal), cal, county.name).drop(columns="role")
+    placed = _inside(placed, geom, county.outline, back)
     sites = _inside(candidate_sites(rng, adcode, towns, ttable, units), geom, county.outline, back)
     return {
         "counties": gpd.GeoDataFrame([dict(adcode=adcode, name=county.name, kind=county.kind,
@@ -113,8 +115,7 @@ def generate(area_key: str, seed: int = DEFAULT_SEED) -> dict[str, gpd.GeoDataFr
     hosted = set(area.hosts)
     legal = units_census[~units_census["adcode"].isin(hosted)]
     crs = gpd.GeoSeries(shapes.loc[legal["adcode"], "geometry"].to_numpy(), crs="EPSG:4326").estimate_utm_crs()
-    ratios = per_thousand(area)
-    rates = schools_per_10k(area)
+    cal = calibration_of(area)
     layers: dict[str, list[gpd.GeoDataFrame]] = {k: [] for k in LAYERS}
     for _, row in legal.iterrows():
         adcode = row["adcode"]
@@ -125,7 +126,7 @@ def generate(area_key: str, seed: int = DEFAULT_SEED) -> dict[str, gpd.GeoDataFr
                              int(members["urban_pop_2020"].astype(int).sum()), ";".join(members["adcode"]),
                              [n for _, m in members.iterrows() for n in township_names(m)],
                              shapes.loc[adcode, "geometry"])
-        for name, gdf in generate_county(county, crs, ratios, rates, seed).items():
+        for name, gdf in generate_county(county, crs, cal, seed).items():
             layers[name].append(gdf)
     return finish(layers)
 

@@ -11,17 +11,15 @@ from importlib import resources
 import geopandas as gpd
 import pandas as pd
 
+from ..schema import CLASS_SIZE
+from .published import (
+    HENAN_INCLUSIVE_KG, HENAN_LARGE_CLASS, HENAN_PER_THOUSAND, HENAN_PRIVATE_COMPULSORY, HENAN_PUBLIC_KG,
+    HENAN_SUPER_LARGE_CLASS, PDS_COUNTS, PDS_OTHER, PDS_POPULATION, TEACHING_POINT_PUPILS, Figure,
+    BG_INCLUSIVE_KG, KF_INCLUSIVE_KG, KF_LARGE_COMPULSORY, PDS_INCLUSIVE_KG, SMX_INCLUSIVE_KG,
+    KF_VOCATIONAL, SMX_LARGE_COMPULSORY, SMX_PUBLIC_KG, ZMD_INCLUSIVE_KG,
+)
+
 _REF = resources.files("layoutsim") / "reference"
-
-#: Pupils per 1,000 residents by level. Henan 2023 observed (standards.md §1.6: kindergarten 33.0,
-#: primary 98.1, junior 51.8); high school 25.0 from 平顶山's 2021 count (12.46万 ÷ 4,987,137).
-HENAN_PER_THOUSAND = {"kindergarten": 33.0, "primary": 98.1, "junior": 51.8, "high": 25.0}
-
-#: 平顶山 2021 (2021年平顶山市教育事业统计主要结果, the city's education statistics): schools and pupils per level.
-PDS_COUNTS = {"kindergarten": (1659, 214_500), "primary": (1148, 527_800), "junior": (238, 257_600),
-              "high": (47, 124_600)}
-PDS_POPULATION = 4_987_137
-
 
 @dataclass(frozen=True)
 class Area:
@@ -38,16 +36,26 @@ class Area:
     counts: dict[str, tuple[int, int]] | None = None
     #: the plan's count of schools of all kinds
     total_schools: int | None = None
+    #: the city's own published figures where it gives them (``published.py``), else Henan's
+    inclusive_kg: Figure | None = None       # 普惠性幼儿园覆盖率
+    public_kg: Figure | None = None          # 公办园在园幼儿占比
+    large_compulsory: tuple[Figure, Figure] | None = None  # compulsory classes of 56–65, of 66+
+    large_high: tuple[Figure, Figure] | None = None        # high-school classes of 56–65, of 66+
+    vocational: Figure | None = None         # 中等职业学校 count
 
 
 AREAS: dict[str, Area] = {
     "pingdingshan": Area("pingdingshan", "平顶山市", "平顶山市", "Pingdingshan",
-                         hosts={"410471": "410403", "410472": "410402"}, counts=PDS_COUNTS),
-    "sanmenxia": Area("sanmenxia", "三门峡市", "三门峡市", "Sanmenxia", hosts={"411271": "411202"}),
+                         hosts={"410471": "410403", "410472": "410402"}, counts=PDS_COUNTS,
+                         inclusive_kg=PDS_INCLUSIVE_KG),
+    "sanmenxia": Area("sanmenxia", "三门峡市", "三门峡市", "Sanmenxia", hosts={"411271": "411202"},
+                      inclusive_kg=SMX_INCLUSIVE_KG, public_kg=SMX_PUBLIC_KG, large_compulsory=SMX_LARGE_COMPULSORY),
     "zhumadian": Area("zhumadian", "驻马店市", "驻马店市", "Zhumadian", hosts={"411771": "411702"},
-                      total_schools=3536),
-    "kaifeng": Area("kaifeng", "开封市", "开封市", "Kaifeng"),
-    "beiguan": Area("beiguan", "安阳市", "安阳市北关区", "Beiguan District, Anyang", adcodes=("410503",)),
+                      total_schools=3536, inclusive_kg=ZMD_INCLUSIVE_KG),
+    "kaifeng": Area("kaifeng", "开封市", "开封市", "Kaifeng", inclusive_kg=KF_INCLUSIVE_KG,
+                    large_compulsory=KF_LARGE_COMPULSORY, vocational=KF_VOCATIONAL),
+    "beiguan": Area("beiguan", "安阳市", "安阳市北关区", "Beiguan District, Anyang", adcodes=("410503",),
+                    inclusive_kg=BG_INCLUSIVE_KG),
 }
 
 
@@ -96,15 +104,73 @@ def per_thousand(area: Area) -> dict[str, float]:
     return dict(HENAN_PER_THOUSAND)
 
 
-def schools_per_10k(area: Area) -> dict[str, float]:
-    """Schools per 10,000 residents by level: the plan's own where given, else 平顶山's, scaled to the
-    plan's count of all schools where that is given (驻马店: 3,536)."""
-    counts = area.counts or PDS_COUNTS
-    pop = int(area_units(area)["pop_2020"].sum()) if area.counts else PDS_POPULATION
-    rates = {lv: n / pop * 1e4 for lv, (n, _) in counts.items()}
-    if area.total_schools is not None:
+#: The kinds of school counted per 10,000 residents (teaching points are counted per rural resident).
+COUNTED = ("kindergarten", "primary", "junior", "high", "vocational", "special")
+
+
+def schools_per_10k(area: Area | None) -> dict[str, float]:
+    """Schools per 10,000 residents by kind (:data:`COUNTED`): the plan's own where given, else
+    平顶山's, scaled to the plan's count of all schools where that is given (驻马店: 3,536); Henan's
+    counties (``None``) take 平顶山's."""
+    counts = {**{k: n for k, (n, _) in ((area.counts if area else None) or PDS_COUNTS).items()},
+              **{k: PDS_OTHER[k] for k in ("vocational", "special")}}
+    pop = int(area_units(area)["pop_2020"].sum()) if area is not None and area.counts else PDS_POPULATION
+    rates = {k: counts[k] / pop * 1e4 for k in COUNTED}
+    if area is not None and area.vocational is not None:
+        rates["vocational"] = area.vocational.value / (int(area_units(area)["pop_2020"].sum()) / 1e4)
+    if area is not None and area.total_schools is not None:
         scale = area.total_schools / (int(area_units(area)["pop_2020"].sum()) / 1e4) / sum(rates.values())
-        rates = {lv: r * scale for lv, r in rates.items()}
+        rates = {k: r * scale for k, r in rates.items()}
     return rates
 
 
+@cache
+def teaching_points_per_10k_rural() -> float:
+    """教学点 per 10,000 rural (乡村) residents: 平顶山's 730 over its 2020 census rural population."""
+    pds = area_units(AREAS["pingdingshan"])
+    rural = int(pds["pop_2020"].astype(int).sum() - pds["urban_pop_2020"].astype(int).sum())
+    return PDS_OTHER["teaching_point"] / rural * 1e4
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """What one area's (or Henan's) generated schools are calibrated to, level by level."""
+
+    per_thousand: dict[str, float]   # pupils per 1,000 residents
+    per_10k: dict[str, float]        # schools per 10,000 residents, by kind (COUNTED)
+    teaching_points_per_10k_rural: float
+    large: dict[str, Figure]         # share of classes of 56–65 pupils (大班额), by level
+    super_large: dict[str, Figure]   # share of classes of 66 pupils or more (超大班额), by level
+    teaching_point_pupils: Figure
+    private_compulsory: Figure       # share of compulsory pupils in private schools
+    public_kg: Figure                # 公办园在园幼儿占比
+    inclusive_kg: Figure             # 普惠性幼儿园覆盖率
+
+
+def calibration_of(area: Area | None) -> Calibration:
+    """An area's calibration: its own published figures where it has them (``published.py``), else
+    Henan's; ``None`` gives Henan's (the province's counties). A city's share of large compulsory
+    classes is shared between primary and junior in Henan's proportion (weighted by their classes)."""
+    large = dict(HENAN_LARGE_CLASS)
+    super_large = dict(HENAN_SUPER_LARGE_CLASS)
+    ratios = per_thousand(area) if area is not None else dict(HENAN_PER_THOUSAND)
+    if area is not None and area.large_compulsory is not None:
+        over55, over65 = area.large_compulsory
+        w = {lv: ratios[lv] / CLASS_SIZE[lv] for lv in ("primary", "junior")}
+
+        def pooled(shares: dict[str, Figure]) -> float:
+            return sum(shares[lv].value * w[lv] for lv in w) / sum(w.values())
+        henan55, henan65 = pooled(large), pooled(super_large)
+        for lv in ("primary", "junior"):
+            large[lv] = Figure(over55.value * large[lv].value / henan55, over55.year, over55.source)
+            share65 = over65.value * super_large[lv].value / henan65 if henan65 else over65.value
+            super_large[lv] = Figure(share65, over65.year, over65.source)
+    if area is not None and area.large_high is not None:
+        large["high"], super_large["high"] = area.large_high
+    return Calibration(
+        per_thousand=ratios,
+        per_10k=schools_per_10k(area), teaching_points_per_10k_rural=teaching_points_per_10k_rural(),
+        large=large, super_large=super_large, teaching_point_pupils=TEACHING_POINT_PUPILS,
+        private_compulsory=HENAN_PRIVATE_COMPULSORY,
+        public_kg=(area.public_kg if area is not None and area.public_kg else HENAN_PUBLIC_KG),
+        inclusive_kg=(area.inclusive_kg if area is not None and area.inclusive_kg else HENAN_INCLUSIVE_KG))

@@ -23,10 +23,10 @@ import pandas as pd
 from ..io import atomic_dir, write_geojson
 from . import CountyInput, finish, generate_county
 from ..schema import LAYERS
-from .census import HENAN_PER_THOUSAND, PDS_COUNTS, PDS_POPULATION
+from .census import calibration_of
 
 #: Bumped whenever the generator changes what it writes: a cache of an older version is not reused.
-GENERATOR_VERSION = "2"  # 2: residential points kept inside the county too
+GENERATOR_VERSION = "3"  # 2: residential points kept inside the county too; 3: recalibrated (#14)
 
 
 def default_cache() -> Path:
@@ -76,9 +76,7 @@ def county_folder(row: pd.Series, seed: int, cache_dir: Path) -> Path:
     if all((folder / f"{name}.geojson").is_file() for name in LAYERS):
         return folder
     crs = gpd.GeoSeries([county.outline], crs="EPSG:4326").estimate_utm_crs()
-    rates = {lv: n / PDS_POPULATION * 1e4 for lv, (n, _) in PDS_COUNTS.items()}
-    layers = finish({name: [gdf] for name, gdf in
-                     generate_county(county, crs, dict(HENAN_PER_THOUSAND), rates, seed).items()})
+    layers = finish({name: [gdf] for name, gdf in generate_county(county, crs, calibration_of(None), seed).items()})
     folder.parent.mkdir(parents=True, exist_ok=True)
     with atomic_dir(folder, about=f"synthetic layers of {county.adcode}") as tmp:
         for name, gdf in layers.items():

@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from ..geo import elevation, terrain_class
+from ..geo import terrain_at
 from .places import (
     TERRAIN_DENSITY, Township, estate_name, near_points, random_points, sizes_summing_to, split_integer,
     township_cells, village_name,
@@ -21,21 +21,25 @@ VILLAGE: dict[str, Any] = dict(sigma=0.5, lo=150, hi=4000)
 URBAN_WEIGHT = {"street": 1.0, "town": 0.12, "township": 0.03, "other": 0.3}
 
 
+#: A city district this urban (census urban share) is urban throughout: none of its townships is mountain.
+URBAN_DISTRICT_SHARE = 0.6
+
+
 def townships_and_residents(rng: np.random.Generator, adcode: str, county_geom, names, population: int,
-                            urban_pop: int, to_wgs84) -> tuple[list[Township], pd.DataFrame, pd.DataFrame]:
-    """Township cells and their residential units for one county; residents sum to ``population``."""
+                            urban_pop: int, to_wgs84, urban_district: bool = False,
+                            ) -> tuple[list[Township], pd.DataFrame, pd.DataFrame]:
+    """Township cells and their residential units for one county; residents sum to ``population``.
+    Terrain comes from the DEM at five points of each cell; a street, a 城关镇 or any township of an
+    ``urban_district`` is never mountain."""
     towns = township_cells(rng, county_geom, names)
     n = len(towns)
     seats = np.array([t.seat for t in towns])
     lon, lat = to_wgs84(seats[:, 0], seats[:, 1])
     samples = [random_points(rng, t.cell, 5) for t in towns]
-    elev = []
-    for t, s in zip(towns, samples):
-        slon, slat = to_wgs84(s[:, 0], s[:, 1])
-        elev.append(float(np.mean(elevation(slon, slat))))
-    terrain = [terrain_class(e) for e in elev]
     kinds = np.array([t.kind for t in towns])
     is_cg = np.array(["城关" in t.name for t in towns])
+    terrain = [terrain_at(*to_wgs84(s[:, 0], s[:, 1]), urban=bool(urban_district or k == "street" or cg))
+               for s, k, cg in zip(samples, kinds, is_cg)]
     w_urban = np.array([URBAN_WEIGHT[k] for k in kinds]) * rng.lognormal(0, 0.3, n)
     w_urban[is_cg] = 2.5
     area = np.array([t.cell.area for t in towns])
@@ -68,7 +72,6 @@ def townships_and_residents(rng: np.random.Generator, adcode: str, county_geom, 
         "kind": kinds,
         "urban": [k == "street" or (u > r) for k, u, r in zip(kinds, urban_split, rural_split)],
         "terrain": terrain,
-        "elevation_m": np.round(elev, 0),
         "population": (urban_split + rural_split).astype(int),
         "seat_lon": np.round(lon, 6), "seat_lat": np.round(lat, 6),
     })
