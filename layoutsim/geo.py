@@ -12,6 +12,7 @@ from importlib import resources
 
 import geopandas as gpd
 import numpy as np
+from numpy.typing import ArrayLike
 import pandas as pd
 import shapely
 from pyproj import CRS
@@ -139,7 +140,7 @@ HILL_RELIEF_M = 50.0
 HILL_ELEVATION_M = 200.0
 
 
-def relief(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def relief(lon: ArrayLike, lat: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
     """Mean elevation and local relief (m) at each point, from 25 DEM samples: the point and two rings
     (``RELIEF_KM`` / 2 and ``RELIEF_KM``) of 12."""
     lon, lat = np.asarray(lon, float), np.asarray(lat, float)
@@ -164,7 +165,7 @@ def terrain_class(elev_m: float, relief_m: float) -> str:
     return "hill" if relief_m >= HILL_RELIEF_M or elev_m >= HILL_ELEVATION_M else "plain"
 
 
-def terrain_at(lon: np.ndarray, lat: np.ndarray, urban: bool = False) -> str:
+def terrain_at(lon: ArrayLike, lat: ArrayLike, urban: bool = False) -> str:
     """The terrain of an area sampled at points (WGS84): the class of their mean elevation and relief;
     an urban area (a street, a 城关镇, an urban district's township) is at most hill."""
     elev, rel = relief(lon, lat)

@@ -145,6 +145,8 @@ class PlanKpis:
     added_classes: int
     closures: int
     unmet_pupils: int
+    unmet_by_level: Mapping[str, int]          # level -> pupils the plan leaves without a seat
+    unmet_by_reason: Mapping[str, int]         # why (no school within reach, no candidate site, cost, ...) -> pupils
     pupil_km: int
     solver_status: tuple[str, ...]
     max_gap: float | None

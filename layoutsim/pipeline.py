@@ -140,6 +140,9 @@ def plan_summary(region: Region, proposal: Plan, proposed_findings: pd.DataFrame
         added_classes=int(proposal.expansions["added_classes"].sum()) if len(proposal.expansions) else 0,
         closures=int(len(proposal.closures)),
         unmet_pupils=round(float(proposal.unmet_pupils)),
+        unmet_by_level={lv: round(float(proposal.unmet.loc[proposal.unmet["level"] == lv, "pupils"].sum()))
+                        for lv in LEVELS},
+        unmet_by_reason={str(r): round(float(v)) for r, v in proposal.unmet.groupby("reason")["pupils"].sum().items()},
         pupil_km=round(float(proposal.pupil_km)),
         solver_status=tuple(sorted(set(solver["status"]))) if len(solver) else (),
         max_gap=float(solver["gap"].max()) if len(solver) and solver["gap"].notna().any() else None,

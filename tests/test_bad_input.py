@@ -110,7 +110,7 @@ def test_swapped_xy_in_residential_geojson(beiguan: Path, capsys) -> None:
     res = _layer(beiguan, "residential")
     res.geometry = gpd.points_from_xy(res.geometry.y, res.geometry.x)
     res.to_file(beiguan.parent / "data" / "residential.geojson", driver="GeoJSON")
-    with pytest.raises(DataError, match=r"residential\.geojson: 122 residential outside every county") as info:
+    with pytest.raises(DataError, match=r"residential\.geojson: 125 residential outside every county") as info:
         _region(beiguan)
     text = str(info.value)
     assert "swapped" in text and "inf" not in text and "row 1 (id 410503-R00001)" in text
@@ -276,7 +276,7 @@ def test_unknown_rule_ids_in_overrides_and_disable(beiguan: Path) -> None:
 def test_utf16_csv_is_read(beiguan: Path) -> None:
     _to_csv(beiguan, "schools", _layer(beiguan, "schools"), encoding="utf-16")
     region = _region(beiguan)
-    assert len(region.schools) == 184 and region.schools["name"].iloc[0] == "北关区第一高级中学"
+    assert len(region.schools) == 189 and region.schools["name"].iloc[0] == "北关区第一高级中学"
 
 
 def test_unreadable_encoding_says_how_to_save(beiguan: Path) -> None:

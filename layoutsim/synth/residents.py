@@ -38,8 +38,10 @@ def townships_and_residents(rng: np.random.Generator, adcode: str, county_geom, 
     samples = [random_points(rng, t.cell, 5) for t in towns]
     kinds = np.array([t.kind for t in towns])
     is_cg = np.array(["城关" in t.name for t in towns])
-    terrain = [terrain_at(*to_wgs84(s[:, 0], s[:, 1]), urban=bool(urban_district or k == "street" or cg))
-               for s, k, cg in zip(samples, kinds, is_cg)]
+    terrain = []
+    for s, k, cg in zip(samples, kinds, is_cg):
+        slon, slat = to_wgs84(s[:, 0], s[:, 1])
+        terrain.append(terrain_at(slon, slat, urban=bool(urban_district or k == "street" or cg)))
     w_urban = np.array([URBAN_WEIGHT[k] for k in kinds]) * rng.lognormal(0, 0.3, n)
     w_urban[is_cg] = 2.5
     area = np.array([t.cell.area for t in towns])

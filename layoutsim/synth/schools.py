@@ -317,7 +317,8 @@ def enrol(rng: np.random.Generator, schools: pd.DataFrame, units: pd.DataFrame, 
             total = int(classes.sum())
             over65 = cal.super_large[level].value
             # rounded at random (up with the fraction's chance), so that small counties add up right
-            want = tuple(int(np.floor(x * total + rng.random())) for x in (cal.large[level].value + over65, over65))
+            over55 = cal.large[level].value + over65
+            want = (int(np.floor(over55 * total + rng.random())), int(np.floor(over65 * total + rng.random())))
             weight = np.array([CROWD_WEIGHT[r] for r in role]) * (whole >= LARGE_CLASS + 1)
             whole, classes = crowd(rng, whole, classes, weight, want)
         schools.loc[idx, classes_col(level)] = classes
