@@ -276,7 +276,7 @@ def test_unknown_rule_ids_in_overrides_and_disable(beiguan: Path) -> None:
 def test_utf16_csv_is_read(beiguan: Path) -> None:
     _to_csv(beiguan, "schools", _layer(beiguan, "schools"), encoding="utf-16")
     region = _region(beiguan)
-    assert len(region.schools) == 189 and region.schools["name"].iloc[0] == "北关区第一高级中学"
+    assert len(region.schools) == 190 and region.schools["name"].iloc[0] == "北关区第一高级中学"
 
 
 def test_unreadable_encoding_says_how_to_save(beiguan: Path) -> None:

@@ -17,6 +17,8 @@ from .places import (
 ESTATE: dict[str, Any] = dict(mean=3500.0, sigma=0.7, lo=500, hi=15000)
 #: Village sizes: lognormal round 1,100 on the plain, 600 in hills and mountains, 150–4,000 (assumption).
 VILLAGE: dict[str, Any] = dict(sigma=0.5, lo=150, hi=4000)
+#: Most a street's estates spread round its seat (the sd, m; assumption: a county town's built-up area).
+STREET_SPREAD_M = 1500.0
 #: Urban weight of a township's seat: streets and 城关镇 carry the county town; other towns a small seat.
 URBAN_WEIGHT = {"street": 1.0, "town": 0.12, "township": 0.03, "other": 0.3}
 
@@ -54,10 +56,10 @@ def townships_and_residents(rng: np.random.Generator, adcode: str, county_geom, 
     for i, t in enumerate(towns):
         code = f"{adcode}{i + 1:03d}"
         urban_sizes = sizes_summing_to(rng, int(urban_split[i]), **ESTATE)
-        if t.kind == "street":
-            pts = random_points(rng, t.cell, len(urban_sizes))
-        else:
-            pts = near_points(rng, t.cell, t.seat, 900.0, len(urban_sizes))
+        # a street's estates gather round its seat (a built-up area of a few km, however large the street's
+        # territory); a town's round its seat, closer
+        sigma = min(STREET_SPREAD_M, np.sqrt(t.cell.area) / 3) if t.kind == "street" else 900.0
+        pts = near_points(rng, t.cell, t.seat, sigma, len(urban_sizes))
         for size, p in zip(urban_sizes, pts):
             rows.append(dict(township=code, name=estate_name(rng, used), residents=int(size), kind="existing",
                              completion_year=None, urban=True, x=p[0], y=p[1]))

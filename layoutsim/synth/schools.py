@@ -24,6 +24,8 @@ CN_NUM = "零一二三四五六七八九十"
 
 #: Share of a village school's pupils who stay in it (the rest go to the township seat or county town).
 RETENTION = (0.25, 0.65)
+#: A village kindergarten keeps more: children of 3–6 stay near home.
+KG_RETENTION = (0.5, 0.9)
 #: A 教学点 keeps more of its young pupils (its reason to exist: 方便低年级学生就学).
 TEACHING_POINT_RETENTION = (0.7, 1.0)
 #: Average pupils per class of a school that is not crowded, N(mean, sd), kept within 55 (assumption:
@@ -90,7 +92,8 @@ def place_schools(rng: np.random.Generator, adcode: str, county_name: str, towns
     """Where the county's schools stand, by type; enrolment and classes are set by :func:`enrol`.
 
     ``role`` says where a school stands: ``town`` (the county town), ``seat`` (a township seat) or
-    ``village``. A school is ``urban`` in the census's sense (城镇): in the county town or at a 镇's seat.
+    ``village``. A school is ``urban`` in the statistics' sense (城镇): in the county town, at a 镇's seat
+    or anywhere in a 街道.
     """
     short = county_name
     rows: list[dict] = []
@@ -164,7 +167,7 @@ def place_schools(rng: np.random.Generator, adcode: str, county_name: str, towns
             role = "town" if u["township"] in {codes[i] for i in core_idx} and u["urban"] else "village"
             rows.append(_school(sid(), u["name"].removesuffix("村") + rng.choice(KG_WORDS) + "幼儿园",
                                 "kindergarten", u["x"] + 50, u["y"] - 50, u["township"], role,
-                                ownership="private", urban=bool(u["urban"])))
+                                ownership="private", urban=bool(u["urban"]) or bool(street[codes.index(u["township"])])))
     # schools outside the pupil forecast: 中职 and special education, in the county town
     for k in range(targets["vocational"]):
         town(f"{short}职业教育中心" if k == 0 else f"{short}第{cn_ordinal(k + 1)}中等职业学校", "vocational")
@@ -182,6 +185,7 @@ def _village_primaries(rng: np.random.Generator, rows: list[dict], sid, units: p
     if not len(villages):
         return
     terr = townships.set_index("code")["terrain"]
+    street = townships.set_index("code")["kind"] == "street"  # a 街道's villages are 城区 in the statistics
     dens = villages["township"].map(terr).map(VILLAGE_SCHOOL_DENSITY).to_numpy()
     xy = villages[["x", "y"]].to_numpy()
     free = np.ones(len(villages), bool)
@@ -202,7 +206,7 @@ def _village_primaries(rng: np.random.Generator, rows: list[dict], sid, units: p
             v = villages.iloc[j]
             tail = "教学点" if stype == "teaching_point" else "小学"
             rows.append(_school(sid(), v["name"].removesuffix("村") + tail, stype, v["x"] + 60, v["y"] + 40,
-                                v["township"], "village"))
+                                v["township"], "village", urban=bool(street[v["township"]])))
 
 
 def _classes(rng: np.random.Generator, level: str, role: np.ndarray, stype: np.ndarray, natural: np.ndarray,
@@ -223,49 +227,56 @@ def _classes(rng: np.random.Generator, level: str, role: np.ndarray, stype: np.n
 
 
 def crowd(rng: np.random.Generator, whole: np.ndarray, classes: np.ndarray, weight: np.ndarray,
-          want: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
-    """Make some schools crowded so that ``want`` = (classes over 55, classes over 65) hold exactly, as
-    :func:`layoutsim.rules.classes.large_classes` counts them from pupils and classes.
+          shares: tuple[float, float], offsets: tuple[float, float]) -> tuple[np.ndarray, np.ndarray]:
+    """Make some schools crowded so that ``shares`` = (classes over 55, classes over 65) of all the classes
+    hold, as :func:`layoutsim.rules.classes.large_classes` counts them from pupils and classes: the
+    classes wanted are ``⌊share × classes + offset⌋`` (offsets drawn in [0, 1), so counties round at
+    random and add up right), of the classes as crowding leaves them.
 
     Schools are taken in a random order weighted by ``weight`` (0: never). Each gets an average class
     from :data:`CROWDED` (超大班额 first, then 大班额); the last of each kind is given exactly the classes
     still wanted, its pupils evened by moving a few (fewer than a class) to or from the least crowded
-    other school. Pupils in total are unchanged.
+    other school. A school too large for what is still wanted is passed over. Pupils in total are unchanged.
     """
     whole, classes = whole.copy(), classes.copy()
     eligible = np.flatnonzero(weight > 0)
-    if not len(eligible) or not any(want):
+    if not len(eligible) or not any(shares):
         return whole, classes
     keys = rng.random(len(eligible)) ** (1.0 / weight[eligible])
     order = list(eligible[np.argsort(-keys, kind="stable")])
     busy: set[int] = set()
-    over55 = 0  # classes over 55 made so far (a 超大班额 school's classes are all over 55)
-    for kind, line, want_here in (("super", SUPER_LARGE_CLASS, want[1]), ("large", LARGE_CLASS, None)):
+    made = [0, 0]  # classes over 55 and over 65 made so far (a 超大班额 school's are all over 55)
+
+    def left(k: int) -> int:
+        return int(np.floor(shares[k] * classes.sum() + offsets[k])) - made[k]
+
+    for kind, line, k in (("super", SUPER_LARGE_CLASS, 1), ("large", LARGE_CLASS, 0)):
         lo, hi = CROWDED[kind]
-        left = want_here if want_here is not None else want[0] - over55
-        while left > 0 and order:
+        while order and left(k) > 0:
+            want = left(k)
+            room = left(0) if kind == "super" else np.inf  # a 超大班额 school's every class is over 55
             i = order.pop(0)
             fewest = int(np.ceil(whole[i] / SUPER_LARGE_CLASS)) if kind == "large" else 1  # none over 65
             most = int(np.floor(whole[i] / (line + 1)))
             if most < max(fewest, 1):
                 continue
             c = int(np.clip(round(whole[i] / rng.uniform(lo, hi)), max(fewest, 1), most))
-            if c <= left:
-                classes[i] = c
-                left -= c
-            else:  # the last one: exactly ``left`` classes over the line, the pupils made to fit
-                c = int(round((whole[i] - left) / line))
-                if c < left or c < 1:
+            over = c
+            if c > want or c > room:  # the last one: exactly ``want`` classes over the line
+                c = int(round((whole[i] - want) / line))
+                if c < want or c < 1 or c > room:
                     continue
-                target = line * c + left
+                target = line * c + want
                 donor = _evener(whole, classes, busy | {i}, target - whole[i])
                 if donor is None:
                     continue
                 whole[donor] -= target - whole[i]
-                whole[i], classes[i] = target, c
-                left = 0
+                whole[i] = target
+                over = want
+            classes[i] = c
             busy.add(i)
-            over55 += int(classes[i])
+            made[0] += c if kind == "super" else over
+            made[1] += over if kind == "super" else 0
     return whole, classes
 
 
@@ -297,7 +308,7 @@ def enrol(rng: np.random.Generator, schools: pd.DataFrame, units: pd.DataFrame, 
         natural = np.bincount(nearest, weights=pupils, minlength=len(idx))
         village = role == "village"
         tp = stype == "teaching_point"
-        stay = np.where(village, rng.uniform(*RETENTION, len(idx)), 1.0)
+        stay = np.where(village, rng.uniform(*(KG_RETENTION if level == "kindergarten" else RETENTION), len(idx)), 1.0)
         stay = np.where(tp, rng.uniform(*TEACHING_POINT_RETENTION, len(idx)), stay)
         if tp.any():  # a 教学点 keeps its lower grades' stayers, a small class a grade, scaled to the published size
             keep = np.minimum(natural * tp_grades[idx] / 6.0 * stay, TEACHING_POINT_CLASS * tp_grades[idx])
@@ -314,13 +325,10 @@ def enrol(rng: np.random.Generator, schools: pd.DataFrame, units: pd.DataFrame, 
         whole = split_integer(int(round(pupils.sum())), np.maximum(enrolled, 1e-9))
         classes = _classes(rng, level, role, stype, natural, whole.astype(float), tp_grades[idx])
         if level in cal.large:
-            total = int(classes.sum())
             over65 = cal.super_large[level].value
-            # rounded at random (up with the fraction's chance), so that small counties add up right
-            over55 = cal.large[level].value + over65
-            want = (int(np.floor(over55 * total + rng.random())), int(np.floor(over65 * total + rng.random())))
+            offsets = (float(rng.random()), float(rng.random()))
             weight = np.array([CROWD_WEIGHT[r] for r in role]) * (whole >= LARGE_CLASS + 1)
-            whole, classes = crowd(rng, whole, classes, weight, want)
+            whole, classes = crowd(rng, whole, classes, weight, (cal.large[level].value + over65, over65), offsets)
         schools.loc[idx, classes_col(level)] = classes
         schools.loc[idx, enrolment_col(level)] = whole
     total_classes = schools[[classes_col(lv) for lv in LEVELS]].sum(axis=1).to_numpy()
