@@ -20,7 +20,7 @@ from shapely.ops import nearest_points
 
 from ..io import write_geojson
 from ..geo import round_coords
-from ..schema import LAYERS, LEVELS, SYNTHETIC_COL, classes_col, enrolment_col
+from ..schema import LAYERS, SYNTHETIC_COL, classes_col, enrolment_col
 from .census import AREAS, Area, Calibration, area_units, calibration_of, outlines, township_names
 from .candidates import candidate_sites
 from .places import split_integer
