@@ -5,7 +5,7 @@ place's geometry). :data:`CHECKS` maps each kind to its check; adding a kind mea
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import numpy as np
@@ -148,24 +148,30 @@ def _township_counts(ctx: Context, mask: pd.Series) -> pd.Series:
     return ctx.schools[mask].groupby("township").size()
 
 
+def _short(places: pd.DataFrame, counts: pd.Series, key: str,
+           need: int | Callable[[pd.Series], int]) -> Iterator[tuple[pd.Series, int, int]]:
+    """Each place with fewer schools than it needs: its row, how many it has (``counts`` by ``key``)
+    and how many it needs (a number, or one per row)."""
+    for _, row in places.iterrows():
+        wanted = need(row) if callable(need) else need
+        have = int(counts.get(row[key], 0))
+        if have < wanted:
+            yield row, have, wanted
+
+
 @check("kindergarten_ratio")
 def kindergarten_ratio(rule: Any, ctx: Context) -> list[Finding]:
     p = rule.params
     counts = _township_counts(ctx, ctx.teaches("kindergarten") & ~ctx.schools["closing"])
     tw = ctx.townships[ctx.townships["area"].isin(rule.scope.areas)]
-    out: list[Finding] = []
-    for _, row in tw.iterrows():
-        need = math.ceil(row["population"] / p.residents_per_kindergarten)
-        have = int(counts.get(row["code"], 0))
-        if have >= need:
-            continue
-        out.append(_finding(
-            "township", row, row["county"], have, need, "kindergartens",
-            f"{row['name']}人口{int(row['population']):,}人，按每{p.residents_per_kindergarten:,}人1所应有"
-            f"{need}所幼儿园，现有{have}所",
-            f"{row['name']}: {int(row['population']):,} residents need {need} kindergartens at one per "
-            f"{p.residents_per_kindergarten:,}; it has {have}", level="kindergarten", id_col="code"))
-    return out
+    return [_finding(
+        "township", row, row["county"], have, need, "kindergartens",
+        f"{row['name']}人口{int(row['population']):,}人，按每{p.residents_per_kindergarten:,}人1所应有"
+        f"{need}所幼儿园，现有{have}所",
+        f"{row['name']}: {int(row['population']):,} residents need {need} kindergartens at one per "
+        f"{p.residents_per_kindergarten:,}; it has {have}", level="kindergarten", id_col="code")
+        for row, have, need in _short(tw, counts, "code",
+                                      lambda r: math.ceil(r["population"] / p.residents_per_kindergarten))]
 
 
 @check("central_kindergarten")
@@ -175,19 +181,16 @@ def central_kindergarten(rule: Any, ctx: Context) -> list[Finding]:
     mask = ctx.teaches("kindergarten") & (sc["ownership"] == "public") & sc["central"] & ~sc["closing"]
     counts = _township_counts(ctx, mask)
     tw = _townships_in(ctx, rule, p.township_kinds)
-    out: list[Finding] = []
-    for _, row in tw.iterrows():
+
+    def need(row: pd.Series) -> int:
         large = p.large_population is not None and row["population"] >= p.large_population
-        need = p.large_min_count if large else p.min_count
-        have = int(counts.get(row["code"], 0))
-        if have >= need:
-            continue
-        out.append(_finding(
-            "township", row, row["county"], have, need, "kindergartens",
-            f"{row['name']}（{int(row['population']):,}人）应有{need}所公办中心幼儿园，现有{have}所",
-            f"{row['name']} ({int(row['population']):,} residents) needs {need} public central "
-            f"kindergarten(s); it has {have}", level="kindergarten", id_col="code"))
-    return out
+        return int(p.large_min_count if large else p.min_count)
+    return [_finding(
+        "township", row, row["county"], have, wanted, "kindergartens",
+        f"{row['name']}（{int(row['population']):,}人）应有{wanted}所公办中心幼儿园，现有{have}所",
+        f"{row['name']} ({int(row['population']):,} residents) needs {wanted} public central "
+        f"kindergarten(s); it has {have}", level="kindergarten", id_col="code")
+        for row, have, wanted in _short(tw, counts, "code", need)]
 
 
 @check("county_seat_public_kindergartens")
@@ -197,17 +200,12 @@ def county_seat_public_kindergartens(rule: Any, ctx: Context) -> list[Finding]:
     sc = ctx.schools
     mask = ctx.teaches("kindergarten") & (sc["ownership"] == "public") & sc["township"].isin(urban)
     counts = sc[mask & ~sc["closing"]].groupby("county").size()
-    out: list[Finding] = []
-    for _, row in _county_rows(ctx).iterrows():
-        have = int(counts.get(row["adcode"], 0))
-        if have >= p.min_count:
-            continue
-        out.append(_finding(
-            "county", row, row["adcode"], have, p.min_count, "kindergartens",
-            f"{row['name']}城区公办幼儿园{have}所，少于{p.min_count}所",
-            f"{row['name']}: {have} public kindergartens in the county seat, fewer than {p.min_count}",
-            level="kindergarten", id_col="adcode"))
-    return out
+    return [_finding(
+        "county", row, row["adcode"], have, need, "kindergartens",
+        f"{row['name']}城区公办幼儿园{have}所，少于{need}所",
+        f"{row['name']}: {have} public kindergartens in the county seat, fewer than {need}",
+        level="kindergarten", id_col="adcode")
+        for row, have, need in _short(_county_rows(ctx), counts, "adcode", p.min_count)]
 
 
 _METRIC_TEXT = {
@@ -266,17 +264,14 @@ def county_population_school(rule: Any, ctx: Context) -> list[Finding]:
         counties = counties[counties["kind"].isin(p.county_kinds)]
     what_zh = "新建" if p.count == "proposed" else ""
     what_en = "new " if p.count == "proposed" else ""
-    out: list[Finding] = []
-    for _, row in counties.iterrows():
+    kinds_zh = "、".join(LEVEL_ZH.get(t, t) for t in rule.level) or "学校"
+    kinds_en = ", ".join(LEVEL_EN.get(t, t) for t in rule.level) or "school"
+
+    def needs(row: pd.Series) -> int:
         steps = [s for s in p.steps if row["population"] >= s.min_population]
-        if not steps:
-            continue
-        need = max(steps, key=lambda s: s.min_population).min_count
-        have = int(counts.get(row["adcode"], 0))
-        if have >= need:
-            continue
-        kinds_zh = "、".join(LEVEL_ZH.get(t, t) for t in rule.level) or "学校"
-        kinds_en = ", ".join(LEVEL_EN.get(t, t) for t in rule.level) or "school"
+        return max(steps, key=lambda s: s.min_population).min_count if steps else 0
+    out: list[Finding] = []
+    for row, have, need in _short(counties, counts, "adcode", needs):
         out.append(_finding(
             "county", row, row["adcode"], have, need, "schools",
             f"{row['name']}（{int(row['population']):,}人）应有{what_zh}{kinds_zh}{need}所，现有{have}所",
@@ -354,17 +349,12 @@ def _boarding_per_township_floor(rule: Any, level: str, sc: pd.DataFrame, ctx: C
     need = rule.params.min_boarding_per_township
     counts = sc[sc["boarding"]].groupby("township").size()
     tw = _townships_in(ctx, rule, ("town", "township"))
-    out: list[Finding] = []
-    for _, row in tw.iterrows():
-        have = int(counts.get(row["code"], 0))
-        if have >= need:
-            continue
-        out.append(_finding(
-            "township", row, row["county"], have, need, "schools",
-            f"{row['name']}有寄宿制{LEVEL_ZH[level]}{have}所，少于{need}所",
-            f"{row['name']} has {have} boarding {LEVEL_EN[level]} school(s), fewer than {need}",
-            level=level, id_col="code"))
-    return out
+    return [_finding(
+        "township", row, row["county"], have, need, "schools",
+        f"{row['name']}有寄宿制{LEVEL_ZH[level]}{have}所，少于{need}所",
+        f"{row['name']} has {have} boarding {LEVEL_EN[level]} school(s), fewer than {need}",
+        level=level, id_col="code")
+        for row, have, _ in _short(tw, counts, "code", need)]
 
 
 def _boarding_share(rule: Any, level: str, sc: pd.DataFrame, ctx: Context) -> list[Finding]:

@@ -10,6 +10,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+import geopandas as gpd
 import pandas as pd
 
 from ..rules.classes import large_classes
@@ -109,8 +110,6 @@ def measure(area: Area, layers: dict[str, pd.DataFrame]) -> list[Row]:
 
 def table(area_key: str, data: Path) -> pd.DataFrame:
     """The rows of an area whose layers are in ``data/<area_key>/``."""
-    import geopandas as gpd
-
     layers = {n: gpd.read_file(data / area_key / f"{n}.geojson") for n in ("schools", "residential")}
     return pd.DataFrame([dict(area=area_key, figure=r.figure, synthetic=round(r.synthetic, 4),
                               published=round(r.published, 4), ok=r.ok, source=r.source)

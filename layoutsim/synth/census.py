@@ -96,10 +96,15 @@ def township_names(row: pd.Series) -> list[tuple[str, str]]:
     return out
 
 
+def area_population(area: Area) -> int:
+    """The area's 2020 census population (its development zones included)."""
+    return int(area_units(area)["pop_2020"].astype(int).sum())
+
+
 def per_thousand(area: Area) -> dict[str, float]:
     """Pupils per 1,000 residents the area's enrolment is calibrated to."""
     if area.counts is not None:
-        pop = int(area_units(area)["pop_2020"].sum())
+        pop = area_population(area)
         return {lv: pupils / pop * 1000 for lv, (_, pupils) in area.counts.items()}
     return dict(HENAN_PER_THOUSAND)
 
@@ -114,12 +119,14 @@ def schools_per_10k(area: Area | None) -> dict[str, float]:
     counties (``None``) take 平顶山's."""
     counts = {**{k: n for k, (n, _) in ((area.counts if area else None) or PDS_COUNTS).items()},
               **{k: PDS_OTHER[k] for k in ("vocational", "special")}}
-    pop = int(area_units(area)["pop_2020"].sum()) if area is not None and area.counts else PDS_POPULATION
-    rates = {k: counts[k] / pop * 1e4 for k in COUNTED}
-    if area is not None and area.vocational is not None:
-        rates["vocational"] = area.vocational.value / (int(area_units(area)["pop_2020"].sum()) / 1e4)
-    if area is not None and area.total_schools is not None:
-        scale = area.total_schools / (int(area_units(area)["pop_2020"].sum()) / 1e4) / sum(rates.values())
+    if area is None:
+        return {k: counts[k] / PDS_POPULATION * 1e4 for k in COUNTED}
+    pop = area_population(area)
+    rates = {k: counts[k] / (pop if area.counts else PDS_POPULATION) * 1e4 for k in COUNTED}
+    if area.vocational is not None:
+        rates["vocational"] = area.vocational.value / pop * 1e4
+    if area.total_schools is not None:
+        scale = area.total_schools / (pop / 1e4) / sum(rates.values())
         rates = {k: r * scale for k, r in rates.items()}
     return rates
 
@@ -128,7 +135,7 @@ def schools_per_10k(area: Area | None) -> dict[str, float]:
 def teaching_points_per_10k_rural() -> float:
     """教学点 per 10,000 rural (乡村) residents: 平顶山's 730 over its 2020 census rural population."""
     pds = area_units(AREAS["pingdingshan"])
-    rural = int(pds["pop_2020"].astype(int).sum() - pds["urban_pop_2020"].astype(int).sum())
+    rural = area_population(AREAS["pingdingshan"]) - int(pds["urban_pop_2020"].astype(int).sum())
     return PDS_OTHER["teaching_point"] / rural * 1e4
 
 

@@ -105,6 +105,7 @@ def place_schools(rng: np.random.Generator, adcode: str, county_name: str, towns
     codes = townships["code"].tolist()
     kinds = townships["kind"].to_numpy()
     street = kinds == "street"
+    in_street = dict(zip(codes, street.tolist()))  # a 街道's places are 城区 in the statistics
     town_core = street | townships["name"].str.contains("城关").to_numpy()
     rural_idx = [i for i in range(len(codes)) if not town_core[i]]
     seat_urban = {i: bool(kinds[i] == "town") for i in rural_idx}
@@ -149,7 +150,7 @@ def place_schools(rng: np.random.Generator, adcode: str, county_name: str, towns
     for k in range(n_town):
         town(f"{short}第{cn_ordinal(k % 99 + 1)}小学", "primary")
     n_village = max(0, targets["primary"] - n_town - (len(rural_idx) - len(nine_year)))
-    _village_primaries(rng, rows, sid, units, townships, n_village, targets["teaching_point"])
+    _village_primaries(rng, rows, sid, units, townships, in_street, n_village, targets["teaching_point"])
     # kindergartens: public central ones at rural seats (some missing), public ones in town, the rest
     # near estates and villages (ownership and 普惠 are set by calibrate_ownership once pupils are known)
     for k in range(3 if rng.random() < 0.7 else 2):
@@ -167,7 +168,7 @@ def place_schools(rng: np.random.Generator, adcode: str, county_name: str, towns
             role = "town" if u["township"] in {codes[i] for i in core_idx} and u["urban"] else "village"
             rows.append(_school(sid(), u["name"].removesuffix("村") + rng.choice(KG_WORDS) + "幼儿园",
                                 "kindergarten", u["x"] + 50, u["y"] - 50, u["township"], role,
-                                ownership="private", urban=bool(u["urban"]) or bool(street[codes.index(u["township"])])))
+                                ownership="private", urban=bool(u["urban"]) or in_street[u["township"]]))
     # schools outside the pupil forecast: 中职 and special education, in the county town
     for k in range(targets["vocational"]):
         town(f"{short}职业教育中心" if k == 0 else f"{short}第{cn_ordinal(k + 1)}中等职业学校", "vocational")
@@ -177,7 +178,7 @@ def place_schools(rng: np.random.Generator, adcode: str, county_name: str, towns
 
 
 def _village_primaries(rng: np.random.Generator, rows: list[dict], sid, units: pd.DataFrame,
-                       townships: pd.DataFrame, n_village: int, n_points: int) -> None:
+                       townships: pd.DataFrame, in_street: dict[str, bool], n_village: int, n_points: int) -> None:
     """Village primary schools, then teaching points, in villages: each picked with a weight of its
     residents, its terrain's school density and its distance to the primaries already placed (so they
     spread out); teaching points go to the villages farthest from a primary (their reason to exist)."""
@@ -185,7 +186,6 @@ def _village_primaries(rng: np.random.Generator, rows: list[dict], sid, units: p
     if not len(villages):
         return
     terr = townships.set_index("code")["terrain"]
-    street = townships.set_index("code")["kind"] == "street"  # a 街道's villages are 城区 in the statistics
     dens = villages["township"].map(terr).map(VILLAGE_SCHOOL_DENSITY).to_numpy()
     xy = villages[["x", "y"]].to_numpy()
     free = np.ones(len(villages), bool)
@@ -206,7 +206,7 @@ def _village_primaries(rng: np.random.Generator, rows: list[dict], sid, units: p
             v = villages.iloc[j]
             tail = "教学点" if stype == "teaching_point" else "小学"
             rows.append(_school(sid(), v["name"].removesuffix("村") + tail, stype, v["x"] + 60, v["y"] + 40,
-                                v["township"], "village", urban=bool(street[v["township"]])))
+                                v["township"], "village", urban=in_street[v["township"]]))
 
 
 def _classes(rng: np.random.Generator, level: str, role: np.ndarray, stype: np.ndarray, natural: np.ndarray,
