@@ -6,7 +6,7 @@ layer), its 2020 census population and urban population (that layer's ``populati
 ``urban_share``) and the real names of its townships (``reference/henan_townships.csv``) — calibrated to
 Henan's pupils per 1,000 residents and 平顶山's schools per 10,000 (``census.py``: the province has no
 plan counts of its own). A county's files are written once per seed into the cache folder and read from
-there afterwards: the whole province is about 55 MB of GeoJSON, too much to commit for what one command
+there afterwards: the whole province is about 64 MB of GeoJSON, too much to commit for what one command
 regenerates byte for byte.
 """
 from __future__ import annotations
