@@ -8,6 +8,7 @@ import math
 import pandas as pd
 import pytest
 
+from layoutsim.region import Region
 from layoutsim.rules.audit import FINDING_COLUMNS, SUMMARY_COLUMNS, audit, summarize
 from layoutsim.rules.book import load_rulebook, packaged_books
 from layoutsim.rules.checks import CHECKS
@@ -465,3 +466,42 @@ def test_packaged_books_audit_the_region(name: str) -> None:
     assert found["source_text"].str.len().gt(0).all()
     summary = summarize(found, b)
     assert len(summary) == len(b)
+
+
+# ---------------------------------------------------------------- land_per_pupil
+
+LAND = dict(kind="land_per_pupil", level=["primary", "junior"], scope={"areas": ["urban"]}, force="in_principle",
+            params={"m2_per_pupil": {"primary": 15.0, "junior": 18.0}, "boarding_m2_per_pupil": {"junior": 25.0}})
+
+
+def _roomy() -> Region:
+    """The test region with every site large (100,000 m²): no school short of land."""
+    reg = region()
+    reg.schools["site_area_m2"] = 100_000.0
+    return reg
+
+
+def test_land_per_pupil_holds() -> None:
+    assert run(_roomy(), rule(**LAND)).empty
+    assert places(run(region(), rule(**LAND))) == ["S13", "S14", "S2", "S3"]  # 10,000 m² each: too small
+
+
+def test_land_per_pupil_broken_and_boarding_asks_more() -> None:
+    reg = _roomy()
+    set_school(reg, "S2", site_area_m2=14_000.0)  # 1,000 primary pupils need 15,000 m²
+    found = run(reg, rule(**LAND))
+    assert places(found) == ["S2"]
+    assert (found.iloc[0]["measured"], found.iloc[0]["limit"]) == (14.0, 15.0)
+    reg = _roomy()
+    set_school(reg, "S3", site_area_m2=20_000.0)  # 900 junior pupils: 16,200 m² by day, 22,500 boarding
+    assert run(reg, rule(**LAND)).empty
+    set_school(reg, "S3", boarding=True)
+    found = run(reg, rule(**LAND))
+    assert places(found) == ["S3"] and found.iloc[0]["limit"] == 25.0
+    set_school(reg, "S3", closing=True)  # a school the plan closes needs no land
+    assert run(reg, rule(**LAND)).empty
+
+
+def test_land_per_pupil_needs_a_figure_per_level() -> None:
+    with pytest.raises(Exception, match="m2_per_pupil needs a figure for each of the rule's levels; missing: high"):
+        rule(**dict(LAND, level=["primary", "high"]))

@@ -102,6 +102,36 @@ def school_size_cap(rule: Any, ctx: Context) -> list[Finding]:
     return out
 
 
+@check("land_per_pupil")
+def land_per_pupil(rule: Any, ctx: Context) -> list[Finding]:
+    """Schools of the rule's areas whose site is smaller than their pupils of the rule's levels need at
+    the 生均用地 figures (a boarding school's where given). A finding measures the site per pupil against
+    what the school's mix of levels needs per pupil."""
+    p = rule.params
+    sc = ctx.schools[ctx.schools["area"].isin(rule.scope.areas) & ~ctx.schools["closing"]]
+    if rule.scope.build == "new":
+        sc = sc[sc["proposed"]]
+    need = pd.Series(0.0, index=sc.index)
+    pupils = pd.Series(0.0, index=sc.index)
+    for level in rule.level:
+        here = sc[enrolment_col(level)].where(ctx.teaches(level, sc), 0.0)
+        day = p.m2_per_pupil[level]
+        need += here * np.where(sc["boarding"], p.boarding_m2_per_pupil.get(level, day), day)
+        pupils += here
+    out: list[Finding] = []
+    for (_, row), n, e in zip(sc.iterrows(), need, pupils):
+        site = float(row["site_area_m2"]) if pd.notna(row["site_area_m2"]) else np.nan
+        if e < 1 or not np.isfinite(site) or site >= n - TOLERANCE:
+            continue
+        out.append(_finding(
+            "school", row, row["county"], round(site / e, 1), round(n / e, 1), "m2/pupil",
+            f"{row['name']}占地{site:,.0f}平方米、学生{e:,.0f}人，生均{site / e:.1f}平方米，"
+            f"低于生均用地标准{n / e:.1f}平方米（应有{n:,.0f}平方米）",
+            f"{row['name']}: a {site:,.0f} m² site for {e:,.0f} pupils, {site / e:.1f} m² each, below the "
+            f"{n / e:.1f} m² a pupil the standard asks ({n:,.0f} m²)"))
+    return out
+
+
 def _townships_in(ctx: Context, rule: Any, kinds: Any) -> pd.DataFrame:
     """The townships of ``kinds`` (street, town, township, other) in the rule's areas."""
     t = ctx.townships

@@ -191,6 +191,14 @@ class KeepSmallSchoolsParams(Strict):
     max_pupils: PosInt = 100
 
 
+class LandPerPupilParams(Strict):
+    """A school's site holds at least ``m2_per_pupil`` m² (生均用地) for each pupil of a level, or
+    ``boarding_m2_per_pupil`` at a boarding school where that is given; the levels are the rule's."""
+
+    m2_per_pupil: dict[PupilLevel, PosFloat] = Field(min_length=1)
+    boarding_m2_per_pupil: dict[PupilLevel, PosFloat] = {}
+
+
 class ConcentrationParams(Strict):
     """The level's enrolment concentrates in the county seat (the county's urban townships)."""
 
@@ -278,10 +286,23 @@ class ConcentrationRule(_RuleBase):
     params: ConcentrationParams
 
 
+class LandPerPupilRule(_RuleBase):
+    kind: Literal["land_per_pupil"]
+    params: LandPerPupilParams
+
+    @model_validator(mode="after")
+    def _a_figure_per_level(self) -> LandPerPupilRule:
+        missing = [lv for lv in self.level if lv not in self.params.m2_per_pupil]
+        if missing or not self.level:
+            raise ValueError(f"params.m2_per_pupil needs a figure for each of the rule's levels; missing: "
+                             f"{', '.join(missing) or 'the rule names no level'}")
+        return self
+
+
 Rule = Annotated[Union[
     HousingSchoolRule, SchoolSizeCapRule, ClassSizeRule, KindergartenRatioRule, CentralKindergartenRule,
     CountySeatPublicKindergartensRule, ShareTargetRule, CountyPopulationSchoolRule, ServiceRadiusRule,
-    BoardingRule, ClosurePreconditionRule, ConcentrationRule, KeepSmallSchoolsRule,
+    BoardingRule, ClosurePreconditionRule, ConcentrationRule, KeepSmallSchoolsRule, LandPerPupilRule,
 ], Field(discriminator="kind")]
 _RULE_CLASSES = get_args(get_args(Rule)[0])
 
