@@ -56,6 +56,8 @@ _RANGES: dict[str, tuple[int, int]] = {
     "site_area_m2": (1, 10_000_000),
     # a school's staff: 20,000 pupils at 1:10 is 2,000; 5,000 is beyond any school
     "teachers": (0, 5_000),
+    # pupils with disabilities in a school's regular classes: a few dozen at most; 2,000 is a slip
+    "disabled_pupils": (0, 2_000),
     # 0 for allocated land (划拨); 100亿元 is more than any school site costs (the data: 2亿 at most)
     "land_cost_cny": (0, 10_000_000_000),
     # years of the plans (2020–2035) with a wide margin, as the scenario's own years

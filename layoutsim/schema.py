@@ -105,8 +105,11 @@ OPTIONAL: Final[dict[str, dict[str, object]]] = {
     "counties": {},
     "townships": {},
     "residential": {},
-    # teachers: the school's teaching staff today (教职工), empty where not known
-    "schools": {"township": "", "county": "", "central": False, "teachers": float("nan")},
+    # teachers: the school's teaching staff today (教职工), empty where not known; disabled_pupils: its pupils
+    # with disabilities in regular classes (随班就读), empty where not known; resource_room: it has a
+    # special-education resource room (资源教室)
+    "schools": {"township": "", "county": "", "central": False, "teachers": float("nan"),
+                "disabled_pupils": float("nan"), "resource_room": False},
     "candidates": {"township": "", "county": ""},
 }
 

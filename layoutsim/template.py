@@ -43,7 +43,7 @@ LAT = Col("lat", "纬度", "纬度（度），从高德地图拾取（GCJ-02）"
 SCHOOLS = (
     Col("id", "学校标识码", "教育统计系统的学校标识码，每校唯一", ("4141000001", "4141000002")),
     Col("name", "学校名称", "学校全称", ("城关第一小学", "东关镇中心幼儿园")),
-    Col("type", "学校类型", "幼儿园、小学、教学点、初中、九年一贯制、完全中学、十二年一贯制、高中",
+    Col("type", "学校类型", "幼儿园、小学、教学点、初中、九年一贯制、完全中学、十二年一贯制、高中、中等职业学校、特殊教育学校",
         (t("primary", "zh"), t("kindergarten", "zh")), _zh(tuple(SCHOOL_TYPES))),
     Col("ownership", "办学性质", "公办或民办", ("公办", "公办"), _zh(OWNERSHIP)),
     Col("inclusive", "是否普惠", "幼儿园是否为普惠性幼儿园（公办园填“是”）", ("否", "是"), YES_NO),
@@ -55,6 +55,8 @@ SCHOOLS = (
           (1850 if lv == "primary" else 0, 260 if lv == "kindergarten" else 0)) for lv in LEVELS),
     Col("central", "是否中心校（园）", "是否为乡镇中心学校或中心幼儿园", ("否", "是"), YES_NO, required=False),
     Col("teachers", "教职工数", "教职工（人），不详可空", (96, 31), required=False),
+    Col("disabled_pupils", "随班就读残疾学生数", "在普通班级随班就读的残疾学生（人），不详可空", (6, ""), required=False),
+    Col("resource_room", "是否有资源教室", "是否建有特殊教育资源教室", ("否", "否"), YES_NO, required=False),
     LON, LAT,
 )
 RESIDENTIAL = (

@@ -505,3 +505,26 @@ def test_land_per_pupil_broken_and_boarding_asks_more() -> None:
 def test_land_per_pupil_needs_a_figure_per_level() -> None:
     with pytest.raises(Exception, match="m2_per_pupil needs a figure for each of the rule's levels; missing: high"):
         rule(**dict(LAND, level=["primary", "high"]))
+
+
+# ---------------------------------------------------------------- resource_room
+
+ROOM = dict(kind="resource_room", level=["primary", "junior"], force="target", params={"min_pupils": 5})
+
+
+def test_resource_room_without_data_says_so_per_county() -> None:
+    found = run(region(), rule(**ROOM))
+    assert set(found["place_kind"]) == {"county"} and set(found["severity"]) == {"info"}
+    assert sorted(found["place_id"]) == sorted({C1, C2}) and "未能核查" in found.iloc[0]["message_zh"]
+
+
+def test_resource_room_broken_where_five_pupils_have_none() -> None:
+    reg = region()
+    reg.schools["disabled_pupils"] = 0.0
+    set_school(reg, "S2", disabled_pupils=5.0)   # five: needs a room, has none
+    set_school(reg, "S4", disabled_pupils=4.0)   # four: needs none
+    set_school(reg, "S14", disabled_pupils=7.0, resource_room=True)  # has one
+    found = run(reg, rule(**ROOM))
+    assert places(found) == ["S2"] and found.iloc[0]["measured"] == 5.0
+    set_school(reg, "S2", resource_room=True)
+    assert run(reg, rule(**ROOM)).empty

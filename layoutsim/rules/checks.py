@@ -132,6 +132,36 @@ def land_per_pupil(rule: Any, ctx: Context) -> list[Finding]:
     return out
 
 
+@check("resource_room")
+def resource_room(rule: Any, ctx: Context) -> list[Finding]:
+    """Schools with the rule's number of pupils with disabilities in regular classes (随班就读) and no
+    resource room. A county whose schools' layer gives no such numbers cannot be checked: it gets one
+    ``info`` finding saying so, rather than passing silently."""
+    p = rule.params
+    sc = ctx.schools[ctx.schools["type"].isin(p.school_types) & ~ctx.schools["closing"]]
+    sc = sc[sc["area"].isin(rule.scope.areas)]
+    counts = pd.to_numeric(sc["disabled_pupils"], errors="coerce") if "disabled_pupils" in sc else \
+        pd.Series(np.nan, index=sc.index)
+    room = sc["resource_room"].fillna(False).astype(bool) if "resource_room" in sc else \
+        pd.Series(False, index=sc.index)
+    out: list[Finding] = []
+    for (_, row), n, has in zip(sc.iterrows(), counts, room):
+        if np.isfinite(n) and n >= p.min_pupils and not has:
+            out.append(_finding(
+                "school", row, row["county"], float(n), p.min_pupils, "pupils",
+                f"{row['name']}随班就读残疾学生{n:.0f}人，未建资源教室",
+                f"{row['name']} has {n:.0f} pupils with disabilities in regular classes and no resource room"))
+    known = set(sc.loc[counts.notna(), "county"])
+    for _, row in _county_rows(ctx).iterrows():
+        if row["adcode"] in set(sc["county"]) and row["adcode"] not in known:
+            out.append(_finding(
+                "county", row, row["adcode"], None, p.min_pupils, "pupils",
+                f"{row['name']}的学校数据没有随班就读残疾学生数（disabled_pupils），资源教室未能核查",
+                f"{row['name']}: the schools layer gives no pupils with disabilities (disabled_pupils); resource "
+                "rooms not checked", severity="info", id_col="adcode"))
+    return out
+
+
 def _townships_in(ctx: Context, rule: Any, kinds: Any) -> pd.DataFrame:
     """The townships of ``kinds`` (street, town, township, other) in the rule's areas."""
     t = ctx.townships

@@ -199,6 +199,15 @@ class LandPerPupilParams(Strict):
     boarding_m2_per_pupil: dict[PupilLevel, PosFloat] = {}
 
 
+class ResourceRoomParams(Strict):
+    """A school of ``school_types`` with ``min_pupils`` or more pupils with disabilities in its regular
+    classes (随班就读, the schools layer's ``disabled_pupils``) has a resource room (``resource_room``)."""
+
+    min_pupils: PosInt = 5
+    school_types: tuple[SchoolType, ...] = ("primary", "teaching_point", "junior", "nine_year", "complete_middle",
+                                            "twelve_year", "high", "vocational")
+
+
 class ConcentrationParams(Strict):
     """The level's enrolment concentrates in the county seat (the county's urban townships)."""
 
@@ -286,6 +295,11 @@ class ConcentrationRule(_RuleBase):
     params: ConcentrationParams
 
 
+class ResourceRoomRule(_RuleBase):
+    kind: Literal["resource_room"]
+    params: ResourceRoomParams
+
+
 class LandPerPupilRule(_RuleBase):
     kind: Literal["land_per_pupil"]
     params: LandPerPupilParams
@@ -303,6 +317,7 @@ Rule = Annotated[Union[
     HousingSchoolRule, SchoolSizeCapRule, ClassSizeRule, KindergartenRatioRule, CentralKindergartenRule,
     CountySeatPublicKindergartensRule, ShareTargetRule, CountyPopulationSchoolRule, ServiceRadiusRule,
     BoardingRule, ClosurePreconditionRule, ConcentrationRule, KeepSmallSchoolsRule, LandPerPupilRule,
+    ResourceRoomRule,
 ], Field(discriminator="kind")]
 _RULE_CLASSES = get_args(get_args(Rule)[0])
 
